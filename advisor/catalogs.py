@@ -1,0 +1,24 @@
+"""Which catalog layers a command loads: bundled, then the user's folder, then `--catalog` dirs."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from advisor import paths
+from catalog import BUNDLED_DIR, Catalog, load_catalog
+
+
+def catalog_layers(extra: Sequence[Path] = ()) -> list[Path]:
+    """The layers in the order they apply; later ones add to and override earlier ones."""
+    layers = [BUNDLED_DIR]
+    user_dir = paths.user_catalog_dir()
+    if user_dir.is_dir():
+        layers.append(user_dir)
+    layers += list(extra)
+    return layers
+
+
+def load(extra: Sequence[Path] = ()) -> Catalog:
+    """Load the bundled catalog with the user's overlays; raises catalog.InputError."""
+    return load_catalog(catalog_layers(extra))

@@ -1,0 +1,179 @@
+"""The `advisor` command line: a thin front end over the same functions the TUI uses.
+
+Exit status: 0 success, 2 bad input (files, flags, queries), 1 a failure of ours.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+
+from advisor import __version__, catalogs
+from advisor.render import offerings_table, problem_lines, successor_lines
+from catalog import Catalog, InputError, load_catalog
+from catalog.jsonschema import CATALOG_SCHEMA_NAME, catalog_schema, dumps
+from catalog.query import QueryError, parse_query
+
+
+class AdvisorGroup(click.Group):
+    """Turns bad input into one message per problem and exit status 2, never a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except InputError as error:
+            for line in problem_lines(error.problems):
+                click.echo(line, err=True)
+            ctx.exit(2)
+        except QueryError as error:
+            click.echo(f"advisor: bad query: {error}", err=True)
+            ctx.exit(2)
+
+
+@click.group(cls=AdvisorGroup, invoke_without_command=True)
+@click.version_option(__version__, prog_name="advisor")
+@click.option(
+    "--catalog",
+    "catalog_dirs",
+    multiple=True,
+    type=click.Path(exists=True, path_type=Path),
+    help="A catalog folder or file to overlay on the bundled catalog (repeatable).",
+)
+@click.pass_context
+def cli(ctx: click.Context, catalog_dirs: tuple[Path, ...]) -> None:
+    """Pick LLMs for production: declare workloads, match them against a sourced catalog,
+    probe the best candidates, and export gateway configs.
+
+    With no command, opens the terminal UI.
+    """
+    ctx.obj = list(catalog_dirs)
+    if ctx.invoked_subcommand is None:
+        ctx.invoke(tui)
+
+
+def _extra(ctx: click.Context) -> list[Path]:
+    root = ctx.find_root()
+    return list(root.obj or [])
+
+
+@cli.command()
+@click.pass_context
+def tui(ctx: click.Context) -> None:
+    """Open the terminal UI (the default command)."""
+    catalog = catalogs.load(_extra(ctx))
+    from advisor.tui.app import AdvisorApp  # Textual loads only when the UI opens
+
+    AdvisorApp(catalog=catalog).run()
+
+
+@cli.group()
+def catalog() -> None:
+    """Inspect and validate the trait catalog."""
+
+
+@catalog.command()
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@click.pass_context
+def validate(ctx: click.Context, paths: tuple[Path, ...], as_json: bool) -> None:
+    """Check catalog files: the bundled catalog and overlays, or PATHS on top of the bundled
+    catalog. Prints PATH:LINE:COL: field: message per problem; exit status 2 on any error."""
+    layers = [*catalogs.catalog_layers(_extra(ctx)), *paths]
+    try:
+        result = load_catalog(layers)
+    except InputError as error:
+        if not as_json:
+            raise
+        _print_json({"valid": False, "problems": [p.as_dict() for p in error.problems]})
+        ctx.exit(2)
+    if as_json:
+        _print_json(
+            {
+                "valid": True,
+                "offerings": len(result.offerings),
+                "providers": len(result.providers),
+                "files": [str(f) for f in result.files],
+                "problems": [p.as_dict() for p in result.warnings],
+            }
+        )
+        return
+    for line in problem_lines(result.warnings):
+        click.echo(line, err=True)
+    click.echo(
+        f"ok: {len(result.offerings)} offerings from {len(result.providers)} providers "
+        f"in {len(result.files)} files"
+    )
+
+
+@catalog.command(context_settings={"ignore_unknown_options": True})
+@click.argument("query", nargs=-1)
+@click.option("--json", "as_json", is_flag=True, help="Print offerings as JSON.")
+@click.pass_context
+def show(ctx: click.Context, query: Sequence[str], as_json: bool) -> None:
+    """List offerings, filtered by QUERY: words and filters such as provider:openai,
+    status:active, input:image, ctx:128k, free, open (prefix '-' to exclude)."""
+    result = catalogs.load(_extra(ctx))
+    offerings = parse_query(" ".join(query)).filter(result.offerings)
+    if as_json:
+        _print_json([_offering_json(result, o.key) for o in offerings])
+        return
+    console = Console()
+    if not offerings:
+        console.print("No offering matches.")
+        return
+    console.print(offerings_table(offerings, width=console.width))
+    successors = successor_lines(offerings)
+    if successors:
+        console.print("\nsuccessors:", style="bold")
+        for line in successors:
+            console.print(f"  {line}", highlight=False, soft_wrap=True)
+
+
+@catalog.command()
+@click.option(
+    "-o",
+    "--output",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Write the schema files into this folder instead of printing them.",
+)
+def schema(out_dir: Path | None) -> None:
+    """JSON Schema for catalog files (what editors use to validate as you type)."""
+    text = dumps(catalog_schema())
+    if out_dir is None:
+        click.echo(text, nl=False)
+        return
+    out_dir.mkdir(parents=True, exist_ok=True)
+    target = out_dir / CATALOG_SCHEMA_NAME
+    target.write_text(text, encoding="utf-8")
+    click.echo(str(target))
+
+
+def _offering_json(result: Catalog, key: str) -> dict[str, Any]:
+    offering = result.get(key)
+    assert offering is not None
+    return {"key": offering.key, **offering.model_dump(mode="json")}
+
+
+def _print_json(value: Any) -> None:
+    click.echo(json.dumps(value, indent=2, ensure_ascii=False))
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Console entry point: run the CLI, keep tracebacks for ADVISOR_DEBUG=1."""
+    try:
+        cli.main(args=list(argv) if argv is not None else None, prog_name="advisor")
+    except Exception as error:  # a bug of ours: one line, exit 1, traceback on request
+        if os.environ.get("ADVISOR_DEBUG"):
+            raise
+        click.echo(
+            f"advisor: internal error: {error!r} (set ADVISOR_DEBUG=1 for details)", err=True
+        )
+        sys.exit(1)

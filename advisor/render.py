@@ -1,0 +1,289 @@
+"""Text formatting shared by the CLI and the TUI: numbers, prices, lifecycle marks, tables."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from rich import box
+from rich.console import Group
+from rich.table import Table
+from rich.text import Text
+
+from catalog import Offering, Problem
+from catalog.schema import Source
+
+UNKNOWN = "?"
+"""How an unknown value is shown: never as a blank that reads like zero."""
+
+
+def tokens(value: int | None) -> str:
+    """128000 → '128k', 16384 → '16.4k', 1048576 → '1.05M', None → '?'."""
+    if value is None:
+        return UNKNOWN
+    if value >= 1_000_000:
+        return f"{value / 1_000_000:.3g}M"
+    if value >= 1_000:
+        return f"{value / 1_000:.3g}k"
+    return str(value)
+
+
+def price(value: float | None) -> str:
+    """USD per 1M tokens: 2.5 → '2.50', 0.075 → '0.075', 0 → 'free', None → '?'."""
+    if value is None:
+        return UNKNOWN
+    if value == 0:
+        return "free"
+    if value < 0.1:
+        return f"{value:.3g}"
+    return f"{value:.2f}"
+
+
+TRISTATE_STYLE = {True: "green", False: "red", None: "yellow"}
+
+
+def tristate(value: bool | None) -> str:
+    return UNKNOWN if value is None else ("yes" if value else "no")
+
+
+STATUS_STYLE = {
+    "preview": "cyan",
+    "active": "green",
+    "deprecated": "yellow",
+    "retired": "red strike",
+}
+
+
+def status(offering: Offering, *, successor: bool = True) -> Text:
+    """The lifecycle status, styled; deprecated and retired ones add their shutdown date and,
+    unless `successor` is False, what replaces them."""
+    life = offering.lifecycle
+    text = Text(life.status, style=STATUS_STYLE[life.status])
+    if life.status in ("deprecated", "retired"):
+        if life.shutdown_date:
+            text.append(f" {life.shutdown_date}")
+        if successor and life.successor:
+            text.append(f" → {life.successor}", style="dim")
+    return text
+
+
+def successor_lines(offerings: Iterable[Offering]) -> list[str]:
+    """'KEY → SUCCESSOR' for each deprecated or retired offering that names one."""
+    return [
+        f"{o.key} → {o.lifecycle.successor}"
+        for o in offerings
+        if o.lifecycle.successor and o.lifecycle.status in ("deprecated", "retired")
+    ]
+
+
+MODALITY_ABBREVIATIONS = {
+    "text": "text",
+    "image": "img",
+    "audio": "aud",
+    "video": "vid",
+    "pdf": "pdf",
+}
+
+
+def modalities(offering: Offering) -> str:
+    """Input modalities, abbreviated: 'text,img,pdf'."""
+    return ",".join(MODALITY_ABBREVIATIONS[m] for m in offering.modalities.input)
+
+
+def offerings_table(offerings: Iterable[Offering], width: int = 120) -> Table:
+    """The catalog as a table, one row per offering. Below 100 columns the input modalities
+    are left out so that keys and status stay readable."""
+    wide = width >= 100
+    table = Table(
+        box=box.SIMPLE_HEAD,
+        header_style="bold",
+        pad_edge=False,
+        show_edge=False,
+        caption="ctx/out: tokens · $in/$out: USD per 1M tokens · ?: unknown",
+        caption_justify="left",
+        expand=True,
+        collapse_padding=True,
+    )
+    table.add_column("offering", overflow="fold", min_width=24, ratio=1)
+    for name in ("ctx", "out", "$in", "$out"):
+        table.add_column(name, justify="right", no_wrap=True)
+    if wide:
+        table.add_column("inputs", no_wrap=True)
+    table.add_column("status", no_wrap=True)
+    for o in offerings:
+        p = o.pricing
+        cells: list[str | Text] = [
+            o.key,
+            tokens(o.limits.context),
+            tokens(o.limits.output),
+            price(p.input if p else None),
+            price(p.output if p else None),
+        ]
+        if wide:
+            cells.append(modalities(o))
+        cells.append(status(o, successor=False))
+        table.add_row(*cells)
+    return table
+
+
+def problem_lines(problems: Iterable[Problem]) -> list[str]:
+    """One `PATH:LINE:COL: field: message` line per problem; warnings say so."""
+    return [str(p) if p.severity == "error" else f"{p}  [warning]" for p in problems]
+
+
+def _source(source: Source | None) -> Text:
+    if source is None:
+        return Text("no source", style="red")
+    text = Text(f"{source.ref} · checked {source.checked}", style="dim")
+    if source.note:
+        text.append(f" · {source.note}", style="dim italic")
+    return text
+
+
+def _flags(pairs: Iterable[tuple[str, bool | None]]) -> Text:
+    text = Text()
+    for i, (name, value) in enumerate(pairs):
+        if i:
+            text.append(" · ")
+        text.append(f"{name} ")
+        text.append(tristate(value), style=TRISTATE_STYLE[value])
+    return text
+
+
+def offering_detail(offering: Offering) -> Group:
+    """Every trait of one offering, each block with its source and checked date."""
+    o = offering
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(style="bold", no_wrap=True)
+    grid.add_column(overflow="fold")
+
+    def row(label: str, value: Text | str, source: Source | None | bool = False) -> None:
+        grid.add_row(label, value)
+        if source is not False:
+            grid.add_row("", _source(source if isinstance(source, Source) else None))
+
+    title = Text(o.name, style="bold")
+    title.append(f"  {o.key}", style="dim")
+    row("model", f"{o.model}" + (f" · family {o.family}" if o.family else ""))
+    if o.aliases:
+        row("aliases", ", ".join(o.aliases))
+    row("status", status(o), o.lifecycle.source if o.lifecycle.source else False)
+    if o.lifecycle.release_date or o.lifecycle.deprecation_date:
+        row(
+            "dates",
+            f"released {o.lifecycle.release_date or UNKNOWN}"
+            + (
+                f" · deprecated {o.lifecycle.deprecation_date}"
+                if o.lifecycle.deprecation_date
+                else ""
+            ),
+        )
+    lim = o.limits
+    row(
+        "limits",
+        f"context {tokens(lim.context)} · input cap {tokens(lim.input)} · "
+        f"output {tokens(lim.output)}",
+        lim.source,
+    )
+    p = o.pricing
+    if p is None:
+        row("pricing", Text("unknown", style="yellow"))
+    else:
+        parts = [f"in {price(p.input)}", f"out {price(p.output)}"]
+        parts += [
+            f"{name.replace('_', ' ')} {price(getattr(p, name))}"
+            for name in ("cache_read", "cache_write", "cache_write_1h", "reasoning", "input_audio")
+            if getattr(p, name) is not None
+        ]
+        if p.per_request is not None:
+            parts.append(f"per request ${p.per_request:g}")
+        row("pricing", "USD/1M: " + " · ".join(parts))
+        for tier in p.tiers:
+            row(
+                "",
+                f"above {tokens(tier.above_input_tokens)} input: in {price(tier.input)} · "
+                f"out {price(tier.output)}",
+            )
+        if p.batch:
+            row("", f"batch: in {price(p.batch.input)} · out {price(p.batch.output)}")
+        grid.add_row("", _source(p.source))
+    row("inputs", ", ".join(o.modalities.input) + "  →  " + ", ".join(o.modalities.output))
+    c = o.capabilities
+    row(
+        "tools",
+        _flags(
+            [
+                ("calling", c.tool_calling),
+                ("parallel", c.parallel_tool_calls),
+                ("choice", c.tool_choice),
+            ]
+        ),
+    )
+    row(
+        "structured",
+        _flags(
+            [
+                ("json_schema", c.structured_output.json_schema),
+                ("json_mode", c.structured_output.json_mode),
+            ]
+        ),
+    )
+    row(
+        "api",
+        _flags(
+            [
+                ("streaming", c.streaming),
+                ("caching", c.prompt_caching),
+                ("system", c.system_messages),
+                ("web search", c.web_search),
+            ]
+        ),
+    )
+    r = c.reasoning
+    reasoning = _flags([("supported", r.supported), ("always on", r.always_on)])
+    if r.effort:
+        reasoning.append(f" · effort {'/'.join(r.effort)}")
+    if r.budget_tokens:
+        reasoning.append(f" · budget {r.budget_tokens.min or 0}..{r.budget_tokens.max or UNKNOWN}")
+    row("reasoning", reasoning)
+    d = o.determinism
+    det = _flags([("temperature", d.temperature), ("seed", d.seed)])
+    det.append(f" · guarantee {d.guarantee or UNKNOWN}")
+    if d.fingerprint_field:
+        det.append(f" · fingerprint {d.fingerprint_field}")
+    row("determinism", det)
+    for limit in o.rate_limits:
+        values = [
+            f"{name} {getattr(limit, name):,}"
+            for name in ("rpm", "tpm", "rpd")
+            if getattr(limit, name) is not None
+        ]
+        row(
+            "rate limits",
+            (f"{limit.tier}: " if limit.tier else "") + " · ".join(values),
+            limit.source,
+        )
+    if o.free_tier:
+        f = o.free_tier
+        values = [
+            f"{name} {getattr(f, name):,}"
+            for name in ("rpm", "rpd")
+            if getattr(f, name) is not None
+        ]
+        row("free tier", " · ".join(values + ([f.note] if f.note else [])) or "yes", f.source)
+    for fig in o.performance:
+        row(
+            "measured",
+            f"{fig.metric} {fig.percentile} {fig.value:g}"
+            + (f" ({fig.workload})" if fig.workload else ""),
+            fig.source,
+        )
+    regions = ", ".join(o.data.regions) if o.data.regions is not None else UNKNOWN
+    row("data", _flags([("zero retention", o.data.zero_retention)]) + Text(f" · regions {regions}"))
+    row(
+        "weights",
+        _flags([("open", o.open_weights)])
+        + Text(f" · knowledge cutoff {o.knowledge_cutoff or UNKNOWN}"),
+    )
+    if o.notes:
+        row("notes", o.notes)
+    return Group(title, grid)

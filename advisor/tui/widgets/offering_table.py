@@ -1,0 +1,129 @@
+"""The catalog table: one row per offering, sortable, with lifecycle marks.
+
+Columns are laid out for the table's width: the key column takes what the figures leave,
+and the input modalities appear only when there is room, so 80 columns stay readable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from rich.text import Text
+from textual import events
+from textual.message import Message
+from textual.widgets import DataTable
+
+from advisor import render
+from catalog import Offering
+
+_LAST = float("inf")
+
+
+@dataclass(frozen=True)
+class SortOrder:
+    label: str
+    key: Callable[[Offering], Any]
+
+
+def _price(offering: Offering, name: str) -> float:
+    value = getattr(offering.pricing, name, None) if offering.pricing else None
+    return _LAST if value is None else float(value)  # unknown sorts last, never as free
+
+
+SORT_ORDERS = (
+    SortOrder("provider", lambda o: o.key),
+    SortOrder("context ↓", lambda o: -(o.limits.context or 0)),
+    SortOrder("input price ↑", lambda o: _price(o, "input")),
+    SortOrder("output price ↑", lambda o: _price(o, "output")),
+    SortOrder(
+        "status", lambda o: ("preview", "active", "deprecated", "retired").index(o.lifecycle.status)
+    ),
+)
+
+# (label, width) of the columns after the key; the inputs column only on wide tables.
+FIGURES = (("ctx", 5), ("out", 5), ("$in", 5), ("$out", 5))
+INPUTS = ("inputs", 20)
+STATUS = ("status", 10)
+KEY_MIN = 20
+PADDING = 2  # DataTable's cell padding, one each side
+
+
+def _middle_ellipsis(text: str, width: int) -> str:
+    """Shorten from the middle: ids differ at their ends (…-001, …:free), not their starts."""
+    if len(text) <= width:
+        return text
+    head = (width - 1) // 2
+    return text[:head] + "…" + text[len(text) - (width - 1 - head) :]
+
+
+class OfferingTable(DataTable[Text | str]):
+    """Offerings as rows keyed by offering key; posts `Highlighted` as the cursor moves."""
+
+    @dataclass
+    class Highlighted(Message):
+        offering: Offering | None
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)
+        self._offerings: list[Offering] = []
+        self._by_key: dict[str, Offering] = {}
+        self._layout_width = 0
+
+    def show(self, offerings: Sequence[Offering], order: SortOrder) -> None:
+        """Replace the rows, keeping the cursor on the same offering when it is still shown."""
+        self._offerings = sorted(offerings, key=order.key)
+        self._by_key = {o.key: o for o in offerings}
+        self._fill()
+
+    def on_resize(self, event: events.Resize) -> None:
+        if event.size.width != self._layout_width:
+            self._fill()
+
+    def _fill(self) -> None:
+        current = self.current
+        width = self.size.width or 80
+        self._layout_width = width
+        wide = width >= 100
+        fixed = [*FIGURES, *([INPUTS] if wide else []), STATUS]
+        room = width - sum(w + PADDING for _, w in fixed) - PADDING - 2  # 2: scrollbar
+        longest = max((len(o.key) for o in self._offerings), default=KEY_MIN)
+        key_width = max(KEY_MIN, min(room, longest))
+        self.clear(columns=True)
+        self.add_column("offering", width=key_width, key="offering")
+        for label, column_width in fixed:
+            self.add_column(label, width=column_width, key=label)
+        for o in self._offerings:
+            self.add_row(*self._cells(o, wide, key_width), key=o.key)
+        if current is not None and current.key in self._by_key:
+            self.move_cursor(row=self.get_row_index(current.key), animate=False)
+        self.post_message(self.Highlighted(self.current))
+
+    def _cells(self, o: Offering, wide: bool, key_width: int) -> list[Text | str]:
+        style = {"deprecated": "yellow", "retired": "dim strike"}.get(o.lifecycle.status, "")
+        key = _middle_ellipsis(o.key, key_width)
+        p = o.pricing
+        cells: list[Text | str] = [
+            Text(key, style=style),
+            Text(render.tokens(o.limits.context), justify="right"),
+            Text(render.tokens(o.limits.output), justify="right"),
+            Text(render.price(p.input if p else None), justify="right"),
+            Text(render.price(p.output if p else None), justify="right"),
+        ]
+        if wide:
+            cells.append(render.modalities(o))
+        cells.append(Text(o.lifecycle.status, style=render.STATUS_STYLE[o.lifecycle.status]))
+        return cells
+
+    @property
+    def current(self) -> Offering | None:
+        """The offering under the cursor, if any."""
+        if not self.row_count:
+            return None
+        row_key = self.coordinate_to_cell_key(self.cursor_coordinate).row_key
+        return self._by_key.get(str(row_key.value))
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        event.stop()
+        self.post_message(self.Highlighted(self.current))

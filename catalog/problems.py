@@ -1,0 +1,191 @@
+"""Problems found in YAML input, each pinned to a file, line, column and field.
+
+Shared by the catalog loader and, through the public API, by every other YAML reader of the
+project, so that all bad input reads the same: `PATH:LINE:COL: field: message`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+import yaml_rs
+
+Loc = tuple[str | int, ...]
+Severity = Literal["error", "warning"]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with an input file."""
+
+    path: str
+    line: int
+    col: int
+    field: str
+    message: str
+    severity: Severity = "error"
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}:{self.col}"
+        return (
+            f"{where}: {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "path": self.path,
+            "line": self.line,
+            "col": self.col,
+            "field": self.field,
+            "message": self.message,
+            "severity": self.severity,
+        }
+
+
+class InputError(Exception):
+    """Input that cannot be used, with every problem found in it."""
+
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        self.problems = list(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+def field_path(loc: Loc) -> str:
+    """Render a location as `offerings[3].limits.output`."""
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else part
+    return out
+
+
+class Locator:
+    """Finds the line and column of a value in a YAML document, given its path of keys and indices.
+
+    Composing a document with marks is slower than loading it, so it happens only when a problem
+    needs a position, and at most once per file.
+    """
+
+    def __init__(self, path: Path | str, text: str) -> None:
+        self.path = str(path)
+        self._text = text
+        self._root: yaml.Node | None = None
+        self._composed = False
+
+    def _tree(self) -> yaml.Node | None:
+        if not self._composed:
+            self._composed = True
+            try:
+                self._root = yaml.compose(self._text, Loader=YamlLoader)
+            except yaml.YAMLError:
+                self._root = None
+        return self._root
+
+    def _walk(self, loc: Loc) -> tuple[yaml.Node | None, yaml.Mark | None]:
+        """The deepest node along `loc`, and the mark of the key that led to it (if any)."""
+        node = self._tree()
+        key_mark: yaml.Mark | None = None
+        for part in loc:
+            if isinstance(node, yaml.MappingNode):
+                for key_node, value_node in node.value:
+                    if isinstance(key_node, yaml.ScalarNode) and key_node.value == str(part):
+                        key_mark, node = key_node.start_mark, value_node
+                        break
+                else:
+                    break
+            elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
+                if part >= len(node.value):
+                    break
+                key_mark, node = None, node.value[part]
+            else:
+                break
+        return node, key_mark
+
+    def position(self, loc: Loc, *, at_value: bool = False) -> tuple[int, int]:
+        """1-based (line, column) of the deepest node along `loc`. Unless `at_value`, a mapping
+        key points at the key itself, so an unknown key is reported where it is written."""
+        node, key_mark = self._walk(loc)
+        if node is None:
+            return 1, 1
+        mark = node.start_mark if at_value or key_mark is None else key_mark
+        return mark.line + 1, mark.column + 1
+
+    def problem(
+        self, loc: Loc, message: str, severity: Severity = "error", *, at_value: bool = False
+    ) -> Problem:
+        line, col = self.position(loc, at_value=at_value)
+        return Problem(self.path, line, col, field_path(loc), message, severity)
+
+
+def syntax_problem(path: Path | str, error: yaml.YAMLError) -> Problem:
+    """A YAML syntax error as a Problem at the position the parser stopped."""
+    mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
+    line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+    problem = getattr(error, "problem", None) or str(error)
+    context = getattr(error, "context", None)
+    message = f"invalid YAML: {problem}" + (f" ({context})" if context else "")
+    return Problem(str(path), line, col, "", message)
+
+
+class YamlLoader(yaml.CSafeLoader):
+    """PyYAML's C loader with dates left as strings; used to compose nodes with positions."""
+
+
+YamlLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.CSafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+def load_yaml(path: Path | str, text: str) -> Any:
+    """Parse YAML 1.2 (so `no` stays a string); raise InputError with the position on a
+    syntax error or a duplicate key.
+
+    yaml-rs parses about ten times faster than PyYAML's C loader (see docs/benchmarks.md) but
+    reports positions only in its message, so PyYAML locates the problem on the error path.
+    """
+    try:
+        return yaml_rs.loads(text, parse_datetime=False)
+    except yaml_rs.YAMLDecodeError as error:
+        raise InputError([_locate_decode_error(path, text, str(error))]) from None
+
+
+def _locate_decode_error(path: Path | str, text: str, message: str) -> Problem:
+    try:
+        root = yaml.compose(text, Loader=YamlLoader)
+    except yaml.YAMLError as error:
+        return syntax_problem(path, error)
+    duplicate = _first_duplicate_key(root) if root is not None else None
+    if duplicate is not None:
+        mark, loc = duplicate
+        return Problem(str(path), mark.line + 1, mark.column + 1, field_path(loc), "duplicate key")
+    found = re.search(r"line (\d+), column (\d+)", message)
+    line, col = (int(found[1]), int(found[2])) if found else (1, 1)
+    return Problem(str(path), line, col, "", "invalid YAML: " + message.splitlines()[-1].strip())
+
+
+def _first_duplicate_key(node: yaml.Node, loc: Loc = ()) -> tuple[yaml.Mark, Loc] | None:
+    """The first mapping key written twice, with the path to it."""
+    if isinstance(node, yaml.MappingNode):
+        seen: set[str] = set()
+        for key, value in node.value:
+            if isinstance(key, yaml.ScalarNode):
+                if key.value in seen:
+                    return key.start_mark, (*loc, key.value)
+                seen.add(key.value)
+                found = _first_duplicate_key(value, (*loc, key.value))
+                if found:
+                    return found
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            found = _first_duplicate_key(item, (*loc, index))
+            if found:
+                return found
+    return None

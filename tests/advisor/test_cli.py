@@ -1,0 +1,142 @@
+"""The `advisor` command line: exit codes, messages and JSON shapes scripts depend on."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from click.testing import CliRunner, Result
+
+from advisor.cli import cli
+from catalog.jsonschema import CATALOG_SCHEMA_NAME, SCHEMA_DIR
+from tests.conftest import FIXTURE_CATALOG
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run(*args: str) -> Result:
+    return CliRunner(env={"COLUMNS": "200"}).invoke(cli, list(args), catch_exceptions=False)
+
+
+def test_validate_bundled_catalog_exits_zero() -> None:
+    result = run("catalog", "validate")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("ok: ")
+
+
+def test_validate_with_overlay_paths() -> None:
+    result = run("catalog", "validate", str(FIXTURE_CATALOG))
+    assert result.exit_code == 0, result.output
+
+
+def test_validate_reports_one_line_per_problem_and_exits_two(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(
+        "provider:\n  id: acme\n  name: Acme\n  api: openai\n"
+        "  base_url: https://acme.invalid\n  colour: red\n"
+        "offerings:\n"
+        "  - {id: a, model: m/a, name: A, limits: {context: 10, output: 20,"
+        " source: {ref: x, checked: 2026-01-01}}}\n",
+        encoding="utf-8",
+    )
+    result = run("catalog", "validate", str(bad))
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert result.stderr.splitlines() == [
+        f"{bad}:6:3: provider.colour: unknown key",
+        f"{bad}:8:64: offerings[0].limits.output: output limit 20 exceeds the context window 10",
+    ]
+
+
+def test_validate_json(tmp_path: Path) -> None:
+    result = run("catalog", "validate", "--json", str(FIXTURE_CATALOG))
+    assert result.exit_code == 0
+    assert json.loads(result.stdout)["valid"] is True
+
+
+def test_show_json_lists_offerings_with_the_fields_scripts_need() -> None:
+    result = run("catalog", "show", "--json")
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.stdout)
+    assert len(rows) >= 60
+    assert len({r["provider"] for r in rows}) >= 10
+    for row in rows:
+        assert row["key"] == f"{row['provider']}/{row['id']}"
+        assert {"limits", "pricing", "modalities", "lifecycle"} <= row.keys()
+        assert "context" in row["limits"] and "output" in row["limits"]
+        assert row["lifecycle"]["status"] in {"preview", "active", "deprecated", "retired"}
+
+
+def test_show_filters_with_the_query_language() -> None:
+    result = run(
+        "--catalog",
+        str(FIXTURE_CATALOG),
+        "catalog",
+        "show",
+        "--json",
+        "provider:acme",
+        "-status:retired",
+    )
+    keys = [r["key"] for r in json.loads(result.stdout)]
+    assert keys == ["acme/acme-large-2", "acme/acme-small-2", "acme/acme-large-1"]
+
+
+def test_show_table(tmp_path: Path) -> None:
+    result = run("--catalog", str(FIXTURE_CATALOG), "catalog", "show", "provider:acme")
+    assert result.exit_code == 0
+    assert "acme/acme-large-1" in result.stdout and "deprecated" in result.stdout
+
+
+def test_show_with_a_bad_filter_exits_two() -> None:
+    result = run("catalog", "show", "ctx:lots")
+    assert result.exit_code == 2
+    assert "ctx:lots" in result.stderr
+
+
+def test_schema_writes_the_committed_file(tmp_path: Path) -> None:
+    result = run("catalog", "schema", "-o", str(tmp_path / "out"))
+    assert result.exit_code == 0
+    written = (tmp_path / "out" / CATALOG_SCHEMA_NAME).read_text(encoding="utf-8")
+    assert written == (SCHEMA_DIR / CATALOG_SCHEMA_NAME).read_text(encoding="utf-8")
+
+
+def test_schema_prints_json() -> None:
+    assert json.loads(run("catalog", "schema").stdout)["title"] == "Model Advisor catalog file"
+
+
+def test_missing_overlay_folder_is_bad_input() -> None:
+    result = CliRunner().invoke(cli, ["--catalog", "/no/such/dir", "catalog", "validate"])
+    assert result.exit_code == 2
+    assert "/no/such/dir" in result.output
+
+
+def test_python_dash_m_and_no_traceback_on_bad_input(tmp_path: Path) -> None:
+    bad = tmp_path / "broken.yaml"
+    bad.write_text("provider: [\n", encoding="utf-8")
+    proc = subprocess.run(
+        [sys.executable, "-m", "advisor", "catalog", "validate", str(bad)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr
+    assert proc.stderr.startswith(f"{bad}:2:1: invalid YAML")
+
+
+def test_user_catalog_folder_is_overlaid_automatically(advisor_home: Path) -> None:
+    folder = advisor_home / "catalog"
+    folder.mkdir(parents=True)
+    (folder / "private.yaml").write_text(
+        "provider:\n  id: our-vllm\n  name: Our vLLM\n  api: openai-compatible\n"
+        "  base_url: http://10.0.0.5:8000/v1\n  self_hosted: true\n"
+        "offerings:\n"
+        "  - {id: our-model, model: us/our-model, name: Ours, limits: {context: 32768,"
+        " source: {ref: our deployment, checked: 2026-11-01}}}\n",
+        encoding="utf-8",
+    )
+    rows = json.loads(run("catalog", "show", "--json", "provider:our-vllm").stdout)
+    assert [r["key"] for r in rows] == ["our-vllm/our-model"]
+    assert run("catalog", "validate").exit_code == 0
