@@ -12,11 +12,18 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from pydantic import ValidationError
 
-from catalog.problems import InputError, Loc, Locator, Problem, load_yaml
+from catalog.problems import (
+    InputError,
+    Loc,
+    Locator,
+    Problem,
+    load_yaml,
+    sorted_problems,
+    validation_problems,
+)
 from catalog.query import parse_query
 from catalog.rules import catalog_problems, offering_problems
 from catalog.schema import CatalogFile, Offering, Provider
@@ -58,12 +65,6 @@ class Catalog:
     def search(self, query: str = "") -> list[Offering]:
         """Offerings matching a query (see `catalog.query`); raises QueryError on a bad filter."""
         return parse_query(query).filter(self.offerings)
-
-
-def sorted_problems(problems: list[Problem], files: Sequence[Path]) -> list[Problem]:
-    """Problems in file order, then by line and column."""
-    order = {str(path): i for i, path in enumerate(files)}
-    return sorted(problems, key=lambda p: (order.get(p.path, len(order)), p.line, p.col))
 
 
 def catalog_files(paths: Iterable[Path]) -> list[Path]:
@@ -230,67 +231,3 @@ class ParsedFile:
     @property
     def provider_id(self) -> str:
         return self.provider.id if isinstance(self.provider, Provider) else self.provider
-
-
-def validation_problems(
-    error: ValidationError, data: Any, locator: Locator, prefix: Loc = ()
-) -> list[Problem]:
-    """Turn pydantic's errors into positioned problems, one per distinct field and message."""
-    seen: set[tuple[str, str]] = set()
-    out: list[Problem] = []
-    for item in error.errors(include_url=False):
-        loc = _data_loc(tuple(item["loc"]), data)
-        if loc is None:
-            continue  # an error from a union branch that does not match the input's shape
-        message = _message(item)
-        at_value = item["type"] != "extra_forbidden"
-        problem = locator.problem((*prefix, *loc), message, at_value=at_value)
-        if (problem.field, message) not in seen:
-            seen.add((problem.field, message))
-            out.append(problem)
-    return out
-
-
-def _data_loc(loc: Loc, data: Any) -> Loc | None:
-    """Drop pydantic's union-branch tags from `loc`, following the data itself.
-
-    Returns None for an error of the union branch the value was never meant for: a provider
-    given as a mapping is not also reported as "not a string", nor a string as "not a mapping".
-    """
-    out: list[str | int] = []
-    node = data
-    for part in loc:
-        if part in _UNION_TAGS and not (isinstance(node, dict) and part in node):
-            if (part == "Provider") != isinstance(node, dict):
-                return None
-            continue
-        out.append(part)
-        if isinstance(node, dict):
-            node = node.get(part)
-        elif isinstance(node, list) and isinstance(part, int) and part < len(node):
-            node = node[part]
-        else:
-            node = None
-    return tuple(out)
-
-
-_UNION_TAGS = {"Provider", "str", "constrained-str"}
-
-
-def _message(item: Any) -> str:
-    kind = item["type"]
-    if kind == "extra_forbidden":
-        return "unknown key"
-    if kind == "missing":
-        return "required"
-    message = str(item["msg"])
-    if message.startswith(("Input should be greater", "Input should be less")):
-        message = "must be" + message[len("Input should be") :]
-    elif message.startswith("Input should be "):
-        message = "expected " + message[len("Input should be ") :]
-    if message.startswith("Value error, "):
-        message = message[len("Value error, ") :]
-    value = item.get("input")
-    if kind != "value_error" and value is not None and not isinstance(value, dict | list):
-        message += f" (got {value!r})"
-    return message

@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 import yaml
 import yaml_rs
+from pydantic import ValidationError
 
 Loc = tuple[str | int, ...]
 Severity = Literal["error", "warning"]
@@ -45,6 +46,12 @@ class Problem:
             "message": self.message,
             "severity": self.severity,
         }
+
+
+def sorted_problems(problems: list[Problem], files: Sequence[Path] = ()) -> list[Problem]:
+    """Problems in the order of `files` (others after, by name), then by line and column."""
+    order = {str(path): i for i, path in enumerate(files)}
+    return sorted(problems, key=lambda p: (order.get(p.path, len(order)), p.path, p.line, p.col))
 
 
 class InputError(Exception):
@@ -189,3 +196,75 @@ def _first_duplicate_key(node: yaml.Node, loc: Loc = ()) -> tuple[yaml.Mark, Loc
             if found:
                 return found
     return None
+
+
+def validation_problems(
+    error: ValidationError, data: Any, locator: Locator, prefix: Loc = ()
+) -> list[Problem]:
+    """Turn pydantic's errors into positioned problems, one per distinct field and message."""
+    seen: set[tuple[str, str]] = set()
+    out: list[Problem] = []
+    for item in error.errors(include_url=False):
+        loc = _data_loc(tuple(item["loc"]), data)
+        if loc is None:
+            continue  # an error from a union branch that does not match the input's shape
+        message = _message(item)
+        at_value = item["type"] != "extra_forbidden"
+        problem = locator.problem((*prefix, *loc), message, at_value=at_value)
+        if (problem.field, message) not in seen:
+            seen.add((problem.field, message))
+            out.append(problem)
+    return out
+
+
+_STR_TAGS = ("str", "constrained-str")
+
+
+def _data_loc(loc: Loc, data: Any) -> Loc | None:
+    """Drop pydantic's union-branch tags from `loc`, following the data itself.
+
+    A tag is a name in `loc` that is not a key of the data at that point (e.g. 'Provider' or
+    'str' for a field typed `Provider | str`). Returns None for an error of the branch the
+    value was never meant for: a mapping is not also reported as "not a string", nor a
+    string as "not a mapping".
+    """
+    out: list[str | int] = []
+    node = data
+    for position, part in enumerate(loc):
+        last = position == len(loc) - 1
+        is_key = isinstance(node, dict) and part in node
+        if isinstance(part, str) and not is_key and (not last or _is_tag(part)):
+            if (part in _STR_TAGS) != isinstance(node, str):
+                return None
+            continue
+        out.append(part)
+        if isinstance(node, dict):
+            node = node.get(part)
+        elif isinstance(node, list) and isinstance(part, int) and part < len(node):
+            node = node[part]
+        else:
+            node = None
+    return tuple(out)
+
+
+def _is_tag(part: str) -> bool:
+    return part in _STR_TAGS or part[:1].isupper() or "[" in part
+
+
+def _message(item: Any) -> str:
+    kind = item["type"]
+    if kind == "extra_forbidden":
+        return "unknown key"
+    if kind == "missing":
+        return "required"
+    message = str(item["msg"])
+    if message.startswith(("Input should be greater", "Input should be less")):
+        message = "must be" + message[len("Input should be") :]
+    elif message.startswith("Input should be "):
+        message = "expected " + message[len("Input should be ") :]
+    if message.startswith("Value error, "):
+        message = message[len("Value error, ") :]
+    value = item.get("input")
+    if kind != "value_error" and value is not None and not isinstance(value, dict | list):
+        message += f" (got {value!r})"
+    return message

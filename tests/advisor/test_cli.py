@@ -140,3 +140,61 @@ def test_user_catalog_folder_is_overlaid_automatically(advisor_home: Path) -> No
     rows = json.loads(run("catalog", "show", "--json", "provider:our-vllm").stdout)
     assert [r["key"] for r in rows] == ["our-vllm/our-model"]
     assert run("catalog", "validate").exit_code == 0
+
+
+EXAMPLE = ROOT / "examples" / "workloads.yaml"
+
+
+def test_match_json_lists_candidates_and_exclusions_per_workload() -> None:
+    result = run("match", str(EXAMPLE), "--json", "--top", "3")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert [w["workload"] for w in data["workloads"]] == [
+        "billing-classifier",
+        "support-chat",
+        "brainstorm",
+        "invoice-extraction",
+        "nightly-digest",
+    ]
+    for w in data["workloads"]:
+        assert 1 <= len(w["candidates"]) <= 3
+        top = w["candidates"][0]
+        assert top["rank"] == 1 and 0 <= top["score"] <= 1
+        assert set(top["components"]) == {
+            "cost",
+            "latency",
+            "context",
+            "task_fit",
+            "lifecycle",
+            "confidence",
+        }
+        assert {"usd_per_1k", "usd_per_month", "prices_checked"} <= top["cost"].keys()
+        assert all(e["reasons"] for e in w["exclusions"])
+
+
+def test_match_table() -> None:
+    result = run("match", str(EXAMPLE), "--top", "2")
+    assert result.exit_code == 0
+    assert "billing-classifier (classification)" in result.stdout
+    assert "excluded" in result.stdout
+
+
+def test_match_bad_workload_file_exits_two_with_positions(tmp_path: Path) -> None:
+    bad = tmp_path / "w.yaml"
+    bad.write_text(
+        "workloads:\n  - name: a\n    modalities: [text, smell]\n    budget: {usd_per_month: -1}\n"
+        "    colour: red\n",
+        encoding="utf-8",
+    )
+    proc = subprocess.run(
+        [sys.executable, "-m", "advisor", "match", str(bad)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr
+    lines = proc.stderr.splitlines()
+    assert lines[0].startswith(f"{bad}:3:24: workloads[0].modalities[1]: expected")
+    assert lines[1].startswith(f"{bad}:4:29: workloads[0].budget.usd_per_month: must be")
+    assert lines[2] == f"{bad}:5:5: workloads[0].colour: unknown key"

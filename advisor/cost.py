@@ -1,0 +1,73 @@
+"""What a workload would cost on an offering, from catalog prices and declared traffic.
+
+Per request: input tokens at the price of the context tier the prompt falls in (a cacheable
+prefix at the cached-input price), output tokens, reasoning tokens where the offering always
+reasons, and any per-request fee. Then per 1,000 requests and per month at the declared
+volume. An estimate carries the date its prices were checked and notes on what it assumed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from advisor.workloads import DAYS_PER_MONTH, Workload
+from catalog import Offering
+
+
+@dataclass(frozen=True)
+class CostEstimate:
+    """USD figures for one workload on one offering; None where a price is unknown."""
+
+    per_request: float | None
+    per_1k: float | None
+    per_month: float | None
+    prices_checked: dt.date | None
+    notes: tuple[str, ...] = ()
+
+    @property
+    def known(self) -> bool:
+        return self.per_request is not None
+
+
+def estimate(workload: Workload, offering: Offering) -> CostEstimate:
+    """Estimate the cost of `workload`'s typical request on `offering`."""
+    pricing = offering.pricing
+    if pricing is None or pricing.input is None or pricing.output is None:
+        why = "no price in the catalog" if pricing is None else "input or output price unknown"
+        return CostEstimate(None, None, None, pricing.source.checked if pricing else None, (why,))
+
+    notes: list[str] = []
+    input_price, output_price = pricing.input, pricing.output
+    cache_price = pricing.cache_read
+    tier = next(
+        (t for t in reversed(pricing.tiers) if workload.context_tokens > t.above_input_tokens), None
+    )
+    if tier is not None:
+        input_price = tier.input if tier.input is not None else input_price
+        output_price = tier.output if tier.output is not None else output_price
+        cache_price = tier.cache_read if tier.cache_read is not None else cache_price
+        notes.append(f"prompt above {tier.above_input_tokens:,} tokens: tier prices")
+
+    cached = workload.cacheable_prefix_tokens
+    if cached and cache_price is None:
+        notes.append("no cached-input price: prefix priced as input")
+        cache_price = input_price
+    usd = (workload.context_tokens - cached) * input_price + cached * (cache_price or 0.0)
+    usd += workload.output_tokens * output_price
+
+    reasoning = offering.capabilities.reasoning
+    if reasoning.always_on:
+        if workload.reasoning_tokens is None:
+            notes.append("always reasons: reasoning tokens not included (set reasoning_tokens)")
+        else:
+            price = pricing.reasoning if pricing.reasoning is not None else output_price
+            usd += workload.reasoning_tokens * price
+    usd /= 1_000_000
+    if pricing.per_request:
+        usd += pricing.per_request
+
+    per_month = None
+    if workload.volume.requests_per_day is not None:
+        per_month = usd * workload.volume.requests_per_day * DAYS_PER_MONTH
+    return CostEstimate(usd, usd * 1000, per_month, pricing.source.checked, tuple(notes))
