@@ -9,25 +9,28 @@ import json
 import os
 import sys
 from collections.abc import Sequence
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 import click
 from rich.console import Console
 
-from advisor import __version__, catalogs
+from advisor import __version__, catalogs, paths
 from advisor.matching import HORIZON_DAYS, match, result_json
 from advisor.render import (
     candidates_table,
     exclusion_summary,
     offerings_table,
     problem_lines,
+    runs_table,
     successor_lines,
 )
-from advisor.workloads import load_workloads
+from advisor.workloads import WORKLOADS_SCHEMA_NAME, load_workloads, workloads_schema
 from catalog import Catalog, InputError, load_catalog
 from catalog.jsonschema import CATALOG_SCHEMA_NAME, catalog_schema, dumps
 from catalog.query import QueryError, parse_query
+from probes.store import RunStore
 
 
 class AdvisorGroup(click.Group):
@@ -150,18 +153,28 @@ def show(ctx: click.Context, query: Sequence[str], as_json: bool) -> None:
     "--output",
     "out_dir",
     type=click.Path(file_okay=False, path_type=Path),
-    help="Write the schema files into this folder instead of printing them.",
+    help="Write both schema files into this folder instead of printing one.",
 )
-def schema(out_dir: Path | None) -> None:
-    """JSON Schema for catalog files (what editors use to validate as you type)."""
-    text = dumps(catalog_schema())
+@click.option(
+    "--kind",
+    type=click.Choice(["catalog", "workloads"]),
+    default="catalog",
+    show_default=True,
+    help="Which schema to print.",
+)
+def schema(out_dir: Path | None, kind: str) -> None:
+    """JSON Schemas for catalog files and workload files (what editors use to validate as you
+    type): `catalog.schema.json` and `workloads.schema.json`."""
+    schemas = {CATALOG_SCHEMA_NAME: catalog_schema(), WORKLOADS_SCHEMA_NAME: workloads_schema()}
     if out_dir is None:
-        click.echo(text, nl=False)
+        name = CATALOG_SCHEMA_NAME if kind == "catalog" else WORKLOADS_SCHEMA_NAME
+        click.echo(dumps(schemas[name]), nl=False)
         return
     out_dir.mkdir(parents=True, exist_ok=True)
-    target = out_dir / CATALOG_SCHEMA_NAME
-    target.write_text(text, encoding="utf-8")
-    click.echo(str(target))
+    for name, value in schemas.items():
+        target = out_dir / name
+        target.write_text(dumps(value), encoding="utf-8")
+        click.echo(str(target))
 
 
 @cli.command(name="match")
@@ -200,6 +213,21 @@ def match_command(
     for r in results:
         console.print(candidates_table(r, top or 10))
         console.print(f"[dim]{exclusion_summary(r)}; --json lists every reason[/]\n")
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print runs as JSON.")
+def history(as_json: bool) -> None:
+    """List probing runs, newest first; a run whose process died shows as interrupted."""
+    path = paths.runs_db()
+    runs = RunStore(path).runs() if path.exists() else []
+    if as_json:
+        _print_json([asdict(run) for run in runs])
+        return
+    if not runs:
+        click.echo("No runs yet.")
+        return
+    Console().print(runs_table(runs))
 
 
 def _offering_json(result: Catalog, key: str) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from catalog.schema import Source
 
 if TYPE_CHECKING:
     from advisor.matching import MatchResult
+    from probes.store import RunSummary
 
 UNKNOWN = "?"
 """How an unknown value is shown: never as a blank that reads like zero."""
@@ -355,3 +356,32 @@ def exclusion_summary(result: MatchResult) -> str:
             counts[kind] = counts.get(kind, 0) + 1
     parts = ", ".join(f"{n} {kind}" for kind, n in sorted(counts.items(), key=lambda kv: -kv[1]))
     return f"{len(result.exclusions)} excluded" + (f" ({parts})" if parts else "")
+
+
+RUN_STATUS_STYLE = {
+    "running": "cyan",
+    "complete": "green",
+    "cancelled": "yellow",
+    "failed": "red",
+    "interrupted": "red",
+}
+
+
+def runs_table(runs: Iterable[RunSummary]) -> Table:
+    """Probing runs, newest first; simulated runs say so."""
+    table = Table(box=box.SIMPLE_HEAD, header_style="bold", pad_edge=False, show_edge=False)
+    for name in ("run", "started (UTC)", "status", "target", "offerings", "attempts", "spent"):
+        table.add_column(
+            name, justify="right" if name in ("run", "offerings", "attempts", "spent") else "left"
+        )
+    for run in runs:
+        table.add_row(
+            str(run.id),
+            run.started_at.replace("T", " ").removesuffix("+00:00"),
+            Text(run.status, style=RUN_STATUS_STYLE.get(run.status, "")),
+            f"{run.target} (simulated)" if run.simulated else run.target,
+            str(run.offerings),
+            str(run.attempts),
+            usd(run.spent_usd, 4) if run.spent_usd else "$0",
+        )
+    return table

@@ -183,6 +183,20 @@ class WorkloadFile(Strict):
     workloads: list[Workload] = Field(min_length=1)
 
 
+WORKLOADS_SCHEMA_NAME = "workloads.schema.json"
+
+
+def workloads_schema() -> dict[str, Any]:
+    """The JSON Schema of a workload file."""
+    schema = WorkloadFile.model_json_schema(mode="validation")
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": WORKLOADS_SCHEMA_NAME,
+        "title": "Model Advisor workload file",
+        **{k: v for k, v in schema.items() if k != "title"},
+    }
+
+
 def load_workloads(path: Path) -> list[Workload]:
     """Read, validate and resolve a workload file; raise InputError with every problem."""
     try:

@@ -100,6 +100,8 @@ def test_schema_writes_the_committed_file(tmp_path: Path) -> None:
     assert result.exit_code == 0
     written = (tmp_path / "out" / CATALOG_SCHEMA_NAME).read_text(encoding="utf-8")
     assert written == (SCHEMA_DIR / CATALOG_SCHEMA_NAME).read_text(encoding="utf-8")
+    workloads = json.loads((tmp_path / "out" / "workloads.schema.json").read_text(encoding="utf-8"))
+    assert workloads["title"] == "Model Advisor workload file"
 
 
 def test_schema_prints_json() -> None:
@@ -198,3 +200,18 @@ def test_match_bad_workload_file_exits_two_with_positions(tmp_path: Path) -> Non
     assert lines[0].startswith(f"{bad}:3:24: workloads[0].modalities[1]: expected")
     assert lines[1].startswith(f"{bad}:4:29: workloads[0].budget.usd_per_month: must be")
     assert lines[2] == f"{bad}:5:5: workloads[0].colour: unknown key"
+
+
+def test_history_lists_runs_and_says_which_were_simulated(advisor_home: Path) -> None:
+    from probes.store import AttemptRecord, RunStore
+
+    assert run("history").stdout.strip() == "No runs yet."
+    store = RunStore(advisor_home / "runs.sqlite")
+    run_id = store.start_run(target="sim", simulated=True)
+    store.record_attempt(run_id, AttemptRecord(offering="acme/a", probe="latency", outcome="ok"))
+    store.finish_run(run_id, "complete")
+    rows = json.loads(run("history", "--json").stdout)
+    assert [(r["id"], r["status"], r["simulated"], r["attempts"]) for r in rows] == [
+        (1, "complete", True, 1)
+    ]
+    assert "(simulated)" in run("history").stdout

@@ -135,3 +135,16 @@ def test_missing_schema_file(tmp_path: Path) -> None:
 def test_empty_file(tmp_path: Path) -> None:
     (problem,) = problems(tmp_path, "")
     assert problem.message.startswith("expected a mapping")
+
+
+def test_json_schema_accepts_the_example_and_rejects_unknown_keys() -> None:
+    import jsonschema
+    import yaml
+
+    from advisor.workloads import workloads_schema
+
+    schema = workloads_schema()
+    jsonschema.Draft202012Validator.check_schema(schema)
+    validator = jsonschema.Draft202012Validator(schema)
+    validator.validate(yaml.safe_load(EXAMPLE.read_text(encoding="utf-8")))
+    assert not validator.is_valid({"workloads": [{"name": "a", "colour": "red"}]})

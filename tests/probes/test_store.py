@@ -1,0 +1,125 @@
+"""The run store: attempts survive a killed run, which shows as interrupted; no secret is kept."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from probes.store import AttemptRecord, Redactor, RunStore
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_a_run_with_attempts_and_results(tmp_path: Path) -> None:
+    store = RunStore(tmp_path / "runs.sqlite")
+    run = store.start_run(target="sim", simulated=True, settings={"probes": ["latency"]})
+    store.record_attempt(
+        run,
+        AttemptRecord(
+            offering="acme/a",
+            probe="latency",
+            outcome="ok",
+            sent_ns=1,
+            end_ns=9,
+            output_tokens=5,
+            cost_usd=0.002,
+            detail={"gaps_ns": [1, 2]},
+        ),
+    )
+    store.record_results(
+        run,
+        [
+            {
+                "offering": "acme/a",
+                "probe": "latency",
+                "metric": "ttft_p50_ms",
+                "value": 12.5,
+                "n": 1,
+                "unit": "ms",
+            }
+        ],
+    )
+    store.finish_run(run, "complete")
+    (summary,) = store.runs()
+    assert (summary.status, summary.attempts, summary.offerings, summary.simulated) == (
+        "complete",
+        1,
+        1,
+        True,
+    )
+    assert summary.spent_usd == 0.002
+    (attempt,) = store.attempts(run)
+    assert attempt["outcome"] == "ok" and attempt["detail"] == '{"gaps_ns": [1, 2]}'
+    assert store.results(run)[0]["value"] == 12.5
+    assert store.db.execute("pragma journal_mode").fetchone()[0] == "wal"
+
+
+def test_reopening_applies_no_migration_twice(tmp_path: Path) -> None:
+    RunStore(tmp_path / "runs.sqlite")
+    store = RunStore(tmp_path / "runs.sqlite")
+    names = [row["name"] for row in store.db.table("_sqlite_migrations").rows]
+    assert names == ["m001_runs_attempts_results"]
+
+
+def test_secrets_are_redacted_before_writing(tmp_path: Path) -> None:
+    secret = "sk-canary-0123456789abcdef"
+    store = RunStore(tmp_path / "runs.sqlite", Redactor({"OPENAI_API_KEY": secret}))
+    run = store.start_run(target="live", simulated=False, settings={"note": f"key {secret}"})
+    store.record_attempt(
+        run,
+        AttemptRecord(
+            offering="openai/gpt",
+            probe="latency",
+            outcome="http_401",
+            error=f"Incorrect API key provided: {secret}",
+        ),
+    )
+    store.db.conn.execute("pragma wal_checkpoint(full)")
+    for path in tmp_path.iterdir():
+        assert secret.encode() not in path.read_bytes(), path.name
+    (attempt,) = store.attempts(run)
+    assert attempt["error"] == "Incorrect API key provided: [redacted:OPENAI_API_KEY]"
+
+
+def test_redactor_from_environment_ignores_unset_and_short(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("A_KEY", "abcdefgh12345")
+    monkeypatch.setenv("SHORT_KEY", "abc")
+    redact = Redactor.from_environment(["A_KEY", "SHORT_KEY", "UNSET_KEY"])
+    assert redact("x abcdefgh12345 abc") == "x [redacted:A_KEY] abc"
+
+
+def test_killed_run_keeps_finished_attempts_and_shows_interrupted(tmp_path: Path) -> None:
+    db = tmp_path / "runs.sqlite"
+    script = textwrap.dedent(
+        f"""
+        import time
+        from pathlib import Path
+        from probes.store import AttemptRecord, RunStore
+        store = RunStore(Path({str(db)!r}))
+        run = store.start_run(target="sim", simulated=True)
+        for i in range(3):
+            store.record_attempt(
+                run, AttemptRecord(offering="acme/a", probe="latency", outcome="ok", request_index=i)
+            )
+        print("ready", flush=True)
+        time.sleep(60)
+        """
+    )
+    child = subprocess.Popen(
+        [sys.executable, "-c", script], cwd=ROOT, stdout=subprocess.PIPE, text=True
+    )
+    assert child.stdout is not None
+    assert child.stdout.readline().strip() == "ready"
+    os.kill(child.pid, signal.SIGKILL)
+    child.wait(timeout=10)
+    store = RunStore(db)
+    (summary,) = store.runs()
+    assert summary.status == "interrupted"
+    assert summary.attempts == 3
+    assert store.runs()[0].status == "interrupted"  # and it stays so
