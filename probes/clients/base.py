@@ -1,0 +1,186 @@
+"""What every wire client shares: the request a probe asks for, the timed bytes of the answer,
+and how those bytes become a classified, measured attempt.
+
+Timing follows the project's definitions (see docs/probes.md): the clock is
+`time.perf_counter_ns()`, read when a request is handed to the connection and when each chunk
+of bytes arrives; events are parsed only after the stream ends, so parsing never delays a
+timestamp. TTFT is the first event carrying an output token (content, reasoning or a tool-call
+delta); role-only and keep-alive events do not count.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+Outcome = Literal[
+    "ok",
+    "timeout",
+    "connect_error",
+    "reset",
+    "http_429",
+    "http_4xx",
+    "http_5xx",
+    "malformed",
+    "wrong_content_type",
+    "truncated",
+    "too_large",
+]
+
+
+@dataclass(frozen=True)
+class ChatRequest:
+    """One request as a probe wants it, before any wire's shape."""
+
+    messages: list[dict[str, Any]]
+    """OpenAI-style messages: role and content (a string or content parts)."""
+    max_tokens: int = 256
+    temperature: float | None = None
+    seed: int | None = None
+    stream: bool = True
+    response_schema: dict[str, Any] | None = None
+    json_mode: bool = False
+    tools: list[dict[str, Any]] | None = None
+    """OpenAI-style tool definitions: {"type": "function", "function": {...}}."""
+    extra_headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Event:
+    """One parsed stream event and the moment its first byte arrived."""
+
+    recv_ns: int
+    data: dict[str, Any]
+    name: str | None = None
+
+
+@dataclass
+class Timed:
+    """Raw timing and bytes of one HTTP exchange."""
+
+    sent_ns: int
+    status: int | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    first_byte_ns: int | None = None
+    end_ns: int | None = None
+    chunks: list[tuple[int, bytes]] = field(default_factory=list)
+    error: Outcome | None = None
+    error_text: str | None = None
+
+
+@dataclass
+class Reply:
+    """What a wire client makes of a timed exchange."""
+
+    outcome: Outcome
+    text: str = ""
+    first_token_ns: int | None = None
+    last_token_ns: int | None = None
+    token_events: int = 0
+    input_tokens: int | None = None
+    output_tokens: int | None = None
+    cached_tokens: int | None = None
+    reasoning_tokens: int | None = None
+    finish_reason: str | None = None
+    request_id: str | None = None
+    fingerprint: str | None = None
+    model: str | None = None
+    tool_calls: list[dict[str, Any]] = field(default_factory=list)
+    error: str | None = None
+    gaps_ns: list[int] = field(default_factory=list)
+    """Gaps between consecutive token events."""
+
+
+def sse_events(chunks: list[tuple[int, bytes]]) -> Iterator[Event]:
+    """Split timed chunks into server-sent events, each stamped with the arrival time of the
+    chunk that held its first byte. Comment lines (`: ...`) are skipped; a `data:` that is not
+    JSON raises ValueError (a malformed stream), except the OpenAI `[DONE]` sentinel."""
+    buffer = b""
+    starts: list[tuple[int, int]] = []  # (offset in buffer, recv_ns) for each chunk
+    for recv_ns, chunk in chunks:
+        starts.append((len(buffer), recv_ns))
+        buffer += chunk
+    buffer = buffer.replace(b"\r\n", b"\n")
+    offset = 0
+    for block in buffer.split(b"\n\n"):
+        begin = offset
+        offset += len(block) + 2
+        if not block.strip():
+            continue
+        name, data_lines = None, []
+        for line in block.split(b"\n"):
+            if line.startswith(b":"):
+                continue
+            field_name, _, value = line.partition(b":")
+            value = value[1:] if value.startswith(b" ") else value
+            if field_name == b"event":
+                name = value.decode()
+            elif field_name == b"data":
+                data_lines.append(value)
+        if not data_lines:
+            continue
+        data = b"\n".join(data_lines)
+        if data.strip() == b"[DONE]":
+            continue
+        recv_ns = _arrival(starts, begin)
+        try:
+            parsed = json.loads(data)
+        except json.JSONDecodeError as error:
+            raise ValueError(f"event data is not JSON: {error.msg}") from None
+        if not isinstance(parsed, dict):
+            raise ValueError("event data is not a JSON object")
+        yield Event(recv_ns, parsed, name)
+
+
+def _arrival(starts: list[tuple[int, int]], offset: int) -> int:
+    recv = starts[0][1]
+    for chunk_offset, chunk_ns in starts:
+        if chunk_offset > offset:
+            break
+        recv = chunk_ns
+    return recv
+
+
+def mark_token(reply: Reply, recv_ns: int) -> None:
+    """Record that an event carrying output tokens arrived at `recv_ns`."""
+    if reply.first_token_ns is None:
+        reply.first_token_ns = recv_ns
+    elif reply.last_token_ns is not None:
+        reply.gaps_ns.append(recv_ns - reply.last_token_ns)
+    reply.last_token_ns = recv_ns
+    reply.token_events += 1
+
+
+def body_json(timed: Timed) -> Any:
+    """The whole body of a non-streamed answer as JSON; ValueError when it is not."""
+    raw = b"".join(chunk for _, chunk in timed.chunks)
+    try:
+        return json.loads(raw)
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise ValueError(f"body is not JSON: {error}") from None
+
+
+def http_outcome(status: int) -> Outcome:
+    if status == 429:
+        return "http_429"
+    if status >= 500:
+        return "http_5xx"
+    return "http_4xx"
+
+
+def error_message(timed: Timed) -> str:
+    """The provider's error message from an error body, or the raw start of it."""
+    raw = b"".join(chunk for _, chunk in timed.chunks)
+    try:
+        body = json.loads(raw)
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return raw[:300].decode("utf-8", "replace")
+    if isinstance(body, dict):
+        error = body.get("error", body)
+        if isinstance(error, dict) and "message" in error:
+            return str(error["message"])[:500]
+        if isinstance(body, dict) and isinstance(body.get("error"), dict):
+            return json.dumps(body["error"])[:500]
+    return json.dumps(body)[:500]
