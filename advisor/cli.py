@@ -5,6 +5,7 @@ Exit status: 0 success, 2 bad input (files, flags, queries), 1 a failure of ours
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import sys
@@ -15,9 +16,12 @@ from typing import Any
 
 import click
 from rich.console import Console
+from rich.progress import Progress
 
 from advisor import __version__, catalogs, paths
 from advisor.matching import HORIZON_DAYS, match, result_json
+from advisor.probe_report import outcome_json, results_table, samples_table
+from advisor.probing import DEFAULT_BUDGET_USD, DEFAULT_KINDS, Prepared, open_store, prepare, start
 from advisor.render import (
     candidates_table,
     exclusion_summary,
@@ -30,7 +34,14 @@ from advisor.workloads import WORKLOADS_SCHEMA_NAME, load_workloads, workloads_s
 from catalog import Catalog, InputError, load_catalog
 from catalog.jsonschema import CATALOG_SCHEMA_NAME, catalog_schema, dumps
 from catalog.query import QueryError, parse_query
+from probes import aio
+from probes.harness import Sent
+from probes.kinds.base import Settings
+from probes.load import Load
+from probes.run import Outcome, Plan, execute
+from probes.simulator import FaultError, serve, start_simulator
 from probes.store import RunStore
+from probes.targets import Target
 
 
 class AdvisorGroup(click.Group):
@@ -213,6 +224,247 @@ def match_command(
     for r in results:
         console.print(candidates_table(r, top or 10))
         console.print(f"[dim]{exclusion_summary(r)}; --json lists every reason[/]\n")
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=8400,
+    show_default=True,
+    help="Port to listen on (0: any free port).",
+)
+@click.option(
+    "--faults",
+    metavar="PROFILE",
+    help="Misbehave on purpose, e.g. 5xx-burst:2,stall:3@0.1 or flaky (docs/simulator.md).",
+)
+@click.option(
+    "--time-scale",
+    type=click.FloatRange(min=0, min_open=True),
+    default=1.0,
+    show_default=True,
+    help="Multiply every simulated duration (0.1 = ten times faster).",
+)
+@click.option("--seed", type=int, help="Fix the random choices, for repeatable runs.")
+@click.option(
+    "--rpm", type=click.IntRange(min=1), help="Requests per minute per offering before 429s."
+)
+@click.option(
+    "--tpm", type=click.IntRange(min=1), help="Tokens per minute per offering before 429s."
+)
+@click.pass_context
+def sim(
+    ctx: click.Context,
+    host: str,
+    port: int,
+    faults: str | None,
+    time_scale: float,
+    seed: int | None,
+    rpm: int | None,
+    tpm: int | None,
+) -> None:
+    """Serve every catalog offering on loopback the way its provider's API does (OpenAI,
+    Anthropic, Gemini wires), with the catalog's limits and traits, until Ctrl+C. Every
+    response says it is simulated."""
+    catalog_ = catalogs.load(_extra(ctx))
+    try:
+        serve(
+            catalog_,
+            host,
+            port,
+            faults,
+            time_scale=time_scale,
+            seed=seed,
+            rpm=rpm,
+            tpm=tpm,
+            announce=lambda line: click.echo(line, err=True),
+        )
+    except FaultError as error:
+        raise click.BadParameter(str(error), param_hint="--faults") from None
+    except OSError as error:
+        raise click.ClickException(
+            f"cannot listen on {host}:{port}: {error.strerror or error}"
+        ) from None
+
+
+@cli.command()
+@click.argument(
+    "workloads_file",
+    metavar="WORKLOADS.yaml",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+)
+@click.option(
+    "--target",
+    type=click.Choice(["sim", "live"]),
+    default="sim",
+    show_default=True,
+    help="The simulator, or every provider whose key is set.",
+)
+@click.option(
+    "--probes",
+    "kinds",
+    default=",".join(DEFAULT_KINDS),
+    show_default=True,
+    help="Comma-separated probe kinds.",
+)
+@click.option(
+    "--top",
+    type=click.IntRange(min=1),
+    default=3,
+    show_default=True,
+    help="Probe the N best candidates of each workload.",
+)
+@click.option(
+    "--budget-usd",
+    type=click.FloatRange(min=0),
+    default=DEFAULT_BUDGET_USD,
+    show_default=True,
+    help="Hard spending cap for the run.",
+)
+@click.option(
+    "--requests",
+    type=click.IntRange(min=1),
+    default=10,
+    show_default=True,
+    help="Requests per target for the latency probe.",
+)
+@click.option(
+    "--concurrency",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Latency probe: requests in flight at once.",
+)
+@click.option(
+    "--rate",
+    type=click.FloatRange(min=0, min_open=True),
+    help="Latency probe: open-loop requests per second instead of a closed loop.",
+)
+@click.option("--poisson", is_flag=True, help="With --rate: exponential gaps between arrivals.")
+@click.option(
+    "--time-scale",
+    type=click.FloatRange(min=0, min_open=True),
+    default=1.0,
+    show_default=True,
+    help="Simulator only: multiply its timings (0.1 = ten times faster).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print figures as JSON.")
+@click.pass_context
+def probe(
+    ctx: click.Context,
+    workloads_file: Path,
+    target: str,
+    kinds: str,
+    top: int,
+    budget_usd: float,
+    requests: int,
+    concurrency: int,
+    rate: float | None,
+    poisson: bool,
+    time_scale: float,
+    as_json: bool,
+) -> None:
+    """Measure the best candidates of each workload: latency, determinism, long context,
+    structured output and the workload's own samples. Every attempt is kept in the run store."""
+    names = [k.strip() for k in kinds.split(",") if k.strip()]
+    unknown = [k for k in names if k not in DEFAULT_KINDS]
+    if unknown:
+        raise click.BadParameter(
+            f"unknown probe {', '.join(unknown)}; choose from {', '.join(DEFAULT_KINDS)}",
+            param_hint="--probes",
+        )
+    if poisson and rate is None:
+        raise click.BadParameter("--poisson needs --rate", param_hint="--poisson")
+    workloads = load_workloads(workloads_file)
+    catalog_ = catalogs.load(_extra(ctx))
+    results = [match(w, catalog_) for w in workloads]
+    load = Load(mode="open", rate=rate, poisson=poisson) if rate else Load(concurrency=concurrency)
+    settings = Settings(requests=requests, load=load)
+    err = Console(stderr=True)
+    sim = (
+        start_simulator(catalogs.catalog_layers(_extra(ctx)), time_scale=time_scale)
+        if target == "sim"
+        else None
+    )
+    try:
+        prepared = prepare(
+            catalog_,
+            results,
+            target=target,
+            kinds=names,
+            settings=settings,
+            top=top,
+            budget_usd=budget_usd,
+            sim_url=sim.url if sim else None,
+        )
+        plan = prepared.plan
+        for skip in prepared.skipped:
+            err.print(f"[yellow]skipped[/] {skip.offering.key}: {skip.reason}")
+        err.print(
+            f"plan: {plan.requests} requests on {len({t.target.key for t in plan.tasks})} offerings"
+            f" ({'simulated' if prepared.simulated else 'live'}); worst case ${plan.worst_case_usd:.4f},"
+            f" cap ${budget_usd:g}"
+            + (f"; no price for {', '.join(plan.unpriced)}" if plan.unpriced else "")
+        )
+        if plan.worst_case_usd > budget_usd:
+            err.print(
+                f"[red]refused[/]: the worst case ${plan.worst_case_usd:.4f} exceeds --budget-usd {budget_usd:g}"
+            )
+            ctx.exit(2)
+        if not plan.tasks:
+            err.print("nothing to probe")
+            ctx.exit(1)
+        store = open_store(catalog_)
+        run_id = start(store, prepared, str(workloads_file), settings, names)
+        outcome = _run_with_progress(plan, store, run_id, prepared, err, quiet=as_json)
+    finally:
+        if sim is not None:
+            sim.stop()
+    if as_json:
+        _print_json({"run": run_id, **outcome_json(outcome, prepared.simulated)})
+        return
+    console = Console()
+    for w in workloads:
+        console.print(results_table(outcome, w.name, prepared.simulated))
+        samples = samples_table(outcome, w.name)
+        if samples is not None:
+            console.print(samples)
+    console.print(
+        f"run {run_id}: {outcome.sent} requests, spent ${prepared.budget.spent_usd:.4f}"
+        + (" (simulated)" if prepared.simulated else "")
+    )
+
+
+def _run_with_progress(
+    plan: Plan, store: RunStore, run_id: int, prepared: Prepared, err: Console, quiet: bool
+) -> Outcome:
+    """Execute the plan with a progress bar on stderr; Ctrl+C cancels and keeps what finished."""
+    cancel: asyncio.Event | None = None
+    with Progress(console=err, disable=quiet, transient=True) as progress:
+        bar = progress.add_task("probing", total=plan.requests)
+
+        def on_sent(target: Target, kind: str, sent: Sent) -> None:
+            progress.update(bar, advance=1, description=f"{kind} {target.key}")
+
+        async def main() -> Outcome:
+            nonlocal cancel
+            cancel = asyncio.Event()
+            return await execute(
+                plan, store, run_id, prepared.budget, cancel=cancel, on_sent=on_sent
+            )
+
+        try:
+            outcome = aio.run(main())
+        except KeyboardInterrupt:
+            store.finish_run(run_id, "cancelled")
+            raise
+        except Exception:
+            store.finish_run(run_id, "failed")
+            raise
+    store.finish_run(run_id, "cancelled" if outcome.cancelled else "complete")
+    return outcome
 
 
 @cli.command()

@@ -8,17 +8,15 @@ generateContent.
 
 from __future__ import annotations
 
-import httpx
-
 from probes.clients import anthropic, gemini, openai
 from probes.clients.base import ChatRequest, Outcome, Reply, Timed
-from probes.clients.transport import exchange, make_client
+from probes.clients.transport import Pool, exchange, make_client
 
-__all__ = ["ChatRequest", "Outcome", "Reply", "Timed", "chat", "make_client"]
+__all__ = ["ChatRequest", "Outcome", "Pool", "Reply", "Timed", "chat", "make_client"]
 
 
 async def chat(
-    client: httpx.AsyncClient,
+    client: Pool,
     api: str,
     base_url: str,
     model: str,

@@ -14,6 +14,7 @@ from probes.clients.base import (
     error_message,
     http_outcome,
     mark_token,
+    settle,
     sse_events,
 )
 
@@ -93,11 +94,9 @@ def parse(timed: Timed, stream: bool) -> Reply:
             _whole(timed, reply)
     except (ValueError, KeyError, TypeError, IndexError) as error:
         reply.outcome, reply.error = "malformed", str(error)
-    if timed.error is not None and reply.outcome == "ok":
-        reply.outcome, reply.error = timed.error, timed.error_text
-    elif stream and reply.outcome == "ok" and reply.finish_reason is None:
+    if timed.error is None and stream and reply.outcome == "ok" and reply.finish_reason is None:
         reply.outcome, reply.error = "truncated", "the stream ended without message_stop"
-    return reply
+    return settle(reply, timed)
 
 
 def _stream(timed: Timed, reply: Reply) -> None:

@@ -11,6 +11,8 @@ delta); role-only and keep-alive events do not count.
 from __future__ import annotations
 
 import json
+import re
+from bisect import bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -27,7 +29,10 @@ Outcome = Literal[
     "wrong_content_type",
     "truncated",
     "too_large",
+    "over_budget",
+    "cancelled",
 ]
+"""How an attempt ended; the last two mean it was never sent."""
 
 
 @dataclass(frozen=True)
@@ -93,54 +98,72 @@ class Reply:
     """Gaps between consecutive token events."""
 
 
+_EVENT_END = re.compile(rb"\r?\n\r?\n|\r\r")
+
+
 def sse_events(chunks: list[tuple[int, bytes]]) -> Iterator[Event]:
     """Split timed chunks into server-sent events, each stamped with the arrival time of the
     chunk that held its first byte. Comment lines (`: ...`) are skipped; a `data:` that is not
     JSON raises ValueError (a malformed stream), except the OpenAI `[DONE]` sentinel."""
-    buffer = b""
     starts: list[tuple[int, int]] = []  # (offset in buffer, recv_ns) for each chunk
+    size = 0
     for recv_ns, chunk in chunks:
-        starts.append((len(buffer), recv_ns))
-        buffer += chunk
-    buffer = buffer.replace(b"\r\n", b"\n")
-    offset = 0
-    for block in buffer.split(b"\n\n"):
-        begin = offset
-        offset += len(block) + 2
-        if not block.strip():
+        starts.append((size, recv_ns))
+        size += len(chunk)
+    buffer = b"".join(chunk for _, chunk in chunks)
+    spans = [(m.start(), m.end()) for m in _EVENT_END.finditer(buffer)] + [
+        (len(buffer), len(buffer))
+    ]
+    begin = 0
+    for end, next_begin in spans:
+        event = _event(buffer[begin:end], _arrival(starts, begin) if starts else 0)
+        if event is not None:
+            yield event
+        begin = next_begin
+
+
+def _event(block: bytes, recv_ns: int) -> Event | None:
+    name, data_lines = None, []
+    for line in block.splitlines():
+        if not line or line.startswith(b":"):
             continue
-        name, data_lines = None, []
-        for line in block.split(b"\n"):
-            if line.startswith(b":"):
-                continue
-            field_name, _, value = line.partition(b":")
-            value = value[1:] if value.startswith(b" ") else value
-            if field_name == b"event":
-                name = value.decode()
-            elif field_name == b"data":
-                data_lines.append(value)
-        if not data_lines:
-            continue
-        data = b"\n".join(data_lines)
-        if data.strip() == b"[DONE]":
-            continue
-        recv_ns = _arrival(starts, begin)
-        try:
-            parsed = json.loads(data)
-        except json.JSONDecodeError as error:
-            raise ValueError(f"event data is not JSON: {error.msg}") from None
-        if not isinstance(parsed, dict):
-            raise ValueError("event data is not a JSON object")
-        yield Event(recv_ns, parsed, name)
+        field_name, _, value = line.partition(b":")
+        value = value[1:] if value.startswith(b" ") else value
+        if field_name == b"event":
+            name = value.decode()
+        elif field_name == b"data":
+            data_lines.append(value)
+    if not data_lines:
+        return None
+    data = b"\n".join(data_lines)
+    if data.strip() == b"[DONE]":
+        return None
+    try:
+        parsed = json.loads(data)
+    except json.JSONDecodeError as error:
+        raise ValueError(f"event data is not JSON: {error.msg}") from None
+    if not isinstance(parsed, dict):
+        raise ValueError("event data is not a JSON object")
+    return Event(recv_ns, parsed, name)
 
 
 def _arrival(starts: list[tuple[int, int]], offset: int) -> int:
-    recv = starts[0][1]
-    for chunk_offset, chunk_ns in starts:
-        if chunk_offset > offset:
-            break
-        recv = chunk_ns
-    return recv
+    """The arrival time of the chunk holding byte `offset` (binary search: streams can have
+    tens of thousands of chunks)."""
+    index = bisect_right(starts, offset, key=lambda start: start[0]) - 1
+    return starts[max(index, 0)][1]
+
+
+CUT_SHORT: tuple[Outcome, ...] = ("timeout", "truncated", "too_large", "reset")
+"""Transport failures that cut the answer; they name the outcome even when the partial
+bytes also fail to parse."""
+
+
+def settle(reply: Reply, timed: Timed) -> Reply:
+    """Let a transport failure override what the parser made of the bytes before it."""
+    if timed.error is not None and (reply.outcome == "ok" or timed.error in CUT_SHORT):
+        reply.outcome, reply.error = timed.error, timed.error_text
+    return reply
 
 
 def mark_token(reply: Reply, recv_ns: int) -> None:

@@ -12,6 +12,7 @@ from probes.clients.base import (
     error_message,
     http_outcome,
     mark_token,
+    settle,
     sse_events,
 )
 
@@ -125,8 +126,6 @@ def parse(timed: Timed, stream: bool) -> Reply:
     except (ValueError, KeyError, TypeError, IndexError) as error:
         reply.outcome, reply.error = "malformed", str(error)
     reply.text = "".join(text)
-    if timed.error is not None and reply.outcome == "ok":
-        reply.outcome, reply.error = timed.error, timed.error_text
-    elif reply.outcome == "ok" and reply.finish_reason is None:
+    if timed.error is None and reply.outcome == "ok" and reply.finish_reason is None:
         reply.outcome, reply.error = "truncated", "the answer ended without a finish reason"
-    return reply
+    return settle(reply, timed)

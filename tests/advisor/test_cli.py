@@ -215,3 +215,33 @@ def test_history_lists_runs_and_says_which_were_simulated(advisor_home: Path) ->
         (1, "complete", True, 1)
     ]
     assert "(simulated)" in run("history").stdout
+
+
+def test_sim_serves_until_terminated_and_says_it_is_simulated(advisor_home: Path) -> None:
+    import re
+    import signal
+    import urllib.request
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "advisor", "sim", "--port", "0", "--time-scale", "0.05"],
+        cwd=ROOT,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stderr is not None
+        line = proc.stderr.readline()
+        found = re.search(r"listening on (http://\S+)", line)
+        assert found, line
+        with urllib.request.urlopen(found[1] + "/p/openai/v1/models", timeout=5) as response:
+            assert response.headers["x-advisor-simulated"] == "true"
+            assert json.loads(response.read())["data"]
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=10)
+
+
+def test_sim_with_an_unknown_fault_profile_exits_two() -> None:
+    result = CliRunner().invoke(cli, ["sim", "--faults", "gremlins"])
+    assert result.exit_code == 2
+    assert "unknown fault 'gremlins'" in result.output

@@ -210,3 +210,8 @@ def test_requests_take_each_wire_shape() -> None:
     assert gemini.url("http://h/v1beta", "gemini-x", True).endswith(
         "/models/gemini-x:streamGenerateContent?alt=sse"
     )
+
+
+def test_crlf_framed_events_keep_their_arrival_times() -> None:
+    events = list(sse_events([(5, b'data: {"a": 1}\r\n\r\n'), (9, b'data: {"b": 2}\r\n\r\n')]))
+    assert [(e.recv_ns, e.data) for e in events] == [(5, {"a": 1}), (9, {"b": 2})]

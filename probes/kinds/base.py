@@ -1,0 +1,85 @@
+"""What a probe kind is: the batches it sends and the figures it derives from the answers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from probes.clients import ChatRequest
+from probes.harness import Sent
+from probes.load import Load
+from probes.spec import WorkloadSpec
+from probes.targets import Target
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Sizes a user may change for a run."""
+
+    requests: int = 10
+    """Requests per target for the latency probe (others size themselves from this)."""
+    load: Load = field(default_factory=Load)
+    repeats: int = 8
+    """Determinism: repeats of one prompt, sequentially and again concurrently."""
+    seed: int = 1234
+
+
+@dataclass(frozen=True)
+class Batch:
+    """Requests sent together in one load shape; `label` tells them apart in the analysis."""
+
+    label: str
+    requests: list[ChatRequest]
+    load: Load = field(default_factory=Load)
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One result row: a metric of one offering for one workload, with its sample count."""
+
+    metric: str
+    value: float | None
+    n: int
+    unit: str = ""
+    detail: dict[str, Any] = field(default_factory=dict)
+
+    def row(self, offering: str, probe: str, workload: str) -> dict[str, Any]:
+        return {
+            "offering": offering,
+            "probe": probe,
+            "workload": workload,
+            "metric": self.metric,
+            "value": self.value,
+            "n": self.n,
+            "unit": self.unit,
+            "detail": self.detail,
+        }
+
+
+class ProbeKind(Protocol):
+    name: str
+    """The name used on the command line and in the store."""
+    needs: str
+    """One line on what it measures."""
+
+    def plan(self, spec: WorkloadSpec, target: Target, settings: Settings) -> list[Batch]: ...
+
+    def analyse(
+        self, spec: WorkloadSpec, target: Target, sent: dict[str, list[Sent]]
+    ) -> list[Figure]: ...
+
+
+def outcome_counts(sent: list[Sent]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for s in sent:
+        counts[s.reply.outcome] = counts.get(s.reply.outcome, 0) + 1
+    return counts
+
+
+def messages(spec: WorkloadSpec, user: str) -> list[dict[str, Any]]:
+    """The workload's system prompt (if any) and one user message."""
+    out: list[dict[str, Any]] = []
+    if spec.system_prompt:
+        out.append({"role": "system", "content": spec.system_prompt})
+    out.append({"role": "user", "content": user})
+    return out

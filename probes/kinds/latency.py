@@ -1,0 +1,79 @@
+"""Latency: TTFT, ITL, E2E and chunk gaps on prompts of the workload's size, and goodput
+against its latency budget."""
+
+from __future__ import annotations
+
+from probes.clients import ChatRequest
+from probes.harness import Sent
+from probes.kinds.base import Batch, Figure, Settings, messages, outcome_counts
+from probes.prompts import sized_prompt
+from probes.spec import WorkloadSpec
+from probes.stats import summarise
+from probes.targets import Target
+
+
+class Latency:
+    name = "latency"
+    needs = "time to first token, inter-token latency and end-to-end time under the chosen load"
+
+    def plan(self, spec: WorkloadSpec, target: Target, settings: Settings) -> list[Batch]:
+        requests = [
+            ChatRequest(
+                messages=messages(spec, sized_prompt(spec.context_tokens, seed=i)),
+                max_tokens=max(1, spec.output_tokens),
+            )
+            for i in range(settings.requests)
+        ]
+        return [Batch("load", requests, settings.load)]
+
+    def analyse(
+        self, spec: WorkloadSpec, target: Target, sent: dict[str, list[Sent]]
+    ) -> list[Figure]:
+        batch = sent["load"]
+        ok = [s for s in batch if s.ok]
+        figures = []
+        for metric, values in (
+            ("ttft_ms", [v for s in ok if (v := s.ttft_ms) is not None]),
+            ("e2e_ms", [v for s in ok if (v := s.e2e_ms) is not None]),
+            ("itl_ms", [v for s in ok if (v := _itl(s)) is not None]),
+            ("chunk_gap_ms", [g / 1e6 for s in ok for g in s.reply.gaps_ns]),
+            ("send_lag_ms", [v for s in batch if (v := s.send_lag_ms) is not None]),
+        ):
+            summary = summarise(values)
+            if summary is not None:
+                figures.append(
+                    Figure(f"{metric}_p50", summary.p50, summary.n, "ms", summary.as_dict())
+                )
+                figures.append(Figure(f"{metric}_p95", summary.p95, summary.n, "ms"))
+                figures.append(Figure(f"{metric}_p99", summary.p99, summary.n, "ms"))
+        meeting = [s for s in ok if _meets(spec, s)]
+        figures.append(
+            Figure(
+                "goodput_share",
+                len(meeting) / len(batch) if batch else None,
+                len(batch),
+                "share",
+                {
+                    "outcomes": outcome_counts(batch),
+                    "budget_ttft_ms": spec.ttft_p95_ms,
+                    "budget_e2e_ms": spec.e2e_p95_ms,
+                },
+            )
+        )
+        return figures
+
+
+def _itl(s: Sent) -> float | None:
+    """(E2E − TTFT) / (output tokens − 1), from the server's token count."""
+    tokens = s.reply.output_tokens
+    ttft, e2e = s.ttft_ms, s.e2e_ms
+    if tokens is None or tokens < 2 or ttft is None or e2e is None:
+        return None
+    return (e2e - ttft) / (tokens - 1)
+
+
+def _meets(spec: WorkloadSpec, s: Sent) -> bool:
+    ttft, e2e = s.ttft_ms, s.e2e_ms
+    if spec.ttft_p95_ms is not None and (ttft is None or ttft > spec.ttft_p95_ms):
+        return False
+    return not (spec.e2e_p95_ms is not None and (e2e is None or e2e > spec.e2e_p95_ms))

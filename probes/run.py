@@ -1,0 +1,145 @@
+"""A probing run: plan every probe on every target, estimate its cost, send it, keep it.
+
+`plan_run` is pure: it says what would be sent and what that could cost at most. `execute`
+sends it within the cap, recording each attempt as it finishes and each probe's figures when
+its batches are done; a cancelled or failed run keeps everything finished so far.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from probes.clients import make_client
+from probes.harness import Budget, Context, Sent, run_batch, worst_case_cost
+from probes.kinds.base import Batch, Figure, ProbeKind, Settings
+from probes.kinds.context import Context as ContextProbe
+from probes.kinds.determinism import Determinism
+from probes.kinds.latency import Latency
+from probes.kinds.modality import Modality
+from probes.kinds.samples import Samples
+from probes.kinds.structured import Structured
+from probes.spec import WorkloadSpec
+from probes.store import RunStore
+from probes.targets import Target
+
+KINDS: dict[str, ProbeKind] = {
+    kind.name: kind
+    for kind in (Latency(), Determinism(), ContextProbe(), Structured(), Modality(), Samples())
+}
+"""Every probe kind by name, in the order a run performs them."""
+
+PARALLEL_TARGETS = 4
+"""Targets probed at once: different providers do not slow each other down."""
+
+
+@dataclass(frozen=True)
+class Task:
+    """One probe kind on one target for one workload, with its batches."""
+
+    spec: WorkloadSpec
+    target: Target
+    kind: ProbeKind
+    batches: list[Batch]
+
+    @property
+    def requests(self) -> int:
+        return sum(len(b.requests) for b in self.batches)
+
+    @property
+    def worst_case_usd(self) -> float:
+        return sum(
+            worst_case_cost(self.target.offering, r) for b in self.batches for r in b.requests
+        )
+
+
+@dataclass(frozen=True)
+class Plan:
+    tasks: list[Task]
+
+    @property
+    def requests(self) -> int:
+        return sum(t.requests for t in self.tasks)
+
+    @property
+    def worst_case_usd(self) -> float:
+        return sum(t.worst_case_usd for t in self.tasks)
+
+    @property
+    def unpriced(self) -> list[str]:
+        """Offerings with no catalog price: their spend is not counted against the cap."""
+        return sorted({t.target.key for t in self.tasks if t.target.offering.pricing is None})
+
+
+def plan_run(
+    work: Sequence[tuple[WorkloadSpec, Sequence[Target]]], kinds: Sequence[str], settings: Settings
+) -> Plan:
+    """Every task the run would perform; unknown kind names raise KeyError."""
+    tasks = []
+    for spec, targets in work:
+        for target in targets:
+            for name in kinds:
+                kind = KINDS[name]
+                batches = kind.plan(spec, target, settings)
+                if batches:
+                    tasks.append(Task(spec, target, kind, batches))
+    return Plan(tasks)
+
+
+@dataclass
+class Outcome:
+    """Figures of each finished task, keyed by (workload, offering, probe)."""
+
+    figures: dict[tuple[str, str, str], list[Figure]] = field(default_factory=dict)
+    sent: int = 0
+    cancelled: bool = False
+
+
+async def execute(
+    plan: Plan,
+    store: RunStore,
+    run_id: int,
+    budget: Budget,
+    *,
+    cancel: asyncio.Event | None = None,
+    on_sent: Callable[[Target, str, Sent], None] | None = None,
+    deadline_s: float = 120.0,
+) -> Outcome:
+    """Send the plan. Tasks on one target run one after another (so probes do not disturb each
+    other's timing); up to PARALLEL_TARGETS targets are probed at once."""
+    outcome = Outcome()
+    by_target: dict[tuple[str, str], list[Task]] = {}
+    for task in plan.tasks:
+        by_target.setdefault((task.spec.name, task.target.key), []).append(task)
+    gate = asyncio.Semaphore(PARALLEL_TARGETS)
+    async with make_client() as client:
+        ctx = Context(client, store, run_id, budget, cancel or asyncio.Event(), on_sent, deadline_s)
+
+        async def target_tasks(tasks: list[Task]) -> None:
+            async with gate:
+                for task in tasks:
+                    if ctx.cancel.is_set():
+                        return
+                    sent: dict[str, list[Sent]] = {}
+                    for batch in task.batches:
+                        sent[batch.label] = await run_batch(
+                            ctx,
+                            task.target,
+                            task.kind.name,
+                            batch.requests,
+                            batch.load,
+                            workload=task.spec.name,
+                        )
+                        outcome.sent += len(sent[batch.label])
+                    figures = task.kind.analyse(task.spec, task.target, sent)
+                    key = (task.spec.name, task.target.key, task.kind.name)
+                    outcome.figures[key] = figures
+                    store.record_results(
+                        run_id,
+                        [f.row(task.target.key, task.kind.name, task.spec.name) for f in figures],
+                    )
+
+        await asyncio.gather(*(target_tasks(tasks) for tasks in by_target.values()))
+    outcome.cancelled = ctx.cancel.is_set()
+    return outcome

@@ -1,0 +1,438 @@
+"""What a simulated offering does with a request, whatever the wire API.
+
+Each wire module turns its request into an `Ask`; `check` raises the error the catalog
+implies (context window, output limit, modality, unsupported parameter), and `answer`
+decides the output and when each token goes out.
+
+Determinism rule. A request is *reproducible* when its temperature is 0 (and the offering
+accepts a temperature) or when it carries a seed the offering accepts (`determinism.seed`
+true). Reproducible requests draw their output from a generator keyed on the offering, the
+prompt, the output format, the tools, max_tokens, temperature and seed, so the same request
+gives the same text. Then, per `determinism.guarantee`, a share of them diverges part-way
+through (same prefix, different continuation): `exact` 0, `best_effort` 5 %, `none` 30 %,
+unknown 15 %. A diverged best-effort answer reports a second `system_fingerprint` half of
+the time (another backend build). Requests that are not reproducible sample freely: two of
+them almost never match.
+
+Structured output. The simulator follows the schema of `response_format` (or the
+provider's equivalent); without one, a JSON Schema written in the system prompt or last user
+message (the first `{...}` that parses and has `properties` or `"type": "object"`). How
+often the JSON is right depends on what the offering supports:
+
+| mode | when | valid | schema broken | fenced | invalid |
+|---|---|---|---|---|---|
+| strict | json_schema requested, `json_schema: true` | 100 % | 0 | 0 | 0 |
+| json_mode | json_object requested, or json_schema on a json_mode-only offering | 90 % | 6 % | 2 % | 2 % |
+| prompted | JSON asked for in words only, or support unknown | 70 % | 8 % | 15 % | 7 % |
+
+"Fenced" wraps valid JSON in a ```json block; "invalid" is cut short or followed by prose.
+Unknown capabilities (tools, streaming, formats) are served as if supported: the simulator
+cannot know better, and every simulated result says it is simulated.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import random
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+from catalog.schema import Offering
+from probes.simulator.jsongen import instance, violate
+from probes.simulator.text import (
+    answer_needles,
+    find_needles,
+    prose,
+    questions,
+    stable_int,
+)
+from probes.simulator.timing import TimingModel, schedule
+from probes.simulator.tokens import split_pieces
+
+DIVERGENCE: Final = {"exact": 0.0, "best_effort": 0.05, "none": 0.3, None: 0.15}
+FINGERPRINT_SWITCH: Final = 0.5
+NATURAL_MEDIAN_TOKENS: Final = 120
+NATURAL_SIGMA: Final = 0.6
+NATURAL_RANGE: Final = (8, 1200)
+JSON_RATES: Final = {
+    # (valid, schema broken, fenced); the rest is invalid
+    "strict": (1.0, 0.0, 0.0),
+    "json_mode": (0.90, 0.06, 0.02),
+    "prompted": (0.70, 0.08, 0.15),
+}
+
+
+# -- errors -----------------------------------------------------------------------------
+
+
+class SimError(Exception):
+    """A request the offering refuses; each wire renders it in its provider's format."""
+
+
+@dataclass(eq=False)
+class ContextTooLong(SimError):
+    limit: int
+    prompt_tokens: int
+    max_tokens: int | None
+    """Set when prompt + max_tokens overflow the context (the prompt alone fits)."""
+
+
+@dataclass(eq=False)
+class OutputTooLong(SimError):
+    limit: int
+    requested: int
+    param: str
+
+
+@dataclass(eq=False)
+class MediaUnsupported(SimError):
+    kind: str
+    part_type: str
+    """The wire's name for the part, e.g. image_url, document, inlineData."""
+    where: str
+    """Where it sits in the request, in the wire's path notation."""
+
+
+@dataclass(eq=False)
+class ParamUnsupported(SimError):
+    param: str
+    value: str
+    code: str = "unsupported_value"
+
+
+@dataclass(eq=False)
+class BadRequest(SimError):
+    message: str
+    param: str | None = None
+    code: str | None = None
+
+
+@dataclass(eq=False)
+class ModelNotFound(SimError):
+    model: str
+    retired: bool = False
+    ambiguous: tuple[str, ...] = ()
+    """Offering keys that share the id, when the id alone does not pick one."""
+
+
+@dataclass(eq=False)
+class RateLimited(SimError):
+    """Over a requests- or tokens-per-minute limit, or inside a 429 storm."""
+
+    kind: str
+    """'requests' or 'tokens'."""
+    limit: int
+    used: int
+    requested: int
+    retry_after: float
+    """Seconds."""
+    headers: list[tuple[str, str]] = field(default_factory=list)
+    """The provider's rate-limit headers at the moment of refusal."""
+
+
+@dataclass(eq=False)
+class ServerFault(SimError):
+    """An injected server-side failure; `overloaded` picks the provider's overload status."""
+
+    overloaded: bool
+
+
+# -- requests and answers ---------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class Tool:
+    name: str
+    schema: dict[str, Any]
+
+
+@dataclass(slots=True)
+class Ask:
+    """A request in wire-independent terms."""
+
+    offering: Offering
+    text: str
+    """All prompt text (system and messages), for needles and the determinism key."""
+    instructions: str
+    """The system prompt and the last user message: where the output format is asked for."""
+    last_user: str
+    prompt_tokens: int
+    max_tokens: int | None = None
+    max_tokens_param: str = "max_tokens"
+    temperature: float | None = None
+    seed: int | None = None
+    format_kind: str | None = None
+    """'json_schema' or 'json_object' when the request asks for one natively."""
+    schema: dict[str, Any] | None = None
+    tools: list[Tool] = field(default_factory=list)
+    tool_choice: str = "auto"
+    """'auto', 'none', 'required', or 'name:<tool>'."""
+    after_tool_result: bool = False
+    media: list[tuple[str, str, str]] = field(default_factory=list)
+    """(modality, wire part type, location) per media part."""
+    forced_tokens: int | None = None
+    forced_finish: str = "stop"
+
+
+@dataclass(slots=True)
+class ToolCall:
+    id: str
+    name: str
+    arguments: str
+    pieces: list[str]
+
+
+@dataclass(slots=True)
+class Answer:
+    """The output and its schedule. Each text piece and each argument piece is one token."""
+
+    pieces: list[str]
+    tool: ToolCall | None
+    finish: str
+    """'stop', 'length' or 'tool_calls' (each wire maps it to its own words)."""
+    prompt_tokens: int
+    fingerprint: str | None
+    diverged: bool
+    offsets: list[int]
+    """ns after arrival at which each output token is sent (at least one entry)."""
+    timing: TimingModel
+
+    @property
+    def output_tokens(self) -> int:
+        return len(self.pieces) + (len(self.tool.pieces) if self.tool else 0)
+
+    @property
+    def text(self) -> str:
+        return "".join(self.pieces)
+
+
+# -- checks -----------------------------------------------------------------------------
+
+
+def input_window(offering: Offering) -> int | None:
+    """The most prompt tokens the offering takes: its input cap, else its context window."""
+    return offering.limits.input or offering.limits.context
+
+
+def is_retired(offering: Offering, today: dt.date | None = None) -> bool:
+    """Retired, or past its shutdown date: the provider no longer serves it."""
+    lifecycle = offering.lifecycle
+    if lifecycle.status == "retired":
+        return True
+    today = today or dt.date.today()
+    return lifecycle.shutdown_date is not None and lifecycle.shutdown_date <= today
+
+
+def check(ask: Ask) -> None:
+    """Raise the SimError the catalog implies for this request, if any."""
+    offering = ask.offering
+    for kind, part_type, where in ask.media:
+        if kind not in offering.modalities.input:
+            raise MediaUnsupported(kind, part_type, where)
+    det = offering.determinism
+    if det.temperature is False and ask.temperature is not None and ask.temperature != 1:
+        raise ParamUnsupported("temperature", f"{ask.temperature:g}")
+    structured = offering.capabilities.structured_output
+    if ask.format_kind == "json_schema" and structured.json_schema is False:
+        raise ParamUnsupported("response_format", "json_schema", code="unsupported_parameter")
+    if (
+        ask.format_kind == "json_object"
+        and structured.json_mode is False
+        and structured.json_schema is not True
+    ):
+        raise ParamUnsupported("response_format", "json_object", code="unsupported_parameter")
+    if ask.tools and offering.capabilities.tool_calling is False:
+        raise ParamUnsupported("tools", "tools", code="unsupported_parameter")
+    window = input_window(offering)
+    if window is not None and ask.prompt_tokens > window:
+        raise ContextTooLong(window, ask.prompt_tokens, None)
+    limits = offering.limits
+    if ask.max_tokens is not None:
+        if ask.max_tokens < 1:
+            raise BadRequest(
+                f"{ask.max_tokens_param} must be at least 1", ask.max_tokens_param, "invalid_value"
+            )
+        if limits.output is not None and ask.max_tokens > limits.output:
+            raise OutputTooLong(limits.output, ask.max_tokens, ask.max_tokens_param)
+        if limits.context is not None and ask.prompt_tokens + ask.max_tokens > limits.context:
+            raise ContextTooLong(limits.context, ask.prompt_tokens, ask.max_tokens)
+
+
+# -- answers ----------------------------------------------------------------------------
+
+
+def reproducible(ask: Ask) -> bool:
+    """Temperature 0 where temperature is accepted, or a seed where seeds are accepted."""
+    det = ask.offering.determinism
+    if ask.temperature == 0 and det.temperature is not False:
+        return True
+    return ask.seed is not None and det.seed is True
+
+
+def content_key(ask: Ask) -> int:
+    """The determinism key: what a deterministic model's output may depend on."""
+    digest = hashlib.blake2b(ask.text.encode("utf-8", "surrogatepass"), digest_size=8).hexdigest()
+    return stable_int(
+        ask.offering.key,
+        digest,
+        ask.format_kind,
+        json.dumps(ask.schema, sort_keys=True) if ask.schema else "",
+        ",".join(t.name for t in ask.tools),
+        ask.tool_choice,
+        ask.max_tokens,
+        ask.temperature,
+        # Greedy decoding (temperature 0) does not sample, so the seed cannot matter there.
+        ask.seed if ask.temperature != 0 else None,
+    )
+
+
+def fingerprint(offering: Offering, alternate: bool) -> str | None:
+    """The backend build id the offering reports (None where the catalog names no field)."""
+    if offering.determinism.fingerprint_field is None:
+        return None
+    return f"fp_{stable_int(offering.key, 'fingerprint', alternate) % 16**10:010x}"
+
+
+def answer(ask: Ask, rng: random.Random, timing: TimingModel, scale: float) -> Answer:
+    """Decide the output of an accepted request. `rng` is the request's own generator
+    (jitter, divergence); the output draws from a generator keyed as the rule says."""
+    det = ask.offering.determinism
+    repeatable = reproducible(ask)
+    out_seed = content_key(ask) if repeatable else rng.getrandbits(64)
+    pieces, tool, finish = _compose(ask, random.Random(out_seed))
+    diverged = False
+    alternate = False
+    if repeatable and rng.random() < DIVERGENCE[det.guarantee]:
+        diverged = True
+        pieces, tool = _diverge(ask, pieces, tool, random.Random(rng.getrandbits(64)))
+        alternate = det.guarantee == "best_effort" and rng.random() < FINGERPRINT_SWITCH
+    limit = ask.max_tokens
+    if limit is not None and ask.forced_tokens is None:
+        total = len(pieces) + (len(tool.pieces) if tool else 0)
+        if total > limit:
+            finish = "length"
+            if len(pieces) >= limit:
+                pieces, tool = pieces[:limit], None
+            elif tool is not None:
+                tool.pieces = tool.pieces[: limit - len(pieces)]
+                tool.arguments = "".join(tool.pieces)
+    tokens = max(1, len(pieces) + (len(tool.pieces) if tool else 0))
+    offsets = schedule(timing, rng, tokens, ask.prompt_tokens, scale)
+    return Answer(
+        pieces=pieces,
+        tool=tool,
+        finish=finish,
+        prompt_tokens=ask.prompt_tokens,
+        fingerprint=fingerprint(ask.offering, alternate),
+        diverged=diverged,
+        offsets=offsets,
+        timing=timing,
+    )
+
+
+def _compose(ask: Ask, rng: random.Random) -> tuple[list[str], ToolCall | None, str]:
+    if ask.forced_tokens is not None:
+        return prose(rng, ask.forced_tokens), None, ask.forced_finish
+    tool = _tool_call(ask, rng)
+    if tool is not None:
+        return [], tool, "tool_calls"
+    names = questions(ask.last_user)
+    if names:
+        text = answer_needles(
+            names,
+            find_needles(ask.text),
+            len(ask.text),
+            ask.prompt_tokens,
+            input_window(ask.offering),
+        )
+        return split_pieces(text), None, "stop"
+    mode = _json_mode(ask)
+    if mode is not None:
+        schema = ask.schema if ask.schema is not None else schema_in(ask.instructions)
+        return split_pieces(_json_text(mode, schema, rng)), None, "stop"
+    low, high = NATURAL_RANGE
+    count = int(rng.lognormvariate(0.0, NATURAL_SIGMA) * NATURAL_MEDIAN_TOKENS)
+    return prose(rng, min(high, max(low, count))), None, "stop"
+
+
+def _diverge(
+    ask: Ask, pieces: list[str], tool: ToolCall | None, rng: random.Random
+) -> tuple[list[str], ToolCall | None]:
+    """The same answer up to a point, then another continuation (prose), or another draw
+    of the same kind of answer (JSON, tool arguments), which keeps it well-formed."""
+    is_prose = tool is None and not questions(ask.last_user) and _json_mode(ask) is None
+    if is_prose and len(pieces) >= 4:
+        cut = rng.randint(int(len(pieces) * 0.3), int(len(pieces) * 0.9))
+        tail = prose(rng, len(pieces) - cut)
+        tail[0] = " " + tail[0].lstrip()
+        if tail[0].rstrip(".") == pieces[cut].rstrip("."):
+            tail[0] = " divergent" + ("." if tail[0].endswith(".") else "")
+        return pieces[:cut] + tail, None
+    other, other_tool, _ = _compose(ask, rng)
+    return other, other_tool
+
+
+def _tool_call(ask: Ask, rng: random.Random) -> ToolCall | None:
+    if not ask.tools or ask.tool_choice == "none":
+        return None
+    if ask.tool_choice == "auto" and ask.after_tool_result:
+        return None
+    chosen = ask.tools[0]
+    if ask.tool_choice.startswith("name:"):
+        wanted = ask.tool_choice[5:]
+        chosen = next((t for t in ask.tools if t.name == wanted), chosen)
+    else:
+        chosen = next((t for t in ask.tools if t.name in ask.last_user), chosen)
+    arguments = json.dumps(instance(chosen.schema or {"type": "object"}, rng))
+    call_id = f"call_{rng.getrandbits(64):016x}"
+    return ToolCall(call_id, chosen.name, arguments, split_pieces(arguments))
+
+
+def _json_mode(ask: Ask) -> str | None:
+    structured = ask.offering.capabilities.structured_output
+    if ask.format_kind == "json_schema":
+        if structured.json_schema is True:
+            return "strict"
+        return "json_mode" if structured.json_mode is True else "prompted"
+    if ask.format_kind == "json_object":
+        if structured.json_mode is True or structured.json_schema is True:
+            return "json_mode"
+        return "prompted"
+    if "json" in ask.instructions.lower():
+        return "prompted"
+    return None
+
+
+def schema_in(text: str) -> dict[str, Any] | None:
+    """The first JSON object in `text` that looks like a JSON Schema."""
+    decoder = json.JSONDecoder()
+    start = text.find("{")
+    tries = 0
+    while start != -1 and tries < 50:
+        tries += 1
+        try:
+            value, _ = decoder.raw_decode(text, start)
+        except ValueError:
+            value = None
+        if isinstance(value, dict) and ("properties" in value or value.get("type") == "object"):
+            return value
+        start = text.find("{", start + 1)
+    return None
+
+
+def _json_text(mode: str, schema: dict[str, Any] | None, rng: random.Random) -> str:
+    value = instance(schema or {"type": "object"}, rng)
+    valid, broken, fenced = JSON_RATES[mode]
+    draw = rng.random()
+    if draw < valid:
+        return json.dumps(value)
+    if draw < valid + broken:
+        return json.dumps(violate(value, schema or {}, rng))
+    if draw < valid + broken + fenced:
+        return "```json\n" + json.dumps(value, indent=2) + "\n```"
+    text = json.dumps(value)
+    if rng.random() < 0.5 and len(text) > 2:
+        return text[: max(1, int(len(text) * rng.uniform(0.5, 0.9)))]
+    return text + "\nLet me know if you need anything else."

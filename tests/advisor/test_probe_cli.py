@@ -1,0 +1,101 @@
+"""`advisor probe` end to end against the simulator: figures, the run store, the cap, secrets."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from advisor.cli import cli
+from catalog import BUNDLED_DIR
+from probes.simulator import SimulatorHandle, running_simulator
+from probes.store import RunStore
+
+WORKLOADS = Path(__file__).resolve().parents[1] / "data" / "probe" / "workloads.yaml"
+CANARY = "sk-canary-5b1d7e0f9a2c4e6b8d0f"
+FAST = ["--time-scale", "0.02", "--requests", "4", "--top", "1"]
+
+
+@pytest.fixture(scope="module")
+def sim() -> Iterator[SimulatorHandle]:
+    with running_simulator((BUNDLED_DIR,), time_scale=0.02, seed=3) as handle:
+        yield handle
+
+
+def invoke(*args: str) -> tuple[int, str, str]:
+    result = CliRunner(env={"COLUMNS": "200"}).invoke(cli, list(args), catch_exceptions=False)
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_simulated_run_gives_every_probe_kind_figures_with_n(advisor_home: Path) -> None:
+    code, out, err = invoke("probe", str(WORKLOADS), "--json", *FAST)
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["simulated"] is True
+    (offering,) = data["workloads"]["tagger"]
+    probes = data["workloads"]["tagger"][offering]
+    assert set(probes) == {"latency", "determinism", "context", "structured", "samples"}
+    ttft = probes["latency"]["ttft_ms_p50"]
+    assert ttft["n"] == 4 and ttft["value"] > 0 and ttft["unit"] == "ms"
+    outputs = probes["samples"]["outputs"]["detail"]["outputs"]
+    assert [o["expected"] for o in outputs] == [{"tag": "bug"}, {"tag": "question"}]
+    assert all(o["schema"] == "valid" for o in outputs)
+    (run,) = RunStore(advisor_home / "runs.sqlite").runs()
+    assert (run.status, run.simulated) == ("complete", True)
+    assert run.attempts == data["requests_sent"]
+
+
+def test_table_output_says_simulated(advisor_home: Path) -> None:
+    code, out, _ = invoke("probe", str(WORKLOADS), "--probes", "latency,samples", *FAST)
+    assert code == 0
+    assert "tagger: probe results (simulated)" in out
+    assert "tagger: sample outputs" in out
+
+
+def test_the_cap_refuses_a_run_whose_worst_case_exceeds_it(advisor_home: Path) -> None:
+    code, _, err = invoke("probe", str(WORKLOADS), "--budget-usd", "0.000001", *FAST)
+    assert code == 2
+    assert "refused" in err and "exceeds --budget-usd" in err
+    assert (
+        not (advisor_home / "runs.sqlite").exists()
+        or not RunStore(advisor_home / "runs.sqlite").runs()
+    )
+
+
+def test_unknown_probe_kind_is_bad_input() -> None:
+    code, _, err = invoke("probe", str(WORKLOADS), "--probes", "latency,vibes")
+    assert code == 2 and "vibes" in err
+
+
+def test_live_run_through_a_providers_override_never_writes_the_key(
+    advisor_home: Path, sim: SimulatorHandle, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A live target whose base URL the user pointed at the simulator: the real client path,
+    with a canary key that must appear in no file and no output."""
+    monkeypatch.setenv("OPENAI_API_KEY", CANARY)
+    advisor_home.mkdir(parents=True, exist_ok=True)
+    (advisor_home / "providers.yaml").write_text(
+        f"providers:\n  openai: {{base_url: {sim.url}/p/openai/v1}}\n", encoding="utf-8"
+    )
+    code, out, err = invoke("probe", str(WORKLOADS), "--target", "live", "--json", *FAST)
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["simulated"] is False
+    assert CANARY not in out and CANARY not in err
+    store = RunStore(advisor_home / "runs.sqlite")
+    store.db.execute("pragma wal_checkpoint(full)")
+    for path in advisor_home.rglob("*"):
+        if path.is_file():
+            assert CANARY.encode() not in path.read_bytes(), path
+
+
+def test_live_without_keys_skips_with_reasons(
+    advisor_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    code, _, err = invoke("probe", str(WORKLOADS), "--target", "live", *FAST)
+    assert "skipped" in err and "OPENAI_API_KEY is not set" in err
+    assert code == 1  # nothing left to probe
