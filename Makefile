@@ -7,8 +7,8 @@ TEST_STAMP := $(VENV)/.test-installed
 
 .PHONY: run test lint bench snapshot-update clean
 
-run: $(RUN_STAMP)  ## Open the TUI on the bundled catalog
-	$(BIN)/advisor
+run: $(RUN_STAMP)  ## Open the TUI on the bundled catalog and the example workloads
+	$(BIN)/advisor tui --screen catalog examples/workloads.yaml
 
 test: $(TEST_STAMP)  ## Lint, type-check and run the whole test suite
 	$(BIN)/ruff check .

@@ -45,7 +45,19 @@ from probes.targets import Target
 
 
 class AdvisorGroup(click.Group):
-    """Turns bad input into one message per problem and exit status 2, never a traceback."""
+    """Turns bad input into one message per problem and exit status 2, never a traceback.
+
+    A first argument that names a YAML file rather than a command opens it in the TUI, so
+    `advisor WORKLOADS.yaml` is `advisor tui WORKLOADS.yaml`.
+    """
+
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        first = args[0] if args else ""
+        if first.endswith((".yaml", ".yml")) and self.get_command(ctx, first) is None:
+            return "tui", tui, args  # the file is the tui command's argument
+        return super().resolve_command(ctx, args)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -86,13 +98,39 @@ def _extra(ctx: click.Context) -> list[Path]:
 
 
 @cli.command()
+@click.argument(
+    "workloads_file",
+    metavar="[WORKLOADS.yaml]",
+    required=False,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+)
+@click.option(
+    "--screen",
+    type=click.Choice(["catalog", "workloads", "candidates"]),
+    help="The screen to open on (default: candidates with a file, else catalog).",
+)
 @click.pass_context
-def tui(ctx: click.Context) -> None:
-    """Open the terminal UI (the default command)."""
-    catalog = catalogs.load(_extra(ctx))
+def tui(ctx: click.Context, workloads_file: Path | None, screen: str | None) -> None:
+    """Open the terminal UI (the default command), on WORKLOADS.yaml if given.
+
+    When no provider key is set, the simulator starts alongside as the probe target, and
+    stops when the UI closes.
+    """
+    catalog_ = catalogs.load(_extra(ctx))
     from advisor.tui.app import AdvisorApp  # Textual loads only when the UI opens
 
-    AdvisorApp(catalog=catalog).run()
+    keys = [p.key_env for p in catalog_.providers.values() if p.key_env]
+    sim = None
+    if not any(os.environ.get(name) for name in keys):
+        sim = start_simulator(catalogs.catalog_layers(_extra(ctx)))
+    try:
+        target = "simulator (no provider key set)" if sim else None
+        AdvisorApp(
+            catalog=catalog_, workloads_path=workloads_file, probe_target=target, screen=screen
+        ).run()
+    finally:
+        if sim is not None:
+            sim.stop()
 
 
 @cli.group()

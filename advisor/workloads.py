@@ -14,6 +14,7 @@ from typing import Any, Literal
 import jsonschema
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from catalog.jsonschema import file_schema
 from catalog.problems import (
     InputError,
     Loc,
@@ -188,13 +189,7 @@ WORKLOADS_SCHEMA_NAME = "workloads.schema.json"
 
 def workloads_schema() -> dict[str, Any]:
     """The JSON Schema of a workload file."""
-    schema = WorkloadFile.model_json_schema(mode="validation")
-    return {
-        "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "$id": WORKLOADS_SCHEMA_NAME,
-        "title": "Model Advisor workload file",
-        **{k: v for k, v in schema.items() if k != "title"},
-    }
+    return file_schema(WorkloadFile, WORKLOADS_SCHEMA_NAME, "Model Advisor workload file")
 
 
 def load_workloads(path: Path) -> list[Workload]:

@@ -10,21 +10,28 @@ import json
 from pathlib import Path
 from typing import Any
 
+from pydantic import BaseModel
+
 from catalog.schema import CatalogFile
 
 SCHEMA_DIR = Path(__file__).parent / "schemas"
 CATALOG_SCHEMA_NAME = "catalog.schema.json"
 
 
-def catalog_schema() -> dict[str, Any]:
-    """The JSON Schema of one catalog YAML file."""
-    schema = CatalogFile.model_json_schema(mode="validation")
+def file_schema(model: type[BaseModel], name: str, title: str) -> dict[str, Any]:
+    """The JSON Schema of a file whose top level is `model`, named for editors."""
+    schema = model.model_json_schema(mode="validation")
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "$id": CATALOG_SCHEMA_NAME,
-        "title": "Model Advisor catalog file",
+        "$id": name,
+        "title": title,
         **{k: v for k, v in schema.items() if k != "title"},
     }
+
+
+def catalog_schema() -> dict[str, Any]:
+    """The JSON Schema of one catalog YAML file."""
+    return file_schema(CatalogFile, CATALOG_SCHEMA_NAME, "Model Advisor catalog file")
 
 
 def dumps(schema: dict[str, Any]) -> str:

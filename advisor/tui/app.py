@@ -1,44 +1,200 @@
 """The Textual app: one screen per pipeline stage, reachable by key and from the command palette.
 
-The app holds the session (the loaded catalog); screens read it and never reach into each
-other. Only `advisor.tui` imports Textual.
+The app owns the session (catalog, workload file, workloads, match results, pins); screens
+get it when they are made, change it through its methods and post `SessionChanged`. Opening
+and saving files is the app's job, so every screen has the same Ctrl+O and Ctrl+S. Only
+`advisor.tui` imports Textual.
 """
 
 from __future__ import annotations
 
+import asyncio
+import datetime as dt
 from collections.abc import Iterable
+from pathlib import Path
 
+from rich.text import Text
+from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
+from textual.worker import Worker, WorkerState
 
+from advisor.session import Session, read_document, write_atomically
+from advisor.tui.dialogs.confirm import ConfirmDialog
+from advisor.tui.dialogs.detail import DetailDialog
+from advisor.tui.dialogs.path_prompt import PathDialog
+from advisor.tui.messages import SessionChanged
+from advisor.tui.screens.candidates import CandidatesScreen
 from advisor.tui.screens.catalog import CatalogScreen
 from advisor.tui.screens.help import HelpScreen
-from catalog import Catalog
+from advisor.tui.screens.workloads import WorkloadsScreen
+from catalog import Catalog, InputError
 
 
 class AdvisorApp(App[None]):
     """Model Advisor's terminal UI."""
 
     TITLE = "Model Advisor"
-    CSS_PATH = "app.tcss"
+    CSS_PATH = ["app.tcss", "workloads.tcss", "candidates.tcss", "dialogs.tcss"]
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
     MODES = {"catalog": CatalogScreen}
     DEFAULT_MODE = "catalog"
     BINDINGS = [
         Binding("f1", "help", "Help", id="help"),
         Binding("f2", "switch_mode('catalog')", "Catalog", id="catalog"),
+        Binding("f3", "switch_mode('workloads')", "Workloads", id="workloads"),
+        Binding("f4", "switch_mode('candidates')", "Candidates", id="candidates"),
+        Binding("ctrl+o", "open_file", "Open", show=False, priority=True, id="open"),
+        Binding("ctrl+s", "save", "Save", show=False, priority=True, id="save"),
     ]
 
-    def __init__(self, catalog: Catalog) -> None:
+    def __init__(
+        self,
+        catalog: Catalog,
+        workloads_path: Path | None = None,
+        *,
+        today: dt.date | None = None,
+        probe_target: str | None = None,
+        screen: str | None = None,
+    ) -> None:
         super().__init__()
         self.catalog = catalog
+        self.probe_target = probe_target
+        self.start_screen = screen
+        """The screen to open on; by default Candidates when a file is named, else Catalog."""
+        """Where probes would go: 'simulator at URL' when no provider key is set, else None."""
         """The catalog every screen reads: bundled data plus the user's overlays."""
+        self.session = Session(catalog, today=today)
+        """The workload file, its workloads, match results and pins, shared by the screens."""
+        self.workloads_path = workloads_path
+        """The workload file to open at start, if any."""
+        self.add_mode("workloads", lambda: WorkloadsScreen(self.session))
+        self.add_mode("candidates", lambda: CandidatesScreen(self.session))
 
     def on_mount(self) -> None:
-        self.sub_title = (
-            f"{len(self.catalog.offerings)} offerings · {len(self.catalog.providers)} providers"
+        self._retitle()
+        if self.workloads_path is not None:
+            # A file was named: its results are the point, unless another screen was asked for.
+            self.switch_mode(self.start_screen or "candidates")
+            self.open_file(self.workloads_path, tell=False)  # the title names the file
+        elif self.start_screen is not None:
+            self.switch_mode(self.start_screen)
+
+    def _retitle(self) -> None:
+        s = self.session
+        where = f"{s.path.name}{' (modified)' if s.dirty else ''} · " if s.path else ""
+        target = f" · probes: {self.probe_target}" if self.probe_target else ""
+        self.sub_title = f"{where}{len(self.catalog.offerings)} offerings · {len(self.catalog.providers)} providers{target}"
+
+    def on_session_changed(self, event: SessionChanged) -> None:
+        self._retitle()
+
+    def _session_changed(self) -> None:
+        """The app changed the session: retitle, and let the screen on view re-read it."""
+        self._retitle()
+        self.screen.post_message(SessionChanged())
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        # Workers run with exit_on_error=False: a failure is reported, the app stays up.
+        if event.state == WorkerState.ERROR:
+            self.notify(
+                str(event.worker.error), title="Something failed", severity="error", markup=False
+            )
+
+    @work(exclusive=True, group="workload-file", exit_on_error=False)
+    async def open_file(self, path: Path, tell: bool = True) -> None:
+        """Read a workload file off the UI thread, then make it the session's; `tell` says so
+        in a notification."""
+        self.sub_title = f"opening {path}…"
+        try:
+            document = await asyncio.to_thread(read_document, path)
+        except InputError as error:
+            self._retitle()
+            problems = Text("\n".join(str(p) for p in error.problems))
+            self.push_screen(DetailDialog(f"Cannot open {path}", problems, error=True))
+            return
+        self.session.open(document)
+        self._session_changed()
+        if tell:
+            count = len(document.workloads)
+            self.notify(
+                f"Opened {path}: {count} workload{'' if count == 1 else 's'}",
+                timeout=3,
+                markup=False,
+            )
+
+    def action_open_file(self) -> None:
+        if not self.screen.is_modal:
+            self._ask_and_open()
+
+    @work(group="dialogs", exit_on_error=False)
+    async def _ask_and_open(self) -> None:
+        if self.session.dirty and not await self.push_screen_wait(
+            ConfirmDialog("Discard the unsaved changes to the workloads?", yes="Discard")
+        ):
+            return
+        path = await self.push_screen_wait(
+            PathDialog("Open a workload file", str(self.session.path or ""), hint="YAML")
         )
+        if path is not None:
+            self.open_file(path)
+
+    def action_save(self) -> None:
+        if not self.screen.is_modal:
+            self._save(ask=self.session.path is None)
+
+    def action_save_as(self) -> None:
+        if not self.screen.is_modal:
+            self._save(ask=True)
+
+    @work(group="dialogs", exit_on_error=False)
+    async def _save(self, ask: bool) -> None:
+        session = self.session
+        if not session.workloads:
+            self.notify("Nothing to save yet: create a workload first (F3, n).", severity="warning")
+            return
+        path = session.path
+        if ask or path is None:
+            path = await self.push_screen_wait(
+                PathDialog("Save the workloads as", str(session.path or "workloads.yaml"))
+            )
+            if path is None:
+                return
+        if session.needs_confirmation(path) and not await self.push_screen_wait(
+            ConfirmDialog(f"{path} exists and is not the file you opened. Replace it?", "Replace")
+        ):
+            return
+        target, text = session.prepare_save(path, overwrite=True)  # the user just confirmed
+        version = session.version
+        try:
+            await asyncio.to_thread(write_atomically, target, text)
+        except OSError as error:
+            self.notify(str(error), title=f"Cannot save {target}", severity="error", markup=False)
+            return
+        session.saved(target, version)
+        self._session_changed()
+        self.notify(
+            f"Saved {len(session.workloads)} workloads to {target}", timeout=3, markup=False
+        )
+
+    async def action_quit(self) -> None:
+        if self.session.dirty and not self.screen.is_modal:
+            self._confirm_quit()
+        else:
+            self.exit()
+
+    @work(group="dialogs", exit_on_error=False)
+    async def _confirm_quit(self) -> None:
+        if await self.push_screen_wait(
+            ConfirmDialog("Quit without saving the changes to the workloads?", yes="Quit")
+        ):
+            self.exit()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "switch_mode" and parameters and parameters[0] == self.current_mode:
+            return False  # the key of the screen on view: hidden, to leave the footer room
+        return True
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
@@ -46,8 +202,17 @@ class AdvisorApp(App[None]):
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
-        yield SystemCommand("Catalog", "Browse and search offerings (F2)", self._show_catalog)
+        for mode, help_text, key in (
+            ("catalog", "Browse and search offerings", "F2"),
+            ("workloads", "Declare and edit workloads; templates per task kind", "F3"),
+            ("candidates", "Ranked candidates, exclusions with reasons, compare", "F4"),
+        ):
+            yield SystemCommand(
+                mode.capitalize(), f"{help_text} ({key})", lambda mode=mode: self.switch_mode(mode)
+            )
+        yield SystemCommand(
+            "Open workload file", "Read workloads from YAML (Ctrl+O)", self.action_open_file
+        )
+        yield SystemCommand("Save workloads", "Write them to their file (Ctrl+S)", self.action_save)
+        yield SystemCommand("Save workloads as", "Write them to another file", self.action_save_as)
         yield SystemCommand("Help", "Keys and the search syntax (F1)", self.action_help)
-
-    def _show_catalog(self) -> None:
-        self.switch_mode("catalog")

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import re
 from bisect import bisect_right
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -152,6 +152,35 @@ def _arrival(starts: list[tuple[int, int]], offset: int) -> int:
     tens of thousands of chunks)."""
     index = bisect_right(starts, offset, key=lambda start: start[0]) - 1
     return starts[max(index, 0)][1]
+
+
+Reader = Callable[[Timed, Reply], None]
+"""Fills a reply from the bytes of a successful exchange; raises on malformed input."""
+
+
+def classify(
+    timed: Timed,
+    stream: bool,
+    read_stream: Reader,
+    read_whole: Reader,
+    request_id_header: str | None,
+) -> Reply:
+    """What every wire does with an exchange: errors before bytes, error statuses, then the
+    wire's reader, malformed input, streams without their final event, transport failures."""
+    if timed.error is not None and not timed.chunks:
+        return Reply(timed.error, error=timed.error_text)
+    if timed.status is not None and timed.status >= 400:
+        return Reply(http_outcome(timed.status), error=error_message(timed))
+    reply = Reply(
+        "ok", request_id=timed.headers.get(request_id_header) if request_id_header else None
+    )
+    try:
+        (read_stream if stream else read_whole)(timed, reply)
+    except (ValueError, KeyError, TypeError, IndexError) as error:
+        reply.outcome, reply.error = "malformed", str(error)
+    if timed.error is None and stream and reply.outcome == "ok" and reply.finish_reason is None:
+        reply.outcome, reply.error = "truncated", "the stream ended without its final event"
+    return settle(reply, timed)
 
 
 CUT_SHORT: tuple[Outcome, ...] = ("timeout", "truncated", "too_large", "reset")

@@ -9,10 +9,8 @@ from probes.clients.base import (
     Reply,
     Timed,
     body_json,
-    error_message,
-    http_outcome,
+    classify,
     mark_token,
-    settle,
     sse_events,
 )
 
@@ -80,52 +78,46 @@ def _parts(content: Any) -> list[dict[str, Any]]:
 
 def parse(timed: Timed, stream: bool) -> Reply:
     """Classify and measure one exchange."""
-    if timed.error is not None and not timed.chunks:
-        return Reply(timed.error, error=timed.error_text)
-    if timed.status is not None and timed.status >= 400:
-        return Reply(http_outcome(timed.status), error=error_message(timed))
-    reply = Reply("ok")
+    return classify(timed, stream, _read, _read, None)
+
+
+def _read(timed: Timed, reply: Reply) -> None:
+    """Streamed or whole, Gemini sends the same objects: a list of them, or one."""
     text: list[str] = []
-    try:
-        events = (
-            [(e.recv_ns, e.data) for e in sse_events(timed.chunks)]
-            if stream
-            else [(timed.first_byte_ns or timed.sent_ns, body_json(timed))]
-        )
-        for recv_ns, data in events:
-            if "error" in data:
-                raise ValueError(f"error in stream: {data['error']}")
-            reply.request_id = data.get("responseId") or reply.request_id
-            reply.model = data.get("modelVersion") or reply.model
-            usage = data.get("usageMetadata") or {}
-            if "promptTokenCount" in usage:
-                reply.input_tokens = usage["promptTokenCount"]
-                reply.output_tokens = usage.get("candidatesTokenCount", 0) + usage.get(
-                    "thoughtsTokenCount", 0
-                )
-                reply.reasoning_tokens = usage.get("thoughtsTokenCount")
-                reply.cached_tokens = usage.get("cachedContentTokenCount")
-            for candidate in data.get("candidates") or []:
-                pieces = [p for p in (candidate.get("content") or {}).get("parts") or []]
-                carried = False
-                for part in pieces:
-                    if part.get("text"):
-                        if not part.get("thought"):
-                            text.append(part["text"])
-                        carried = True
-                    if "functionCall" in part:
-                        call = part["functionCall"]
-                        reply.tool_calls.append(
-                            {"name": call.get("name", ""), "arguments": call.get("args", {})}
-                        )
-                        carried = True
-                if carried:
-                    mark_token(reply, recv_ns)
-                if candidate.get("finishReason"):
-                    reply.finish_reason = candidate["finishReason"]
-    except (ValueError, KeyError, TypeError, IndexError) as error:
-        reply.outcome, reply.error = "malformed", str(error)
+    whole = not timed.headers.get("content-type", "").startswith("text/event-stream")
+    events = (
+        [(timed.first_byte_ns or timed.sent_ns, body_json(timed))]
+        if whole
+        else [(e.recv_ns, e.data) for e in sse_events(timed.chunks)]
+    )
+    for recv_ns, data in events:
+        if "error" in data:
+            raise ValueError(f"error in stream: {data['error']}")
+        reply.request_id = data.get("responseId") or reply.request_id
+        reply.model = data.get("modelVersion") or reply.model
+        usage = data.get("usageMetadata") or {}
+        if "promptTokenCount" in usage:
+            reply.input_tokens = usage["promptTokenCount"]
+            reply.output_tokens = usage.get("candidatesTokenCount", 0) + usage.get(
+                "thoughtsTokenCount", 0
+            )
+            reply.reasoning_tokens = usage.get("thoughtsTokenCount")
+            reply.cached_tokens = usage.get("cachedContentTokenCount")
+        for candidate in data.get("candidates") or []:
+            carried = False
+            for part in (candidate.get("content") or {}).get("parts") or []:
+                if part.get("text"):
+                    if not part.get("thought"):
+                        text.append(part["text"])
+                    carried = True
+                if "functionCall" in part:
+                    call = part["functionCall"]
+                    reply.tool_calls.append(
+                        {"name": call.get("name", ""), "arguments": call.get("args", {})}
+                    )
+                    carried = True
+            if carried:
+                mark_token(reply, recv_ns)
+            if candidate.get("finishReason"):
+                reply.finish_reason = candidate["finishReason"]
     reply.text = "".join(text)
-    if timed.error is None and reply.outcome == "ok" and reply.finish_reason is None:
-        reply.outcome, reply.error = "truncated", "the answer ended without a finish reason"
-    return settle(reply, timed)

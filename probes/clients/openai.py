@@ -10,10 +10,8 @@ from probes.clients.base import (
     Reply,
     Timed,
     body_json,
-    error_message,
-    http_outcome,
+    classify,
     mark_token,
-    settle,
     sse_events,
 )
 
@@ -53,21 +51,7 @@ def body(model: str, request: ChatRequest) -> dict[str, Any]:
 
 def parse(timed: Timed, stream: bool) -> Reply:
     """Classify and measure one exchange."""
-    if timed.error is not None and not timed.chunks:
-        return Reply(timed.error, error=timed.error_text)
-    if timed.status is not None and timed.status >= 400:
-        return Reply(http_outcome(timed.status), error=error_message(timed))
-    reply = Reply("ok", request_id=timed.headers.get("x-request-id"))
-    try:
-        if stream:
-            _stream(timed, reply)
-        else:
-            _whole(timed, reply)
-    except (ValueError, KeyError, TypeError, IndexError) as error:
-        reply.outcome, reply.error = "malformed", str(error)
-    if timed.error is None and stream and reply.outcome == "ok" and reply.finish_reason is None:
-        reply.outcome, reply.error = "truncated", "the stream ended without a finish reason"
-    return settle(reply, timed)
+    return classify(timed, stream, _stream, _whole, "x-request-id")
 
 
 def _stream(timed: Timed, reply: Reply) -> None:

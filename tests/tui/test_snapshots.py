@@ -11,6 +11,7 @@ from typing import Any
 from textual.pilot import Pilot
 
 from advisor.tui.app import AdvisorApp
+from tests.tui.conftest import settle
 
 
 class TestCatalogScreen:
@@ -33,3 +34,74 @@ class TestCatalogScreen:
 class TestHelpScreen:
     def test_help(self, app: AdvisorApp, snap_compare: Any) -> None:
         assert snap_compare(app, press=["f1"], terminal_size=(80, 24))
+
+
+async def _opened(pilot: Pilot[None], *keys: str) -> None:
+    """Wait for the workload file to load, then press `keys`."""
+    await settle(pilot)
+    await pilot.press(*keys)
+    await pilot.pause()
+
+
+class TestWorkloadsScreen:
+    def test_narrow(self, workloads_app: AdvisorApp, snap_compare: Any) -> None:
+        async def run_before(pilot: Pilot[None]) -> None:
+            await _opened(pilot, "f3")
+
+        assert snap_compare(workloads_app, run_before=run_before, terminal_size=(80, 24))
+
+    def test_wide(self, workloads_app: AdvisorApp, snap_compare: Any) -> None:
+        async def run_before(pilot: Pilot[None]) -> None:
+            await _opened(pilot, "f3", "down")
+
+        assert snap_compare(workloads_app, run_before=run_before, terminal_size=(140, 36))
+
+    def test_invalid_value(self, workloads_app: AdvisorApp, snap_compare: Any) -> None:
+        async def run_before(pilot: Pilot[None]) -> None:
+            await _opened(pilot, "f3", "enter", "tab", "tab", "tab", "tab", "minus", "5")
+
+        assert snap_compare(workloads_app, run_before=run_before, terminal_size=(80, 24))
+
+    def test_template_picker(self, app: AdvisorApp, snap_compare: Any) -> None:
+        assert snap_compare(app, press=["f3", "n"], terminal_size=(80, 24))
+
+
+class TestCandidatesScreen:
+    def test_narrow(self, workloads_app: AdvisorApp, snap_compare: Any) -> None:
+        async def run_before(pilot: Pilot[None]) -> None:
+            await _opened(pilot)
+
+        assert snap_compare(workloads_app, run_before=run_before, terminal_size=(80, 24))
+
+    def test_wide_pinned_and_marked(self, workloads_app: AdvisorApp, snap_compare: Any) -> None:
+        async def run_before(pilot: Pilot[None]) -> None:
+            await _opened(pilot, "space", "c", "down", "c")
+
+        assert snap_compare(workloads_app, run_before=run_before, terminal_size=(140, 36))
+
+    def test_excluded(self, workloads_app: AdvisorApp, snap_compare: Any) -> None:
+        async def run_before(pilot: Pilot[None]) -> None:
+            await _opened(pilot, "e")
+
+        assert snap_compare(workloads_app, run_before=run_before, terminal_size=(80, 24))
+
+    def test_exclusion_reasons(self, workloads_app: AdvisorApp, snap_compare: Any) -> None:
+        async def run_before(pilot: Pilot[None]) -> None:
+            await _opened(pilot, "e", "enter")
+
+        assert snap_compare(workloads_app, run_before=run_before, terminal_size=(80, 24))
+
+    def test_compare(self, workloads_app: AdvisorApp, snap_compare: Any) -> None:
+        async def run_before(pilot: Pilot[None]) -> None:
+            await _opened(pilot, "c", "down", "c", "down", "c", "v")
+
+        assert snap_compare(workloads_app, run_before=run_before, terminal_size=(80, 24))
+
+    def test_compare_wide(self, workloads_app: AdvisorApp, snap_compare: Any) -> None:
+        async def run_before(pilot: Pilot[None]) -> None:
+            await _opened(pilot, "c", "down", "c", "v")
+
+        assert snap_compare(workloads_app, run_before=run_before, terminal_size=(140, 36))
+
+    def test_without_workloads(self, app: AdvisorApp, snap_compare: Any) -> None:
+        assert snap_compare(app, press=["f4"], terminal_size=(80, 24))

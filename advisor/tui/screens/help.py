@@ -1,4 +1,4 @@
-"""The help screen: keys and the search syntax."""
+"""The help screen: keys of every screen, and the search syntax."""
 
 from __future__ import annotations
 
@@ -11,20 +11,33 @@ from textual.widgets import Markdown
 HELP = """\
 # Model Advisor
 
-**Keys**
+**Anywhere**
 
-| key | does |
-|---|---|
-| `F1` | this help |
-| `F2` | the Catalog screen |
-| `Ctrl+P` | command palette |
-| `/` | search the catalog |
-| `Esc` | leave the search box, close this help |
-| `s` | sort by the next column |
-| `z` | maximise or restore the focused pane |
-| `Ctrl+Q` | quit |
+- `F1` this help · `Ctrl+P` command palette (also: save as) · `Ctrl+Q` quit
+- `F2` Catalog · `F3` Workloads · `F4` Candidates
+- `Ctrl+O` open a workload file · `Ctrl+S` save the workloads
+- `Esc` back to the table; closes this help and dialogs
+- `z` maximise or restore the focused pane
 
-**Search**
+**Catalog**: `/` search · `s` sort by the next column
+
+**Workloads**
+
+- `n` new workload from a template (one per task kind) · `d` delete
+- `Enter` edit the highlighted one; `Tab` moves between fields
+
+Each edit is checked as you type: a wrong value shows its message under the
+field and is not applied, so the workload changes only when every field is
+valid. Numbers take `8k`, `1.5m`, `200,000`; a blank budget means none.
+
+**Candidates**
+
+- `[` `]` previous, next workload · `e` Candidates ⇄ Excluded
+- `Enter` every reason and trait of the highlighted offering
+- `Space` pin or unpin a candidate for probing (●)
+- `c` mark or unmark a candidate (◆) · `v` compare the 2 to 4 marked
+
+**Search** (Catalog)
 
 Words must all appear in an offering's key, name, model, family or aliases.
 Filters narrow further; prefix one with `-` to exclude:

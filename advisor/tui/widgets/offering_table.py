@@ -50,7 +50,7 @@ KEY_MIN = 20
 PADDING = 2  # DataTable's cell padding, one each side
 
 
-def _middle_ellipsis(text: str, width: int) -> str:
+def middle_ellipsis(text: str, width: int) -> str:
     """Shorten from the middle: ids differ at their ends (…-001, …:free), not their starts."""
     if len(text) <= width:
         return text
@@ -102,7 +102,7 @@ class OfferingTable(DataTable[Text | str]):
 
     def _cells(self, o: Offering, wide: bool, key_width: int) -> list[Text | str]:
         style = {"deprecated": "yellow", "retired": "dim strike"}.get(o.lifecycle.status, "")
-        key = _middle_ellipsis(o.key, key_width)
+        key = middle_ellipsis(o.key, key_width)
         p = o.pricing
         cells: list[Text | str] = [
             Text(key, style=style),

@@ -1,0 +1,1 @@
+"""Modal dialogs shared by the screens: confirm, ask a path, pick a template, show detail."""
