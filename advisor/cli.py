@@ -28,6 +28,7 @@ from advisor.render import (
     offerings_table,
     problem_lines,
     runs_table,
+    shifts_table,
     successor_lines,
 )
 from advisor.workloads import WORKLOADS_SCHEMA_NAME, load_workloads, workloads_schema
@@ -35,6 +36,7 @@ from catalog import Catalog, InputError, load_catalog
 from catalog.jsonschema import CATALOG_SCHEMA_NAME, catalog_schema, dumps
 from catalog.query import QueryError, parse_query
 from probes import aio
+from probes.compare import compare_runs
 from probes.harness import Sent
 from probes.kinds.base import Settings
 from probes.load import Load
@@ -506,11 +508,39 @@ def _run_with_progress(
 
 
 @cli.command()
-@click.option("--json", "as_json", is_flag=True, help="Print runs as JSON.")
-def history(as_json: bool) -> None:
+@click.option("--json", "as_json", is_flag=True, help="Print runs (or the comparison) as JSON.")
+@click.option(
+    "--compare",
+    nargs=2,
+    type=int,
+    metavar="RUN RUN",
+    help="Compare two runs: every figure's shift, and which sample outputs changed.",
+)
+def history(as_json: bool, compare: tuple[int, int] | None) -> None:
     """List probing runs, newest first; a run whose process died shows as interrupted."""
     path = paths.runs_db()
-    runs = RunStore(path).runs() if path.exists() else []
+    store = RunStore(path) if path.exists() else None
+    runs = store.runs() if store else []
+    if compare:
+        known = {run.id for run in runs}
+        missing = [str(r) for r in compare if r not in known]
+        if missing or store is None:
+            raise click.BadParameter(f"no run {', '.join(missing)}", param_hint="--compare")
+        shifts, changes = compare_runs(store, *compare)
+        if as_json:
+            _print_json(
+                {
+                    "shifts": [{**asdict(s), "change": s.change} for s in shifts],
+                    "outputs": [asdict(c) for c in changes],
+                }
+            )
+            return
+        Console().print(shifts_table(shifts, *compare))
+        for c in changes:
+            click.echo(
+                f"{c.workload} {c.offering}: {c.changed} of {c.compared} sample outputs changed"
+            )
+        return
     if as_json:
         _print_json([asdict(run) for run in runs])
         return

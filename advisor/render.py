@@ -15,6 +15,7 @@ from catalog.schema import Source
 
 if TYPE_CHECKING:
     from advisor.matching import MatchResult
+    from probes.compare import Shift
     from probes.store import RunSummary
 
 UNKNOWN = "?"
@@ -383,5 +384,28 @@ def runs_table(runs: Iterable[RunSummary]) -> Table:
             str(run.offerings),
             str(run.attempts),
             usd(run.spent_usd, 4) if run.spent_usd else "$0",
+        )
+    return table
+
+
+def shifts_table(shifts: Iterable[Shift], before: int, after: int) -> Table:
+    """How each probe figure moved between two runs."""
+    table = Table(box=box.SIMPLE_HEAD, header_style="bold", pad_edge=False, show_edge=False)
+    table.add_column("workload")
+    table.add_column("offering", overflow="fold")
+    table.add_column("figure")
+    table.add_column(f"run {before}", justify="right")
+    table.add_column(f"run {after}", justify="right")
+    table.add_column("change", justify="right")
+    for s in shifts:
+        relative = s.relative
+        style = "" if relative is None or abs(relative) < 0.1 else "yellow"
+        table.add_row(
+            s.workload,
+            s.offering,
+            f"{s.probe}.{s.metric}",
+            UNKNOWN if s.before is None else f"{s.before:.4g}",
+            UNKNOWN if s.after is None else f"{s.after:.4g}",
+            Text("" if relative is None else f"{relative:+.0%}", style=style),
         )
     return table

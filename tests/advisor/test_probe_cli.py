@@ -99,3 +99,21 @@ def test_live_without_keys_skips_with_reasons(
     code, _, err = invoke("probe", str(WORKLOADS), "--target", "live", *FAST)
     assert "skipped" in err and "OPENAI_API_KEY is not set" in err
     assert code == 1  # nothing left to probe
+
+
+def test_history_compares_two_runs(advisor_home: Path) -> None:
+    for _ in range(2):
+        code, _, err = invoke("probe", str(WORKLOADS), "--probes", "latency,samples", *FAST)
+        assert code == 0, err
+    code, out, _ = invoke("history", "--compare", "1", "2", "--json")
+    assert code == 0
+    data = json.loads(out)
+    ttft = [s for s in data["shifts"] if s["metric"] == "ttft_ms_p50"]
+    assert len(ttft) == 1 and ttft[0]["before"] > 0 and ttft[0]["after"] > 0
+    assert ttft[0]["change"] == pytest.approx(ttft[0]["after"] - ttft[0]["before"])
+    (outputs,) = data["outputs"]
+    assert outputs["compared"] == 2 and 0 <= outputs["changed"] <= 2
+    code, out, _ = invoke("history", "--compare", "1", "2")
+    assert "latency.ttft_ms_p50" in out and "sample outputs changed" in out
+    code, _, err = invoke("history", "--compare", "1", "9")
+    assert code == 2 and "no run 9" in err
