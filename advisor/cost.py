@@ -66,8 +66,14 @@ def estimate(workload: Workload, offering: Offering) -> CostEstimate:
     usd /= 1_000_000
     if pricing.per_request:
         usd += pricing.per_request
+    return scaled(workload, usd, pricing.source.checked, tuple(notes))
 
+
+def scaled(
+    workload: Workload, per_request: float, checked: dt.date, notes: tuple[str, ...] = ()
+) -> CostEstimate:
+    """A per-request cost as an estimate: per 1k, and per month at the declared volume."""
     per_month = None
     if workload.volume.requests_per_day is not None:
-        per_month = usd * workload.volume.requests_per_day * DAYS_PER_MONTH
-    return CostEstimate(usd, usd * 1000, per_month, pricing.source.checked, tuple(notes))
+        per_month = per_request * workload.volume.requests_per_day * DAYS_PER_MONTH
+    return CostEstimate(per_request, per_request * 1000, per_month, checked, notes)

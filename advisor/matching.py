@@ -14,12 +14,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from advisor.cost import CostEstimate, estimate
+from advisor.cost import CostEstimate, estimate, scaled
 from advisor.prefilter import index_for
 from advisor.render import tokens
 from advisor.scoring import Component, OfferingFacts, components
 from advisor.workloads import Workload
 from catalog import Catalog, Offering
+from catalog.perf import gc_paused
 
 HORIZON_DAYS = 90
 """An offering that shuts down within this many days is excluded."""
@@ -27,16 +28,34 @@ HORIZON_DAYS = 90
 
 @dataclass(frozen=True)
 class Candidate:
-    """An offering that passed every hard constraint of a workload."""
+    """An offering that passed every hard constraint of a workload.
+
+    Its flags and warnings are worked out when first read: ranking needs only the score.
+    """
 
     offering: Offering
     score: float
     components: tuple[Component, ...]
     cost: CostEstimate
-    flags: tuple[str, ...] = ()
-    warnings: tuple[str, ...] = ()
+    workload: Workload = field(repr=False, compare=False)
+    today: dt.date = field(repr=False, compare=False)
+    horizon: dt.date = field(repr=False, compare=False)
     replaces: tuple[str, ...] = ()
     """Retired offerings whose successor this is: it is considered in their place."""
+
+    @cached_property
+    def _check(self) -> _Check:
+        return _hard_constraints(self.workload, self.offering, self.cost, self.today, self.horizon)
+
+    @property
+    def flags(self) -> tuple[str, ...]:
+        """Traits that matter here and no source confirms: `needs probe: X`, `unverified: X`."""
+        return tuple(self._check.flags)
+
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        """Risks that do not exclude, e.g. a deprecation with a later shutdown date."""
+        return tuple(self._check.warnings)
 
 
 @dataclass(frozen=True)
@@ -100,24 +119,33 @@ def match(
     horizon_days: int = HORIZON_DAYS,
 ) -> MatchResult:
     """Rank the catalog's offerings for one workload."""
-    today = today or dt.date.today()
+    with gc_paused():
+        return _match(workload, catalog, today or dt.date.today(), horizon_days)
+
+
+def _match(workload: Workload, catalog: Catalog, today: dt.date, horizon_days: int) -> MatchResult:
     horizon = today + dt.timedelta(days=horizon_days)
     index = index_for(catalog)
-    survivors = index.survivors(workload, horizon)
-    passed: list[tuple[OfferingFacts, CostEstimate, _Check]] = []
-    for i in sorted(survivors):
-        offering = index.offerings[i]
-        cost = estimate(workload, offering)
-        check = _hard_constraints(workload, offering, cost, today, horizon)
-        passed.append((index.facts(i), cost, check))
-    cheapest = min((c.per_request for _, c, _ in passed if c.per_request), default=None)
+    survivors, known_costs = index.survivors(workload, horizon)
+    passed = [
+        (index.facts(i), _cost(workload, index.offerings[i], known_costs.get(i)))
+        for i in sorted(survivors)
+    ]
+    cheapest = min((c.per_request for _, c in passed if c.per_request), default=None)
     weights = workload.weights.normalised()
     candidates = [
-        _scored(workload, facts, cost, check, weights, cheapest, today, index.replaces)
-        for facts, cost, check in passed
+        _scored(workload, facts, cost, weights, cheapest, today, horizon, index.replaces)
+        for facts, cost in passed
     ]
     candidates.sort(key=_rank_key)
     return MatchResult(workload, tuple(candidates), index.offerings, today, horizon)
+
+
+def _cost(workload: Workload, offering: Offering, per_request: float | None) -> CostEstimate:
+    """The estimate, reusing the per-request cost the prefilter already worked out."""
+    if per_request is None or offering.pricing is None:
+        return estimate(workload, offering)
+    return scaled(workload, per_request, offering.pricing.source.checked)
 
 
 def _rank_key(c: Candidate) -> tuple[float, float, str]:
@@ -303,18 +331,16 @@ def _scored(
     w: Workload,
     facts: OfferingFacts,
     cost: CostEstimate,
-    check: _Check,
     weights: dict[str, float],
     cheapest: float | None,
     today: dt.date,
+    horizon: dt.date,
     replaces: dict[str, tuple[str, ...]],
 ) -> Candidate:
     parts = components(w, facts, cost, weights, cheapest, today)
     score = sum(p.value * p.weight for p in parts)
     o = facts.offering
-    return Candidate(
-        o, score, parts, cost, tuple(check.flags), tuple(check.warnings), replaces.get(o.key, ())
-    )
+    return Candidate(o, score, parts, cost, w, today, horizon, replaces.get(o.key, ()))
 
 
 def result_json(result: MatchResult, top: int | None = None) -> dict[str, object]:

@@ -121,8 +121,10 @@ class CatalogIndex:
             found = self._facts[index] = OfferingFacts(self.offerings[index])
         return found
 
-    def survivors(self, w: Workload, horizon: dt.date) -> set[int]:
-        """Indices of the offerings that fail none of `w`'s hard constraints."""
+    def survivors(self, w: Workload, horizon: dt.date) -> tuple[set[int], dict[int, float]]:
+        """Indices of the offerings that fail none of `w`'s hard constraints, and the
+        per-request cost of those whose simple pricing was worked out on the way (no tiers,
+        fees or forced reasoning, no cacheable prefix): exactly what `estimate` would give."""
         alive = set(self.everything)
         alive.difference_update(self.shutdown_order[: bisect_right(self.shutdown_dates, horizon)])
         need = w.largest_input + w.output_tokens
@@ -163,14 +165,15 @@ class CatalogIndex:
             if budget is not None:
                 values, order = self.figures[metric]
                 alive.difference_update(order[bisect_right(values, budget) :])
-        self._within_budget(w, alive)
-        return alive
+        costs = self._within_budget(w, alive)
+        return alive, costs
 
-    def _within_budget(self, w: Workload, alive: set[int]) -> None:
+    def _within_budget(self, w: Workload, alive: set[int]) -> dict[int, float]:
         per_1k, per_month = w.budget.usd_per_1k_requests, w.budget.usd_per_month
         daily = w.volume.requests_per_day
+        costs: dict[int, float] = {}
         if per_1k is None and (per_month is None or daily is None):
-            return
+            return costs
         cached = w.cacheable_prefix_tokens
         fresh, out = w.context_tokens - cached, w.output_tokens
         prices = self.prices
@@ -185,6 +188,8 @@ class CatalogIndex:
                 usd = fresh * price_in + cached * price_cache
                 usd += out * price_out
                 usd /= 1_000_000
+                if not cached:  # with a prefix, estimate() also notes how it was priced
+                    costs[i] = usd
             else:
                 usd = estimate(w, self.offerings[i]).per_request or 0.0
             if per_1k is not None and usd * 1000 > per_1k:
@@ -193,6 +198,7 @@ class CatalogIndex:
                 if usd * daily * DAYS_PER_MONTH > per_month:
                     over.append(i)
         alive.difference_update(over)
+        return costs
 
 
 _indexes: dict[int, tuple[weakref.ref[Catalog], CatalogIndex]] = {}

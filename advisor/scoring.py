@@ -50,10 +50,16 @@ class Component:
 class OfferingFacts:
     """The parts of a score that depend on the offering alone, worked out once per catalog."""
 
-    __slots__ = ("offering", "known", "oldest", "_task_fit")
+    __slots__ = ("offering", "known", "oldest", "window", "ttft", "status", "shutdown", "_task_fit")
 
     def __init__(self, o: Offering) -> None:
         self.offering = o
+        self.window = o.limits.context
+        ttft = [f for f in o.performance if f.metric == "ttft_ms"]
+        self.ttft = max(ttft, key=lambda f: f.percentile) if ttft else None
+        """The catalog's highest-percentile TTFT figure, if any."""
+        self.status = o.lifecycle.status
+        self.shutdown = o.lifecycle.shutdown_date
         traits = (
             o.capabilities.tool_calling,
             o.capabilities.structured_output.json_schema,
@@ -85,13 +91,12 @@ def components(
     today: dt.date,
 ) -> tuple[Component, ...]:
     """Every component of an offering's score for `w`, in a fixed order."""
-    o = facts.offering
     parts = (
         ("cost", _cost(w, cost, cheapest)),
-        ("latency", _latency(w, o)),
-        ("context", _context(w, o)),
+        ("latency", _latency(w, facts)),
+        ("context", _context(w, facts)),
         ("task_fit", facts.task_fit(w.task)),
-        ("lifecycle", _lifecycle(o, today)),
+        ("lifecycle", _lifecycle(facts, today)),
         ("confidence", _confidence(facts, today)),
     )
     return tuple(Component(name, value, weights[name], why) for name, (value, why) in parts)
@@ -118,14 +123,11 @@ def _cost(w: Workload, cost: CostEstimate, cheapest: float | None) -> tuple[floa
     return _clamp(1 - math.log10(ratio) / 3), lambda: f"{ratio:.1f}× the cheapest candidate"
 
 
-def _latency(w: Workload, o: Offering) -> tuple[float, Why]:
-    if not o.performance:
+def _latency(w: Workload, facts: OfferingFacts) -> tuple[float, Why]:
+    figure = facts.ttft
+    if figure is None:
         return 0.5, "no latency figure in the catalog: neutral until probed"
-    ttft = [f for f in o.performance if f.metric == "ttft_ms"]
     budget = w.latency.ttft_p95_ms
-    if not ttft:
-        return 0.5, "no latency figure in the catalog: neutral until probed"
-    figure = max(ttft, key=lambda f: f.percentile)
     if budget:
         return _clamp(
             1 - figure.value / budget
@@ -136,8 +138,8 @@ def _latency(w: Workload, o: Offering) -> tuple[float, Why]:
     ), lambda: f"TTFT {figure.percentile} {figure.value:,.0f} ms"
 
 
-def _context(w: Workload, o: Offering) -> tuple[float, Why]:
-    window = o.limits.context
+def _context(w: Workload, facts: OfferingFacts) -> tuple[float, Why]:
+    window = facts.window
     if window is None:
         return 0.0, "context window unknown"
     used = (w.largest_input + w.output_tokens) / window
@@ -194,15 +196,14 @@ def _task_fit(task: Task, o: Offering) -> tuple[float, Why]:
     return len(met) / len(criteria), why
 
 
-def _lifecycle(o: Offering, today: dt.date) -> tuple[float, Why]:
-    life = o.lifecycle
-    if life.status == "active":
+def _lifecycle(facts: OfferingFacts, today: dt.date) -> tuple[float, Why]:
+    if facts.status == "active":
         return 1.0, "active"
-    if life.status == "preview":
+    if facts.status == "preview":
         return 0.6, "preview: may change or go away"
-    if life.shutdown_date is None:
+    if facts.shutdown is None:
         return 0.4, "deprecated, shutdown date not announced"
-    days = (life.shutdown_date - today).days
+    days = (facts.shutdown - today).days
     return _clamp(days / 730) * 0.8, lambda: f"deprecated, shuts down in {days} days"
 
 

@@ -7,14 +7,13 @@ Every problem is collected (not just the first) and pinned to `PATH:LINE:COL`.
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from pydantic import ValidationError
 
+from catalog.perf import gc_paused
 from catalog.problems import (
     InputError,
     Loc,
@@ -83,21 +82,8 @@ def load_catalog(layers: Sequence[Path | Sequence[Path]] = (BUNDLED_DIR,)) -> Ca
 
     Raises InputError carrying every problem found, in every file, when any is an error.
     """
-    with _gc_paused():
+    with gc_paused():
         return _load(layers)
-
-
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Parsing builds many objects and no cycles; pausing the cyclic collector while it runs
-    makes a 5,000-offering load about three times faster (docs/benchmarks.md)."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _load(layers: Sequence[Path | Sequence[Path]]) -> Catalog:
