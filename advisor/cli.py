@@ -21,7 +21,15 @@ from rich.progress import Progress
 from advisor import __version__, catalogs, paths
 from advisor.matching import HORIZON_DAYS, match, result_json
 from advisor.probe_report import outcome_json, results_table, samples_table
-from advisor.probing import DEFAULT_BUDGET_USD, DEFAULT_KINDS, Prepared, open_store, prepare, start
+from advisor.probing import (
+    ALL_KINDS,
+    DEFAULT_BUDGET_USD,
+    DEFAULT_KINDS,
+    Prepared,
+    open_store,
+    prepare,
+    start,
+)
 from advisor.render import (
     candidates_table,
     exclusion_summary,
@@ -347,7 +355,7 @@ def sim(
     "kinds",
     default=",".join(DEFAULT_KINDS),
     show_default=True,
-    help="Comma-separated probe kinds.",
+    help="Comma-separated probe kinds; ratelimit (a ramp to the first 429) only when named.",
 )
 @click.option(
     "--top",
@@ -409,10 +417,10 @@ def probe(
     """Measure the best candidates of each workload: latency, determinism, long context,
     structured output and the workload's own samples. Every attempt is kept in the run store."""
     names = [k.strip() for k in kinds.split(",") if k.strip()]
-    unknown = [k for k in names if k not in DEFAULT_KINDS]
+    unknown = [k for k in names if k not in ALL_KINDS]
     if unknown:
         raise click.BadParameter(
-            f"unknown probe {', '.join(unknown)}; choose from {', '.join(DEFAULT_KINDS)}",
+            f"unknown probe {', '.join(unknown)}; choose from {', '.join(ALL_KINDS)}",
             param_hint="--probes",
         )
     if poisson and rate is None:

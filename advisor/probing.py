@@ -30,7 +30,11 @@ from probes.targets import (
 DEFAULT_BUDGET_USD = 1.00
 """The spending cap when none is given: enough for a look, too little to hurt."""
 
-DEFAULT_KINDS = tuple(KINDS)
+OPT_IN_KINDS = ("ratelimit",)
+"""Kinds that load a provider on purpose: only when asked for by name."""
+
+DEFAULT_KINDS = tuple(k for k in KINDS if k not in OPT_IN_KINDS)
+ALL_KINDS = tuple(KINDS)
 
 
 def spec_of(workload: Workload) -> WorkloadSpec:

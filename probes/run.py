@@ -18,6 +18,7 @@ from probes.kinds.context import Context as ContextProbe
 from probes.kinds.determinism import Determinism
 from probes.kinds.latency import Latency
 from probes.kinds.modality import Modality
+from probes.kinds.ratelimit import RateLimit
 from probes.kinds.samples import Samples
 from probes.kinds.structured import Structured
 from probes.spec import WorkloadSpec
@@ -26,7 +27,15 @@ from probes.targets import Target
 
 KINDS: dict[str, ProbeKind] = {
     kind.name: kind
-    for kind in (Latency(), Determinism(), ContextProbe(), Structured(), Modality(), Samples())
+    for kind in (
+        Latency(),
+        Determinism(),
+        ContextProbe(),
+        Structured(),
+        Modality(),
+        Samples(),
+        RateLimit(),
+    )
 }
 """Every probe kind by name, in the order a run performs them."""
 
@@ -96,6 +105,41 @@ class Outcome:
     cancelled: bool = False
 
 
+MAX_RETRY_AFTER_S = 60.0
+"""The longest a `retry-after` is honoured before a recovery batch; longer ones are capped."""
+
+
+async def _run_task(ctx: Context, task: Task) -> dict[str, list[Sent]]:
+    """A task's batches in order; a batch's `stop_on` outcome skips the rest but for the
+    `after_stop` ones, which wait out the server's `retry-after` first."""
+    sent: dict[str, list[Sent]] = {}
+    stopped: list[Sent] = []
+    for batch in task.batches:
+        if ctx.cancel.is_set():
+            break
+        if batch.after_stop != bool(stopped):
+            continue
+        if batch.after_stop:
+            await asyncio.sleep(min(MAX_RETRY_AFTER_S, max(_retry_after(s) for s in stopped)))
+        sent[batch.label] = await run_batch(
+            ctx, task.target, task.kind.name, batch.requests, batch.load, workload=task.spec.name
+        )
+        if batch.stop_on and not stopped:
+            stopped = [s for s in sent[batch.label] if s.reply.outcome == batch.stop_on]
+    return sent
+
+
+def _retry_after(sent: Sent) -> float:
+    """Seconds the server asked to wait (retry-after-ms, else retry-after), or 1."""
+    headers = sent.timed.headers if sent.timed else {}
+    try:
+        if "retry-after-ms" in headers:
+            return float(headers["retry-after-ms"]) / 1000
+        return float(headers.get("retry-after", "1"))
+    except ValueError:  # an HTTP date: rare from these APIs; a second is a safe guess
+        return 1.0
+
+
 async def execute(
     plan: Plan,
     store: RunStore,
@@ -121,17 +165,8 @@ async def execute(
                 for task in tasks:
                     if ctx.cancel.is_set():
                         return
-                    sent: dict[str, list[Sent]] = {}
-                    for batch in task.batches:
-                        sent[batch.label] = await run_batch(
-                            ctx,
-                            task.target,
-                            task.kind.name,
-                            batch.requests,
-                            batch.load,
-                            workload=task.spec.name,
-                        )
-                        outcome.sent += len(sent[batch.label])
+                    sent = await _run_task(ctx, task)
+                    outcome.sent += sum(len(batch) for batch in sent.values())
                     figures = task.kind.analyse(task.spec, task.target, sent)
                     key = (task.spec.name, task.target.key, task.kind.name)
                     outcome.figures[key] = figures

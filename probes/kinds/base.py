@@ -22,6 +22,8 @@ class Settings:
     repeats: int = 8
     """Determinism: repeats of one prompt, sequentially and again concurrently."""
     seed: int = 1234
+    ramp_step_s: float = 2.0
+    """Rate-limit probe: seconds at each rate of the ramp."""
 
 
 @dataclass(frozen=True)
@@ -31,6 +33,11 @@ class Batch:
     label: str
     requests: list[ChatRequest]
     load: Load = field(default_factory=Load)
+    stop_on: str | None = None
+    """When a request of this batch ends with this outcome, the task's later batches are
+    skipped, except those marked `after_stop`."""
+    after_stop: bool = False
+    """Sent only when an earlier batch stopped the task, once its `retry-after` has passed."""
 
 
 @dataclass(frozen=True)
