@@ -130,13 +130,18 @@ def tui(ctx: click.Context, workloads_file: Path | None, screen: str | None) -> 
     from advisor.tui.app import AdvisorApp  # Textual loads only when the UI opens
 
     keys = [p.key_env for p in catalog_.providers.values() if p.key_env]
+    layers = catalogs.catalog_layers(_extra(ctx))
     sim = None
     if not any(os.environ.get(name) for name in keys):
-        sim = start_simulator(catalogs.catalog_layers(_extra(ctx)))
+        sim = start_simulator(layers)
     try:
         target = "simulator (no provider key set)" if sim else None
         AdvisorApp(
-            catalog=catalog_, workloads_path=workloads_file, probe_target=target, screen=screen
+            catalog=catalog_,
+            workloads_path=workloads_file,
+            probe_target=target,
+            screen=screen,
+            layers=layers,
         ).run()
     finally:
         if sim is not None:

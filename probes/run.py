@@ -166,7 +166,9 @@ async def execute(
                     if ctx.cancel.is_set():
                         return
                     sent = await _run_task(ctx, task)
-                    outcome.sent += sum(len(batch) for batch in sent.values())
+                    outcome.sent += sum(
+                        s.timed is not None for batch in sent.values() for s in batch
+                    )
                     figures = task.kind.analyse(task.spec, task.target, sent)
                     key = (task.spec.name, task.target.key, task.kind.name)
                     outcome.figures[key] = figures

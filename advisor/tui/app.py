@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from rich.text import Text
@@ -28,6 +28,7 @@ from advisor.tui.messages import SessionChanged
 from advisor.tui.screens.candidates import CandidatesScreen
 from advisor.tui.screens.catalog import CatalogScreen
 from advisor.tui.screens.help import HelpScreen
+from advisor.tui.screens.probes import ProbesScreen
 from advisor.tui.screens.workloads import WorkloadsScreen
 from catalog import Catalog, InputError
 
@@ -36,7 +37,13 @@ class AdvisorApp(App[None]):
     """Model Advisor's terminal UI."""
 
     TITLE = "Model Advisor"
-    CSS_PATH = ["app.tcss", "workloads.tcss", "candidates.tcss", "dialogs.tcss"]
+    CSS_PATH = [
+        "app.tcss",
+        "workloads.tcss",
+        "candidates.tcss",
+        "probes.tcss",
+        "dialogs.tcss",
+    ]
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
     MODES = {"catalog": CatalogScreen}
     DEFAULT_MODE = "catalog"
@@ -45,6 +52,7 @@ class AdvisorApp(App[None]):
         Binding("f2", "switch_mode('catalog')", "Catalog", id="catalog"),
         Binding("f3", "switch_mode('workloads')", "Workloads", id="workloads"),
         Binding("f4", "switch_mode('candidates')", "Candidates", id="candidates"),
+        Binding("f5", "switch_mode('probes')", "Probes", id="probes"),
         Binding("ctrl+o", "open_file", "Open", show=False, priority=True, id="open"),
         Binding("ctrl+s", "save", "Save", show=False, priority=True, id="save"),
     ]
@@ -57,6 +65,7 @@ class AdvisorApp(App[None]):
         today: dt.date | None = None,
         probe_target: str | None = None,
         screen: str | None = None,
+        layers: Sequence[Path] | None = None,
     ) -> None:
         super().__init__()
         self.catalog = catalog
@@ -71,6 +80,12 @@ class AdvisorApp(App[None]):
         """The workload file to open at start, if any."""
         self.add_mode("workloads", lambda: WorkloadsScreen(self.session))
         self.add_mode("candidates", lambda: CandidatesScreen(self.session))
+        self.probe_time_scale = 1.0
+        """The simulator's time scale for runs on the Probes screen (tests make it small)."""
+        self.add_mode(
+            "probes",
+            lambda: ProbesScreen(self.session, time_scale=self.probe_time_scale, layers=layers),
+        )
 
     def on_mount(self) -> None:
         self._retitle()
@@ -206,6 +221,7 @@ class AdvisorApp(App[None]):
             ("catalog", "Browse and search offerings", "F2"),
             ("workloads", "Declare and edit workloads; templates per task kind", "F3"),
             ("candidates", "Ranked candidates, exclusions with reasons, compare", "F4"),
+            ("probes", "Measure candidates on the simulator or live; run history", "F5"),
         ):
             yield SystemCommand(
                 mode.capitalize(), f"{help_text} ({key})", lambda mode=mode: self.switch_mode(mode)

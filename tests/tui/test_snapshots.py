@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from textual.pilot import Pilot
+from textual.widgets import Input
 
 from advisor.tui.app import AdvisorApp
 from tests.tui.conftest import settle
@@ -105,3 +107,46 @@ class TestCandidatesScreen:
 
     def test_without_workloads(self, app: AdvisorApp, snap_compare: Any) -> None:
         assert snap_compare(app, press=["f4"], terminal_size=(80, 24))
+
+
+class TestProbesScreen:
+    """Before any run: the controls and the estimate (no simulator is started for it)."""
+
+    def test_narrow(
+        self, workloads_app: AdvisorApp, snap_compare: Any, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        _without_keys(workloads_app, monkeypatch)
+
+        async def run_before(pilot: Pilot[None]) -> None:
+            await _opened(pilot, "f5")
+
+        assert snap_compare(workloads_app, run_before=run_before, terminal_size=(80, 24))
+
+    def test_over_the_cap(
+        self, workloads_app: AdvisorApp, snap_compare: Any, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        _without_keys(workloads_app, monkeypatch)
+
+        async def run_before(pilot: Pilot[None]) -> None:
+            await _opened(pilot, "f5")
+            pilot.app.screen.query_one("#probes-budget", Input).value = "0"
+            await pilot.pause()
+
+        assert snap_compare(workloads_app, run_before=run_before, terminal_size=(80, 24))
+
+    def test_history_empty_wide(
+        self, workloads_app: AdvisorApp, snap_compare: Any, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        _without_keys(workloads_app, monkeypatch)
+
+        async def run_before(pilot: Pilot[None]) -> None:
+            await _opened(pilot, "f5", "h")
+
+        assert snap_compare(workloads_app, run_before=run_before, terminal_size=(140, 36))
+
+
+def _without_keys(app: AdvisorApp, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Live probing shows as off whatever keys the machine running the tests has."""
+    for provider in app.catalog.providers.values():
+        if provider.key_env:
+            monkeypatch.delenv(provider.key_env, raising=False)

@@ -39,7 +39,7 @@ class CatalogScreen(Screen[None]):
             yield OfferingTable(id="offerings")
             yield OfferingDetail(id="detail")
         yield Static(id="status-line")
-        yield Footer()
+        yield Footer(compact=True, show_command_palette=False)  # room for the keys at 80 columns
 
     @property
     def catalog(self) -> Catalog:

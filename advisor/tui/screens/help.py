@@ -14,7 +14,7 @@ HELP = """\
 **Anywhere**
 
 - `F1` this help · `Ctrl+P` command palette (also: save as) · `Ctrl+Q` quit
-- `F2` Catalog · `F3` Workloads · `F4` Candidates
+- `F2` Catalog · `F3` Workloads · `F4` Candidates · `F5` Probes
 - `Ctrl+O` open a workload file · `Ctrl+S` save the workloads
 - `Esc` back to the table; closes this help and dialogs
 - `z` maximise or restore the focused pane
@@ -36,6 +36,12 @@ valid. Numbers take `8k`, `1.5m`, `200,000`; a blank budget means none.
 - `Enter` every reason and trait of the highlighted offering
 - `Space` pin or unpin a candidate for probing (●)
 - `c` mark or unmark a candidate (◆) · `v` compare the 2 to 4 marked
+
+**Probes** (the selected workload's pinned candidates, else its top 3)
+
+- check probe kinds, pick simulator or live, set the cap and requests
+- `r` run (refused when the worst case exceeds the cap) · `c` or `Esc` cancel
+- `h` Run ⇄ History · `[` `]` previous, next workload
 
 **Search** (Catalog)
 
