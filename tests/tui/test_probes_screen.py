@@ -181,3 +181,6 @@ async def test_without_workloads_the_screen_says_how_to_get_some(app: AdvisorApp
         assert isinstance(app.screen, ProbesScreen)
         assert app.screen.query_one("#probes-empty").display
         assert app.screen.check_action("run", ()) is False
+        await pilot.press("right_square_bracket", "left_square_bracket")  # nothing to cycle
+        await pilot.pause()
+        assert isinstance(app.screen, ProbesScreen)

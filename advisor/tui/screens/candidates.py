@@ -17,7 +17,7 @@ from advisor.matching import Candidate, MatchResult
 from advisor.session import Session
 from advisor.tui.dialogs.detail import DetailDialog
 from advisor.tui.screens.compare import MAX_COMPARED, MIN_COMPARED, CompareScreen
-from advisor.tui.screens.session_screen import SessionScreen
+from advisor.tui.screens.session_screen import WorkloadScreen
 from advisor.tui.widgets.candidate_detail import (
     CandidateDetail,
     candidate_detail,
@@ -29,7 +29,7 @@ from advisor.tui.widgets.workload_bar import WorkloadBar
 TABS = {"candidates": "tab-candidates", "excluded": "tab-excluded"}
 
 
-class CandidatesScreen(SessionScreen):
+class CandidatesScreen(WorkloadScreen):
     """What matching found for each workload, and why the rest was left out."""
 
     BINDINGS = [
@@ -89,11 +89,6 @@ class CandidatesScreen(SessionScreen):
         return "excluded" if active == TABS["excluded"] else "candidates"
 
     @property
-    def workload_name(self) -> str | None:
-        current = self.session.current()
-        return current.name if current else None
-
-    @property
     def compared(self) -> list[str]:
         """Keys chosen for comparison in the current workload."""
         name = self.workload_name
@@ -147,16 +142,6 @@ class CandidatesScreen(SessionScreen):
             return
         detail.show(self._candidate_body(candidate, rank))
 
-    @on(WorkloadBar.Picked)
-    def _workload_picked(self, event: WorkloadBar.Picked) -> None:
-        if event.name != self.session.selected:
-            self._select(event.name)
-
-    def _select(self, name: str) -> None:
-        self.session.select(name)
-        self.show_session()
-        self.announce()
-
     @on(CandidateTable.Highlighted)
     @on(ExclusionTable.Highlighted)
     def _row_highlighted(self) -> None:
@@ -179,14 +164,6 @@ class CandidatesScreen(SessionScreen):
         if action in ("pin", "compare_toggle"):
             return self.active_tab == "candidates"
         return True
-
-    def action_cycle(self, step: int) -> None:
-        names = self.session.names()
-        if not names:
-            return
-        current = self.workload_name
-        index = names.index(current) if current in names else 0
-        self._select(names[(index + step) % len(names)])
 
     def action_tab(self, tab: str) -> None:
         self.query_one(TabbedContent).active = TABS[tab]

@@ -49,7 +49,7 @@ from advisor.probing import (
     start,
 )
 from advisor.session import Session
-from advisor.tui.screens.session_screen import SessionScreen
+from advisor.tui.screens.session_screen import WorkloadScreen
 from advisor.tui.widgets.probe_progress import LatencyHistogram, TargetProgress
 from advisor.tui.widgets.probe_tables import ProbeResultsTable, RunHistoryTable
 from advisor.tui.widgets.workload_bar import WorkloadBar
@@ -83,7 +83,7 @@ class Choice:
     requests: int
 
 
-class ProbesScreen(SessionScreen):
+class ProbesScreen(WorkloadScreen):
     """Choose probes and a target, see the estimate, run, watch, cancel, read the results."""
 
     BINDINGS = [
@@ -175,11 +175,6 @@ class ProbesScreen(SessionScreen):
         catalog = self.session.catalog
         overrides = load_overrides(paths.providers_file(), catalog.providers)
         return any(os.environ.get(name) for name in key_variables(catalog, overrides))
-
-    @property
-    def workload_name(self) -> str | None:
-        current = self.session.current()
-        return current.name if current else None
 
     @property
     def active_tab(self) -> str:
@@ -322,16 +317,6 @@ class ProbesScreen(SessionScreen):
         if self.is_mounted:
             self.show_estimate()
 
-    @on(WorkloadBar.Picked)
-    def _workload_picked(self, event: WorkloadBar.Picked) -> None:
-        if event.name != self.session.selected:
-            self._select(event.name)
-
-    def _select(self, name: str) -> None:
-        self.session.select(name)
-        self.show_session()
-        self.announce()
-
     @on(TabbedContent.TabActivated)
     def _tab_activated(self) -> None:
         if self.active_tab == "history":
@@ -354,12 +339,6 @@ class ProbesScreen(SessionScreen):
 
     def action_tab(self, tab: str) -> None:
         self.query_one(TabbedContent).active = TABS[tab]
-
-    def action_cycle(self, step: int) -> None:
-        names = self.session.names()
-        current = self.workload_name
-        index = names.index(current) if current in names else 0
-        self._select(names[(index + step) % len(names)])
 
     def action_run(self) -> None:
         choice = self.choice()

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from textual import on
 from textual.screen import Screen
 
 from advisor.session import Session
 from advisor.tui.messages import SessionChanged
+from advisor.tui.widgets.workload_bar import WorkloadBar
 
 
 class SessionScreen(Screen[None]):
@@ -40,3 +42,31 @@ class SessionScreen(Screen[None]):
         """Tell the app this screen changed the session (this screen is up to date)."""
         self._shown_version = self.session.version
         self.post_message(SessionChanged())
+
+
+class WorkloadScreen(SessionScreen):
+    """A session screen about one workload at a time, picked in its WorkloadBar or with
+    `[` and `]` (bound by the subclass to `cycle(-1)` and `cycle(1)`)."""
+
+    @property
+    def workload_name(self) -> str | None:
+        current = self.session.current()
+        return current.name if current else None
+
+    @on(WorkloadBar.Picked)
+    def _workload_picked(self, event: WorkloadBar.Picked) -> None:
+        if event.name != self.session.selected:
+            self._select(event.name)
+
+    def _select(self, name: str) -> None:
+        self.session.select(name)
+        self.show_session()
+        self.announce()
+
+    def action_cycle(self, step: int) -> None:
+        names = self.session.names()
+        if not names:
+            return
+        current = self.workload_name
+        index = names.index(current) if current in names else 0
+        self._select(names[(index + step) % len(names)])
