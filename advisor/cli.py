@@ -93,7 +93,7 @@ class AdvisorGroup(click.Group):
 @click.pass_context
 def cli(ctx: click.Context, catalog_dirs: tuple[Path, ...]) -> None:
     """Pick LLMs for production: declare workloads, match them against a sourced catalog,
-    probe the best candidates, and export gateway configs.
+    and probe the best candidates, live or on the simulator.
 
     With no command, opens the terminal UI.
     """
