@@ -17,7 +17,7 @@ from functools import cached_property
 from advisor.cost import CostEstimate, estimate, scaled
 from advisor.prefilter import index_for
 from advisor.render import tokens
-from advisor.scoring import Component, OfferingFacts, components
+from advisor.scoring import Component, OfferingFacts, components, score
 from advisor.workloads import Workload
 from catalog import Catalog, Offering
 from catalog.perf import gc_paused
@@ -30,18 +30,29 @@ HORIZON_DAYS = 90
 class Candidate:
     """An offering that passed every hard constraint of a workload.
 
-    Its flags and warnings are worked out when first read: ranking needs only the score.
+    Ranking needs only the score; the score's components, the flags and the warnings are
+    worked out when first read.
     """
 
     offering: Offering
     score: float
-    components: tuple[Component, ...]
     cost: CostEstimate
     workload: Workload = field(repr=False, compare=False)
     today: dt.date = field(repr=False, compare=False)
     horizon: dt.date = field(repr=False, compare=False)
     replaces: tuple[str, ...] = ()
     """Retired offerings whose successor this is: it is considered in their place."""
+    _facts: OfferingFacts | None = field(default=None, repr=False, compare=False)
+    _weights: dict[str, float] = field(default_factory=dict, repr=False, compare=False)
+    _cheapest: float | None = field(default=None, repr=False, compare=False)
+
+    @cached_property
+    def components(self) -> tuple[Component, ...]:
+        """Each part of the score: value, weight and why."""
+        facts = self._facts or OfferingFacts(self.offering)
+        return components(
+            self.workload, facts, self.cost, self._weights, self._cheapest, self.today
+        )
 
     @cached_property
     def _check(self) -> _Check:
@@ -337,10 +348,11 @@ def _scored(
     horizon: dt.date,
     replaces: dict[str, tuple[str, ...]],
 ) -> Candidate:
-    parts = components(w, facts, cost, weights, cheapest, today)
-    score = sum(p.value * p.weight for p in parts)
     o = facts.offering
-    return Candidate(o, score, parts, cost, w, today, horizon, replaces.get(o.key, ()))
+    value = score(w, facts, cost, weights, cheapest, today)
+    return Candidate(
+        o, value, cost, w, today, horizon, replaces.get(o.key, ()), facts, weights, cheapest
+    )
 
 
 def result_json(result: MatchResult, top: int | None = None) -> dict[str, object]:

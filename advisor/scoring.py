@@ -102,6 +102,25 @@ def components(
     return tuple(Component(name, value, weights[name], why) for name, (value, why) in parts)
 
 
+def score(
+    w: Workload,
+    facts: OfferingFacts,
+    cost: CostEstimate,
+    weights: dict[str, float],
+    cheapest: float | None,
+    today: dt.date,
+) -> float:
+    """The weighted sum of `components` without building them: ranking needs only this."""
+    return (
+        weights["cost"] * _cost(w, cost, cheapest)[0]
+        + weights["latency"] * _latency(w, facts)[0]
+        + weights["context"] * _context(w, facts)[0]
+        + weights["task_fit"] * facts.task_fit(w.task)[0]
+        + weights["lifecycle"] * _lifecycle(facts, today)[0]
+        + weights["confidence"] * _confidence(facts, today)[0]
+    )
+
+
 def _clamp(value: float) -> float:
     return max(0.0, min(1.0, value))
 

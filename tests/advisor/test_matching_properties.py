@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -161,3 +162,18 @@ def test_prefilter_survivors_are_exactly_the_offerings_with_no_reason(
         if not _hard_constraints(w, o, estimate(w, o), today, horizon).reasons
     }
     assert passed == by_full_checks
+
+
+@SETTINGS
+@given(w=workloads, which=st.sampled_from(sorted(CATALOGS)))
+def test_the_score_is_the_weighted_sum_of_its_components(w: Workload, which: str) -> None:
+    for c in match(w, CATALOGS[which], today=TODAY).candidates[:10]:
+        assert c.score == pytest.approx(sum(p.points for p in c.components), abs=1e-9)
+        assert [p.name for p in c.components] == [
+            "cost",
+            "latency",
+            "context",
+            "task_fit",
+            "lifecycle",
+            "confidence",
+        ]
