@@ -7,6 +7,7 @@ import gc
 import itertools
 import tempfile
 from pathlib import Path
+from typing import get_args
 
 from advisor.matching import match
 from advisor.workloads import (
@@ -30,16 +31,7 @@ TODAY = dt.date(2026, 11, 25)
 
 def workloads() -> list[Workload]:
     """20 workloads spanning the requirement space: tasks, sizes, features, budgets."""
-    tasks: list[Task] = [
-        "classification",
-        "extraction",
-        "summarization",
-        "chat",
-        "creative",
-        "code",
-        "vision",
-        "agent",
-    ]
+    tasks: list[Task] = list(get_args(Task))
     sizes = [
         (1500, 6000, 20),
         (24_000, 150_000, 400),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, get_args
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from advisor.cost import estimate
 from advisor.matching import HORIZON_DAYS, _hard_constraints, match
-from advisor.workloads import Workload
+from advisor.workloads import Task, Workload
 from catalog import Catalog, load_catalog
 from tests.conftest import FIXTURE_CATALOG
 
@@ -22,18 +22,7 @@ PROVIDERS = sorted({o.provider for c in CATALOGS.values() for o in c.offerings})
 workloads = st.builds(
     Workload,
     name=st.just("w"),
-    task=st.sampled_from(
-        [
-            "classification",
-            "extraction",
-            "summarization",
-            "chat",
-            "creative",
-            "code",
-            "vision",
-            "agent",
-        ]
-    ),
+    task=st.sampled_from(get_args(Task)),
     context_tokens=st.integers(0, 300_000),
     output_tokens=st.integers(0, 40_000),
     determinism=st.sampled_from(["strict", "preferred", "any"]),
