@@ -43,7 +43,7 @@ def simulators(monkeypatch: pytest.MonkeyPatch) -> list[FakeSimulator]:
         started.append(FakeSimulator())
         return started[-1]
 
-    monkeypatch.setattr("advisor.cli.start_simulator", start)
+    monkeypatch.setattr("advisor.cli.tui_cmd.start_simulator", start)
     for name in ("OPENAI_API_KEY", "ANTHROPIC_API_KEY", "GEMINI_API_KEY", "OPENROUTER_API_KEY"):
         monkeypatch.delenv(name, raising=False)
     return started
