@@ -7,6 +7,7 @@ from advisor.cli import (  # noqa: F401  (imported to register the commands)
     catalog_cmd,
     history_cmd,
     match_cmd,
+    plan_cmd,
     probe_cmd,
     sim_cmd,
     tui_cmd,

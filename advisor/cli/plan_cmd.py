@@ -1,0 +1,250 @@
+"""`advisor plan`, `advisor export` and `advisor run`: from workloads to gateway configs."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+from rich.console import Console
+
+from advisor import catalogs, paths
+from advisor.cli.base import cli, extra_layers, print_json
+from advisor.export import DEFAULT_NAMES, FORMATS, ExportError, check_no_secrets, render, write
+from advisor.export.report import plan_json
+from advisor.matching import match
+from advisor.plan import Plan, PlanError, PlanOptions
+from advisor.plan_view import plan_tables
+from advisor.planning import latest_run, plan_for
+from advisor.workloads import load_workloads
+from catalog import Catalog
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+WORKLOADS_ARG = click.argument(
+    "workloads_file",
+    metavar="WORKLOADS.yaml",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+)
+
+
+def plan_options(f: F) -> F:
+    """The options every command that plans takes."""
+    options = [
+        click.option(
+            "--max-fallbacks",
+            type=click.IntRange(min=0),
+            default=3,
+            show_default=True,
+            help="Fallbacks per workload (exports cap further at their gateway's limit).",
+        ),
+        click.option(
+            "--canary-weight",
+            type=click.FloatRange(0, 1, min_open=True, max_open=True),
+            help="Give a canary this share of traffic, e.g. 0.05.",
+        ),
+        click.option("--canary", metavar="OFFERING", help="The canary (default: the runner-up)."),
+        click.option("--verifier", is_flag=True, help="Add a cheap verifier model per workload."),
+        click.option(
+            "--degraded", is_flag=True, help="Add a fast, cheap last resort with a short timeout."
+        ),
+    ]
+    for option in reversed(options):
+        f = option(f)
+    return f
+
+
+def _options(kw: dict[str, Any]) -> PlanOptions:
+    return PlanOptions(
+        max_fallbacks=kw["max_fallbacks"],
+        canary_weight=kw["canary_weight"],
+        canary=kw["canary"],
+        verifier=kw["verifier"],
+        degraded=kw["degraded"],
+    )
+
+
+def _run_option(value: str | None, workloads_file: Path) -> int | None:
+    """`--run ID`, `--run none`, or by default the newest complete run of this file."""
+    if value == "none":
+        return None
+    if value is None:
+        found = latest_run(workloads_file)
+        if found is not None:
+            click.echo(
+                f"using probe run {found} of {workloads_file} (--run none to ignore)", err=True
+            )
+        return found
+    try:
+        return int(value)
+    except ValueError:
+        raise click.BadParameter("a run id, or none", param_hint="--run") from None
+
+
+RUN_OPTION = click.option(
+    "--run",
+    "run",
+    metavar="ID|none",
+    help="Plan on this probe run's figures (default: the newest complete run of this file).",
+)
+
+
+def make(
+    ctx: click.Context, workloads_file: Path, run_id: int | None, kw: dict[str, Any]
+) -> tuple[Plan, Catalog]:
+    """Match and plan, turning a bad option into exit status 2."""
+    workloads = load_workloads(workloads_file)
+    catalog = catalogs.load(extra_layers(ctx))
+    results = [match(w, catalog) for w in workloads]
+    try:
+        return plan_for(catalog, results, run_id=run_id, options=_options(kw)), catalog
+    except KeyError:
+        raise click.BadParameter(
+            f"no run {run_id} in {paths.runs_db()}", param_hint="--run"
+        ) from None
+    except PlanError as error:
+        raise click.UsageError(str(error)) from None
+
+
+@cli.command(name="plan")
+@WORKLOADS_ARG
+@RUN_OPTION
+@plan_options
+@click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON.")
+@click.pass_context
+def plan_command(
+    ctx: click.Context, /, workloads_file: Path, run: str | None, as_json: bool, **kw: Any
+) -> None:
+    """Plan each workload: primary, fallbacks (another provider first), context fallback,
+    timeouts and retries, and on request a canary with gates, a verifier and a degraded last
+    resort; every choice with its reason and where its numbers came from."""
+    plan, _ = make(ctx, workloads_file, _run_option(run, workloads_file), kw)
+    if as_json:
+        print_json(plan_json(plan))
+        return
+    console = Console()
+    for table in plan_tables(plan):
+        console.print(table)
+
+
+@cli.command(name="export")
+@WORKLOADS_ARG
+@click.option(
+    "--format", "fmt", type=click.Choice(FORMATS), required=True, help="The gateway format."
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write here instead of printing.",
+)
+@click.option("--force", is_flag=True, help="Replace an existing file.")
+@RUN_OPTION
+@plan_options
+@click.pass_context
+def export_command(
+    ctx: click.Context,
+    /,
+    workloads_file: Path,
+    fmt: str,
+    output: Path | None,
+    force: bool,
+    run: str | None,
+    **kw: Any,
+) -> None:
+    """Write the plan as a config a gateway loads (litellm, tensorzero, portkey, openrouter)
+    or as a report (Markdown; JSON when the file ends in .json)."""
+    plan, catalog = make(ctx, workloads_file, _run_option(run, workloads_file), kw)
+    _emit(fmt, output, plan, catalog, force)
+
+
+def _emit(fmt: str, output: Path | None, plan: Plan, catalog: Catalog, force: bool) -> None:
+    text = render(fmt, plan, catalog, output)
+    try:
+        check_no_secrets(text, plan)
+        if output is None:
+            click.echo(text, nl=False)
+            return
+        write(output, text, force=force)
+    except ExportError as error:
+        raise click.ClickException(str(error)) from None
+    except OSError as error:
+        raise click.ClickException(f"cannot write {output}: {error.strerror or error}") from None
+    click.echo(f"wrote {output} ({fmt})", err=True)
+
+
+def _parse_export(value: str) -> tuple[str, Path]:
+    fmt, sep, path = value.partition(":")
+    if fmt not in FORMATS:
+        raise click.BadParameter(
+            f"unknown format {fmt!r} in {value!r}; choose from {', '.join(FORMATS)}",
+            param_hint="--export",
+        )
+    return fmt, Path(path) if sep and path else Path(DEFAULT_NAMES[fmt])
+
+
+@cli.command(name="run")
+@WORKLOADS_ARG
+@click.option(
+    "--probe",
+    "probe_target",
+    type=click.Choice(["sim", "live", "none"]),
+    default="none",
+    show_default=True,
+    help="Probe the candidates first: on the simulator, live, or not at all.",
+)
+@click.option(
+    "--export",
+    "exports",
+    multiple=True,
+    metavar="FORMAT:PATH",
+    help=f"Write an export (repeatable); FORMAT is one of {', '.join(FORMATS)}.",
+)
+@click.option("--force", is_flag=True, help="Replace existing export files.")
+@click.option(
+    "--top",
+    type=click.IntRange(min=1),
+    default=3,
+    show_default=True,
+    help="Probe the N best candidates of each workload.",
+)
+@click.option(
+    "--budget-usd",
+    type=click.FloatRange(min=0),
+    default=None,
+    help="Hard spending cap for probing.",
+)
+@plan_options
+@click.pass_context
+def run_command(
+    ctx: click.Context,
+    /,
+    workloads_file: Path,
+    probe_target: str,
+    exports: tuple[str, ...],
+    force: bool,
+    top: int,
+    budget_usd: float | None,
+    **kw: Any,
+) -> None:
+    """The whole pipeline, headless: match, probe (optionally), plan, and write every export.
+    Exit status 2 on bad input, or when probing would exceed the budget."""
+    targets = [_parse_export(e) for e in exports]
+    clashes = [str(p) for _, p in targets if p.exists() and not force]
+    if clashes:
+        raise click.UsageError(f"{', '.join(clashes)} exists; use --force to replace it")
+    run_id = None
+    if probe_target != "none":
+        from advisor.cli.probe_cmd import probe
+
+        before = latest_run(workloads_file)
+        extra: dict[str, Any] = {"budget_usd": budget_usd} if budget_usd is not None else {}
+        ctx.invoke(probe, workloads_file=workloads_file, target=probe_target, top=top, **extra)
+        run_id = latest_run(workloads_file)
+        if run_id is None or run_id == before:
+            raise click.ClickException("the probe run did not complete; nothing planned")
+    plan, catalog = make(ctx, workloads_file, run_id, kw)
+    Console(stderr=True).print(*plan_tables(plan))
+    for fmt, path in targets:
+        _emit(fmt, path, plan, catalog, force)

@@ -1,0 +1,148 @@
+"""LiteLLM proxy `config.yaml`: one model group per role, fallbacks under `router_settings`.
+
+The workload's own group (its name is the alias applications call) holds the primary and,
+weighted with simple-shuffle, any headroom deployment and the canary. Each fallback is a
+group of its own, so `fallbacks` can order them; the context fallback goes in
+`context_window_fallbacks`. Keys are `os.environ/VAR` references the proxy resolves at load.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+
+from advisor.export.common import (
+    Deployment,
+    chain,
+    comment_block,
+    context_deployment,
+    header_lines,
+    integer_weights,
+    primary_group,
+    verifier_deployment,
+)
+from advisor.plan.model import Plan, WorkloadPlan
+
+# LiteLLM's own provider prefixes; any other OpenAI-compatible server is `openai/` + api_base.
+PREFIX = {
+    "openai": "openai",
+    "anthropic": "anthropic",
+    "google": "gemini",
+    "openrouter": "openrouter",
+    "groq": "groq",
+    "together": "together_ai",
+    "deepseek": "deepseek",
+    "mistral": "mistral",
+    "xai": "xai",
+}
+WIRE_PREFIX = {
+    "openai": "openai",
+    "openai-compatible": "openai",
+    "anthropic": "anthropic",
+    "gemini": "gemini",
+}
+
+ALLOWED_FAILS = 3
+"""Failures in a minute before a deployment cools down, so a dead primary is skipped quickly
+instead of retried on every request."""
+COOLDOWN_S = 30
+
+
+def render(plan: Plan) -> str:
+    """The whole config as YAML text, starting with the header comment."""
+    model_list: list[dict[str, Any]] = []
+    fallbacks: list[dict[str, list[str]]] = []
+    context: list[dict[str, list[str]]] = []
+    retries = 1
+    for wp in plan.workloads:
+        model_list += _group(wp, wp.name, primary_group(wp, plan))
+        names = []
+        for d in chain(wp, plan):
+            name = f"{wp.name}.{d.name}"
+            model_list += _group(wp, name, [d])
+            names.append(name)
+        if names:
+            fallbacks.append({wp.name: names})
+        ctx = context_deployment(wp, plan)
+        if ctx:
+            model_list += _group(wp, f"{wp.name}.context", [ctx])
+            context.append({wp.name: [f"{wp.name}.context"]})
+        verifier = verifier_deployment(wp, plan)
+        if verifier:
+            model_list += _group(wp, f"{wp.name}.verifier", [verifier])
+        retries = max(retries, wp.timeouts.retries)
+    settings: dict[str, Any] = {
+        "routing_strategy": "simple-shuffle",
+        "num_retries": retries,
+        "allowed_fails": ALLOWED_FAILS,
+        "cooldown_time": COOLDOWN_S,
+    }
+    if fallbacks:
+        settings["fallbacks"] = fallbacks
+    if context:
+        settings["context_window_fallbacks"] = context
+        settings["enable_pre_call_checks"] = True
+    body = yaml.safe_dump(
+        {"model_list": model_list, "router_settings": settings},
+        sort_keys=False,
+        allow_unicode=True,
+        width=100,
+    )
+    return comment_block(_header(plan)) + body
+
+
+def _header(plan: Plan) -> list[str]:
+    lines = header_lines(plan, "LiteLLM proxy")
+    for wp in plan.workloads:
+        if wp.canary:
+            gates = "; ".join(str(g) for g in wp.canary.gates)
+            lines.append(f"{wp.name}: canary gates {gates}. {wp.canary.rollback}")
+        lines.append(f"{wp.name}: {wp.context.reason}")
+    for u in plan.unplanned:
+        lines.append(f"{u.workload.name}: not planned: {u.reason}")
+    return lines
+
+
+def _group(wp: WorkloadPlan, name: str, deployments: list[Deployment]) -> list[dict[str, Any]]:
+    weights = (
+        integer_weights([d.weight or 0.0 for d in deployments]) if len(deployments) > 1 else [None]
+    )
+    return [_deployment(wp, name, d, w) for d, w in zip(deployments, weights, strict=True)]
+
+
+def _deployment(wp: WorkloadPlan, group: str, d: Deployment, weight: int | None) -> dict[str, Any]:
+    offering, endpoint = d.choice.offering, d.endpoint
+    prefix = PREFIX.get(endpoint.provider) or WIRE_PREFIX.get(endpoint.api, "openai")
+    params: dict[str, Any] = {
+        "model": f"{prefix}/{offering.id}",
+        "api_base": _api_base(endpoint.base_url, prefix),
+        "api_key": f"os.environ/{endpoint.key_env}" if endpoint.key_env else "none",
+        "timeout": d.choice.timeout_s or wp.timeouts.request_s,
+        "stream_timeout": min(
+            d.choice.timeout_s or wp.timeouts.first_token_s, wp.timeouts.first_token_s
+        ),
+        "max_retries": 0,  # the router retries and falls back; the client must not retry too
+    }
+    if weight is not None:
+        params["weight"] = weight
+    info: dict[str, Any] = {
+        "id": f"{wp.name}:{d.name}",
+        "offering": offering.key,
+        "role": d.choice.role,
+        "reason": d.choice.reason,
+    }
+    window = offering.limits.input or offering.limits.context
+    if window:
+        info["max_input_tokens"] = window
+    if offering.limits.output:
+        info["max_output_tokens"] = offering.limits.output
+    return {"model_name": group, "litellm_params": params, "model_info": info}
+
+
+def _api_base(base_url: str, prefix: str) -> str:
+    """LiteLLM appends `v1/messages` to an Anthropic base, so it takes the host root."""
+    base = base_url.rstrip("/")
+    if prefix == "anthropic":
+        return base.removesuffix("/v1")
+    return base

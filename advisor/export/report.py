@@ -1,0 +1,144 @@
+"""The plan for people: Markdown that explains every choice, and the same as JSON for tools.
+
+Every number says where it came from: measured live, measured on the simulator, the catalog,
+the workload file, or a default.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from advisor.export.common import header_lines
+from advisor.plan.model import Basis, Canary, Choice, Plan, WorkloadPlan
+
+
+def plan_json(plan: Plan) -> dict[str, Any]:
+    """The whole plan as JSON-ready values."""
+    return {
+        "version": plan.version,
+        "made_on": plan.made_on.isoformat(),
+        "catalog_checked": plan.catalog_checked.isoformat() if plan.catalog_checked else None,
+        "run_id": plan.run_id,
+        "simulated": plan.simulated,
+        "figures": plan.figures_label,
+        "workloads": [_workload_json(wp) for wp in plan.workloads],
+        "unplanned": [{"workload": u.workload.name, "reason": u.reason} for u in plan.unplanned],
+        "endpoints": {
+            p: {"api": e.api, "base_url": e.base_url, "key_env": e.key_env}
+            for p, e in plan.endpoints.items()
+        },
+    }
+
+
+def _workload_json(wp: WorkloadPlan) -> dict[str, Any]:
+    t = wp.timeouts
+    return {
+        "workload": wp.name,
+        "primary": _choice_json(wp.primary),
+        "fallbacks": [_choice_json(c) for c in wp.fallbacks],
+        "context": {
+            "fallback": _choice_json(wp.context.choice) if wp.context.choice else None,
+            "trim_at_tokens": wp.context.trim_at_tokens,
+            "reason": wp.context.reason,
+        },
+        "headroom": [_choice_json(c) for c in wp.headroom],
+        "degraded": _choice_json(wp.degraded) if wp.degraded else None,
+        "canary": _canary_json(wp.canary) if wp.canary else None,
+        "verifier": _choice_json(wp.verifier) if wp.verifier else None,
+        "timeouts": {
+            "request_s": t.request_s,
+            "first_token_s": t.first_token_s,
+            "retries": t.retries,
+            "reason": t.reason,
+            "basis": [_basis_json(b) for b in t.basis],
+        },
+        "notes": list(wp.notes),
+    }
+
+
+def _choice_json(c: Choice) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "offering": c.key,
+        "role": c.role,
+        "reason": c.reason,
+        "basis": [_basis_json(b) for b in c.basis],
+    }
+    if c.weight is not None:
+        out["weight"] = c.weight
+    if c.timeout_s is not None:
+        out["timeout_s"] = c.timeout_s
+    return out
+
+
+def _canary_json(c: Canary) -> dict[str, Any]:
+    return {
+        **_choice_json(c.choice),
+        "weight": c.weight,
+        "gates": [
+            {"metric": g.metric, "op": g.op, "limit": g.limit, "unit": g.unit, "reason": g.reason}
+            for g in c.gates
+        ],
+        "min_requests": c.min_requests,
+        "rollback": c.rollback,
+    }
+
+
+def _basis_json(b: Basis) -> dict[str, Any]:
+    return {"name": b.name, "value": b.value, "unit": b.unit, "origin": b.origin, "n": b.n}
+
+
+def render_markdown(plan: Plan) -> str:
+    """The report as Markdown."""
+    out = ["# Routing plan", ""]
+    out += [f"> {line}" for line in header_lines(plan, "Report")] + [""]
+    if plan.simulated:
+        out += [
+            "**Figures marked `simulated` were measured on the simulator, not on a provider. "
+            "Probe live before relying on them.**",
+            "",
+        ]
+    for wp in plan.workloads:
+        out += _workload_md(wp)
+    for u in plan.unplanned:
+        out += [f"## {u.workload.name}", "", f"Not planned: {u.reason}.", ""]
+    out += [
+        "## Endpoints",
+        "",
+        "| provider | wire | base URL | key variable |",
+        "|---|---|---|---|",
+    ]
+    for p, e in plan.endpoints.items():
+        out.append(f"| {p} | {e.api} | {e.base_url} | {e.key_env or '(none)'} |")
+    return "\n".join(out) + "\n"
+
+
+def _workload_md(wp: WorkloadPlan) -> list[str]:
+    out = [f"## {wp.name}", "", "| role | offering | why | figures |", "|---|---|---|---|"]
+    rows = [wp.primary, *wp.headroom, *wp.fallbacks]
+    rows += [c for c in (wp.context.choice, wp.degraded) if c]
+    rows += [wp.canary.choice] if wp.canary else []
+    rows += [wp.verifier] if wp.verifier else []
+    for c in rows:
+        role = c.role + (f" ({c.weight:.0%})" if c.weight is not None else "")
+        figures = "; ".join(str(b) for b in c.basis) or "none known"
+        out.append(f"| {role} | `{c.key}` | {_cell(c.reason)} | {_cell(figures)} |")
+    t = wp.timeouts
+    out += [
+        "",
+        f"- **Timeouts**: {t.request_s:g} s per request, {t.first_token_s:g} s to the "
+        f"first token, {t.retries} retr{'y' if t.retries == 1 else 'ies'}: {t.reason}"
+        + (f" ({'; '.join(str(b) for b in t.basis)})" if t.basis else "")
+        + ".",
+    ]
+    out.append(f"- **Long inputs**: {wp.context.reason}.")
+    canary = wp.canary
+    if canary:
+        out.append(f"- **Canary** `{canary.choice.key}` on {canary.weight:.0%} of traffic. Gates:")
+        out += [f"  - `{g}`: {g.reason}" for g in canary.gates]
+        out.append(f"  - Rollback: {canary.rollback}")
+    out += [f"- Note: {n}" for n in wp.notes]
+    return out + [""]
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|")

@@ -1,0 +1,92 @@
+"""What a probing run measured, per workload and offering, in the shape the planner reads.
+
+A run's results table holds one row per figure; the attempts table says how many requests
+failed. Both are read once into plain values, so planning never touches the database.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from probes.store import RunStore
+
+
+@dataclass(frozen=True)
+class Measure:
+    """One measured figure and the number of samples behind it."""
+
+    value: float
+    n: int
+    unit: str = ""
+
+
+@dataclass(frozen=True)
+class OfferingMeasures:
+    """Every figure a run measured for one offering on one workload."""
+
+    figures: Mapping[str, Measure] = field(default_factory=dict)
+    attempts: int = 0
+    failed: int = 0
+
+    def get(self, name: str) -> Measure | None:
+        """A figure by `probe.metric`, e.g. `latency.ttft_ms_p95`."""
+        return self.figures.get(name)
+
+    @property
+    def error_rate(self) -> float | None:
+        """Share of HTTP attempts that did not end well (timeouts, resets, 429, 5xx, ...)."""
+        return self.failed / self.attempts if self.attempts else None
+
+
+@dataclass(frozen=True)
+class RunMeasures:
+    """A run's figures, with what the planner must say about them: the run id and whether
+    they were measured on the simulator."""
+
+    run_id: int
+    simulated: bool
+    by_key: Mapping[tuple[str, str], OfferingMeasures]
+
+    def of(self, workload: str, offering: str) -> OfferingMeasures | None:
+        """Figures for `offering` (a catalog key) on `workload`, if the run probed it."""
+        return self.by_key.get((workload, offering))
+
+    @property
+    def origin(self) -> str:
+        return "simulated" if self.simulated else "measured"
+
+
+def read_run(store: RunStore, run_id: int) -> RunMeasures:
+    """Load run `run_id`'s figures and failure counts; KeyError when there is no such run."""
+    run = next((r for r in store.runs() if r.id == run_id), None)
+    if run is None:
+        raise KeyError(run_id)
+    figures: dict[tuple[str, str], dict[str, Measure]] = {}
+    for row in store.results(run_id):
+        if row["value"] is None:
+            continue
+        name = f"{row['probe']}.{row['metric']}"  # two probes may share a metric name
+        key = (row["workload"] or "", row["offering"])
+        figures.setdefault(key, {})[name] = Measure(
+            float(row["value"]), int(row["n"] or 0), row["unit"] or ""
+        )
+    attempts: Counter[tuple[str, str]] = Counter()
+    failed: Counter[tuple[str, str]] = Counter()
+    for row in store.db.query(
+        "select workload, offering, outcome, count(*) as n from attempts where run_id = ? "
+        "and probe != 'ratelimit' group by workload, offering, outcome",
+        [run_id],
+    ):
+        # The rate-limit probe looks for 429s on purpose; they are not failures of the offering.
+        key = (row["workload"] or "", row["offering"])
+        attempts[key] += row["n"]
+        if row["outcome"] != "ok":
+            failed[key] += row["n"]
+    keys = set(figures) | set(attempts)
+    return RunMeasures(
+        run_id,
+        run.simulated,
+        {k: OfferingMeasures(figures.get(k, {}), attempts[k], failed[k]) for k in keys},
+    )

@@ -1,0 +1,135 @@
+"""The figures a plan rests on, each taken from the best source there is: a probe run first,
+then the catalog, and labelled with where it came from."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from advisor.matching import Candidate
+from advisor.measured import OfferingMeasures, RunMeasures
+from advisor.plan.model import Basis, Origin
+from catalog import Offering
+
+
+@dataclass(frozen=True)
+class Figures:
+    """What is known about one candidate of one workload."""
+
+    candidate: Candidate
+    measures: OfferingMeasures | None
+    origin: Origin
+    """`measured` or `simulated` when a run probed it; `catalog` otherwise."""
+
+    @property
+    def offering(self) -> Offering:
+        return self.candidate.offering
+
+    @property
+    def probed(self) -> bool:
+        return self.measures is not None
+
+    def measured(self, name: str, label: str, unit: str) -> Basis | None:
+        """A probe figure (`probe.metric`) as a Basis, if the run has it."""
+        m = self.measures.get(name) if self.measures else None
+        return Basis(label, m.value, unit, self.origin, m.n) if m else None
+
+    def catalog_perf(self, metric: str, percentile: str, label: str, unit: str) -> Basis | None:
+        """A performance figure the catalog cites, if it has one."""
+        for figure in self.offering.performance:
+            if figure.metric == metric and figure.percentile == percentile:
+                return Basis(label, figure.value, unit, "catalog")
+        return None
+
+    def ttft(self, percentile: str) -> Basis | None:
+        label = f"{percentile} TTFT"
+        return self.measured(f"latency.ttft_ms_{percentile}", label, "ms") or self.catalog_perf(
+            "ttft_ms", percentile, label, "ms"
+        )
+
+    def e2e(self, percentile: str) -> Basis | None:
+        """End-to-end time: measured, or the catalog's TTFT plus output at its tokens/s."""
+        label = f"{percentile} end-to-end"
+        measured = self.measured(f"latency.e2e_ms_{percentile}", label, "ms")
+        if measured:
+            return measured
+        direct = self.catalog_perf("e2e_ms", percentile, label, "ms")
+        if direct:
+            return direct
+        ttft = self.catalog_perf("ttft_ms", percentile, label, "ms")
+        tps = self.catalog_perf("output_tps", "p50", label, "tokens/s")
+        if ttft is None or tps is None or tps.value <= 0:
+            return None
+        tokens = self.candidate.workload.output_tokens
+        return Basis(label, ttft.value + 1000 * tokens / tps.value, "ms", "catalog")
+
+    def cost(self) -> Basis | None:
+        """Cost per 1,000 requests of this workload, from catalog prices."""
+        per_1k = self.candidate.cost.per_1k
+        return Basis("cost", per_1k, "USD/1k", "catalog") if per_1k is not None else None
+
+    def error_rate(self) -> Basis | None:
+        m = self.measures
+        rate = m.error_rate if m else None
+        if m is None or rate is None:
+            return None
+        return Basis("error rate", rate, "share", self.origin, m.attempts)
+
+    def agreement(self) -> Basis | None:
+        """Share of repeats that gave the modal answer (the determinism probe)."""
+        return self.measured("determinism.agreement", "determinism agreement", "share")
+
+    def rpm_limit(self) -> Basis | None:
+        """Requests per minute before 429s: the rate-limit probe's first 429, else the catalog."""
+        first = self.measured("ratelimit.first_429_rps", "rate limit", "rpm")
+        if first:
+            return Basis("rate limit", first.value * 60, "rpm", first.origin, first.n)
+        limits = [r.rpm for r in self.offering.rate_limits if r.rpm]
+        return Basis("rate limit", float(limits[0]), "rpm", "catalog") if limits else None
+
+    def context_window(self) -> int:
+        limits = self.offering.limits
+        return limits.input or limits.context or 0
+
+
+def figures_for(candidate: Candidate, measures: RunMeasures | None) -> Figures:
+    """Figures of one candidate, from `measures` where the run probed it."""
+    name = candidate.workload.name
+    measured = measures.of(name, candidate.offering.key) if measures else None
+    origin: Origin = "catalog"
+    if measured is not None and measures is not None:
+        origin = "simulated" if measures.simulated else "measured"
+    return Figures(candidate, measured, origin)
+
+
+def measured_problem(f: Figures) -> str | None:
+    """Why probes say this candidate should not serve the workload, or None."""
+    w = f.candidate.workload
+    if f.measures is None:
+        return None
+    ttft = f.measured("latency.ttft_ms_p95", "p95 TTFT", "ms")
+    if ttft and w.latency.ttft_p95_ms is not None and ttft.value > w.latency.ttft_p95_ms:
+        return f"{ttft} over the {w.latency.ttft_p95_ms:g} ms budget"
+    e2e = f.measured("latency.e2e_ms_p95", "p95 end-to-end", "ms")
+    if e2e and w.latency.e2e_p95_ms is not None and e2e.value > w.latency.e2e_p95_ms:
+        return f"{e2e} over the {w.latency.e2e_p95_ms:g} ms budget"
+    errors = f.error_rate()
+    if errors and errors.value > MAX_ERROR_RATE:
+        return f"{errors} above {MAX_ERROR_RATE:.0%}"
+    if w.structured_output == "json_schema":
+        for name in ("structured.schema_valid_rate", "samples.schema_valid_rate"):
+            valid = f.measured(name, "schema-valid", "share")
+            if valid and valid.value < MIN_SCHEMA_VALID:
+                return f"{valid} below {MIN_SCHEMA_VALID:.0%}"
+    agreement = f.agreement()
+    if w.determinism == "strict" and agreement and agreement.value < 1.0:
+        return f"{agreement}: repeats differed at temperature 0"
+    recall = f.measured("context.needle_recall", "long-context recall", "share")
+    if recall and recall.value < MIN_RECALL:
+        return f"{recall} below {MIN_RECALL:.0%}"
+    return None
+
+
+MAX_ERROR_RATE = 0.05
+"""More failed attempts than this in a probe run disqualify a primary."""
+MIN_SCHEMA_VALID = 0.95
+MIN_RECALL = 0.9

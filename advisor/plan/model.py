@@ -1,0 +1,190 @@
+"""What a plan is: per workload, who serves it, what takes over, and the numbers behind each
+choice. Plain frozen values: the planner makes them, exporters and the report read them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Literal
+
+from advisor.workloads import Workload
+from catalog import Offering
+
+Origin = Literal["measured", "simulated", "catalog", "workload", "default"]
+"""Where a number comes from: a live probe, a probe on the simulator, the catalog, the
+workload file, or a default of ours."""
+
+Role = Literal["primary", "fallback", "context", "degraded", "headroom", "canary", "verifier"]
+
+
+@dataclass(frozen=True)
+class Basis:
+    """A number behind a choice, and where it came from."""
+
+    name: str
+    value: float
+    unit: str
+    origin: Origin
+    n: int | None = None
+
+    def __str__(self) -> str:
+        return f"{self.name} {format_value(self.value, self.unit)} ({self.source})"
+
+    @property
+    def source(self) -> str:
+        return f"{self.origin}, n={self.n}" if self.n else self.origin
+
+
+def format_value(value: float, unit: str) -> str:
+    """A figure as people read it: `$0.12/1k`, `850 ms`, `94%`, `128,000 tokens`."""
+    if unit == "USD/1k":
+        return f"${value:.4g}/1k"
+    if unit == "share":
+        return f"{value:.0%}"
+    if unit == "tokens":
+        return f"{int(value):,} tokens"
+    if unit == "rpm":
+        return f"{value:,.0f} rpm"
+    return f"{value:,.0f} {unit}" if value >= 10 else f"{value:.3g} {unit}"
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One offering in a plan, in one role, with a one-line reason and its numbers."""
+
+    role: Role
+    offering: Offering
+    reason: str
+    basis: tuple[Basis, ...] = ()
+    weight: float | None = None
+    """Share of traffic, for deployments balanced with the primary and for a canary."""
+    timeout_s: float | None = None
+    """A shorter timeout than the workload's, for a degraded last resort."""
+
+    @property
+    def key(self) -> str:
+        return self.offering.key
+
+
+@dataclass(frozen=True)
+class ContextFallback:
+    """Where inputs too large for the primary go, and the size at which to trim instead."""
+
+    choice: Choice | None
+    trim_at_tokens: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class Gate:
+    """A metric the canary must keep within `limit` for it to stay in."""
+
+    metric: str
+    limit: float
+    unit: str
+    op: Literal["<=", ">="]
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.metric} {self.op} {format_value(self.limit, self.unit)}"
+
+
+@dataclass(frozen=True)
+class Canary:
+    """A newcomer given a slice of traffic, watched by gates, rolled back by a rule."""
+
+    choice: Choice
+    weight: float
+    gates: tuple[Gate, ...]
+    min_requests: int
+    rollback: str
+
+
+@dataclass(frozen=True)
+class Timeouts:
+    """Per-request limits and retries, from measured percentiles or catalog figures."""
+
+    request_s: float
+    first_token_s: float
+    retries: int
+    reason: str
+    basis: tuple[Basis, ...] = ()
+
+
+@dataclass(frozen=True)
+class WorkloadPlan:
+    """The plan for one workload; its name is the alias applications call."""
+
+    workload: Workload
+    primary: Choice
+    fallbacks: tuple[Choice, ...]
+    context: ContextFallback
+    timeouts: Timeouts
+    headroom: tuple[Choice, ...] = ()
+    degraded: Choice | None = None
+    canary: Canary | None = None
+    verifier: Choice | None = None
+    notes: tuple[str, ...] = ()
+
+    @property
+    def name(self) -> str:
+        return self.workload.name
+
+    @property
+    def chain(self) -> tuple[Choice, ...]:
+        """Who answers, in order, when the one before fails: fallbacks, then degraded."""
+        return self.fallbacks + ((self.degraded,) if self.degraded else ())
+
+    def choices(self) -> tuple[Choice, ...]:
+        """Every offering the plan routes to, each once, primary first."""
+        seen: dict[str, Choice] = {}
+        extra = (self.canary.choice,) if self.canary else ()
+        context = (self.context.choice,) if self.context.choice else ()
+        verifier = (self.verifier,) if self.verifier else ()
+        for choice in (self.primary, *self.headroom, *extra, *self.chain, *context, *verifier):
+            seen.setdefault(choice.key, choice)
+        return tuple(seen.values())
+
+
+@dataclass(frozen=True)
+class Unplanned:
+    """A workload no offering can serve, and why."""
+
+    workload: Workload
+    reason: str
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """How a gateway reaches a provider: its wire, base URL and the variable holding its key."""
+
+    provider: str
+    api: str
+    base_url: str
+    key_env: str | None
+    overridden: bool = False
+    """The user's providers file moved it from the catalog's base URL (a proxy, a local
+    server, the simulator)."""
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Plans for every workload of a file, with what an export's header must say."""
+
+    workloads: tuple[WorkloadPlan, ...]
+    unplanned: tuple[Unplanned, ...]
+    endpoints: dict[str, Endpoint]
+    version: str
+    made_on: dt.date
+    catalog_checked: dt.date | None
+    """The newest date any price in the catalog was checked."""
+    run_id: int | None = None
+    simulated: bool = False
+    """The figures behind the plan came from a run on the simulator."""
+
+    @property
+    def figures_label(self) -> str:
+        if self.run_id is None:
+            return "catalog figures (not probed)"
+        kind = "simulated" if self.simulated else "live"
+        return f"{kind} probe run {self.run_id}"

@@ -1,0 +1,61 @@
+"""The plan as Rich renderables, for the CLI and the TUI's preview alike."""
+
+from __future__ import annotations
+
+from rich import box
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+
+from advisor.plan.model import Choice, Plan, WorkloadPlan
+
+
+def plan_tables(plan: Plan) -> list[RenderableType]:
+    """One block per workload, then the unplanned ones, then where the figures came from."""
+    out: list[RenderableType] = [workload_block(wp) for wp in plan.workloads]
+    for u in plan.unplanned:
+        out.append(Text(f"{u.workload.name}: not planned: {u.reason}", style="red"))
+    label = plan.figures_label + (
+        " — SIMULATED, not measured on a provider" if plan.simulated else ""
+    )
+    out.append(Text(f"figures: {label}", style="yellow" if plan.simulated else "dim"))
+    return out
+
+
+def workload_block(wp: WorkloadPlan) -> Group:
+    """A workload's choices as a table, then its timeouts, long-input rule, canary and notes."""
+    table = Table(title=wp.name, title_justify="left", box=box.SIMPLE_HEAD, expand=True)
+    table.add_column("role", no_wrap=True)
+    table.add_column("offering", ratio=2, overflow="fold")
+    table.add_column("why", ratio=3, min_width=16)
+    table.add_column("figures", ratio=2, min_width=12)
+    for choice in choice_rows(wp):
+        table.add_row(*choice_cells(choice))
+    t = wp.timeouts
+    lines = [
+        Text(
+            f"timeouts {t.request_s:g} s, first token {t.first_token_s:g} s, "
+            f"{t.retries} retr{'y' if t.retries == 1 else 'ies'}: {t.reason}",
+            style="dim",
+        ),
+        Text(wp.context.reason, style="dim"),
+    ]
+    if wp.canary:
+        gates = ", ".join(str(g) for g in wp.canary.gates)
+        lines.append(Text(f"canary gates: {gates}", style="cyan"))
+    lines += [Text(f"note: {n}", style="yellow") for n in wp.notes]
+    return Group(table, *lines, Text(""))
+
+
+def choice_rows(wp: WorkloadPlan) -> list[Choice]:
+    """Every choice of a workload, in the order traffic meets them."""
+    rows = [wp.primary, *wp.headroom]
+    rows += [wp.canary.choice] if wp.canary else []
+    rows += [*wp.fallbacks, *(c for c in (wp.degraded, wp.context.choice, wp.verifier) if c)]
+    return rows
+
+
+def choice_cells(choice: Choice) -> tuple[str, str, str, str]:
+    role = choice.role + (f" {choice.weight:.0%}" if choice.weight is not None else "")
+    figures = "; ".join(str(b) for b in choice.basis) or "none known"
+    return role, choice.key, choice.reason, figures

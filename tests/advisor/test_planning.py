@@ -1,0 +1,336 @@
+"""The planner's rules on a small fixture catalog: fallbacks, context, headroom, probes,
+canary, verifier, timeouts."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from advisor.matching import match
+from advisor.measured import Measure, OfferingMeasures, RunMeasures, read_run
+from advisor.plan import (
+    Plan,
+    PlanError,
+    PlanOptions,
+    WorkloadPlan,
+    make_plan,
+    resolve_endpoints,
+)
+from advisor.workloads import Workload
+from catalog import Catalog, load_catalog
+from probes.store import AttemptRecord, RunStore
+from probes.targets import ProviderOverride
+
+CATALOG = Path(__file__).parents[1] / "data" / "plan" / "catalog"
+TODAY = dt.date(2026, 11, 1)
+CHEAPEST_FIRST = {
+    "cost": 1.0,
+    "latency": 0,
+    "context": 0,
+    "task_fit": 0,
+    "lifecycle": 0,
+    "confidence": 0,
+}
+
+
+@pytest.fixture(scope="module")
+def catalog() -> Catalog:
+    return load_catalog([CATALOG])
+
+
+def workload(**fields: Any) -> Workload:
+    return Workload.model_validate({"name": "job", "weights": CHEAPEST_FIRST, **fields})
+
+
+def plan(
+    catalog: Catalog,
+    w: Workload,
+    measures: RunMeasures | None = None,
+    overrides: dict[str, ProviderOverride] | None = None,
+    **options: Any,
+) -> Plan:
+    result = match(w, catalog, today=TODAY)
+    endpoints = resolve_endpoints(catalog, overrides or {})
+    return make_plan(
+        [result], catalog, endpoints, measures=measures, options=PlanOptions(**options), today=TODAY
+    )
+
+
+def only(p: Plan) -> WorkloadPlan:
+    (wp,) = p.workloads
+    return wp
+
+
+def keys(wp: WorkloadPlan) -> list[str]:
+    return [c.key for c in wp.fallbacks]
+
+
+def test_the_first_fallback_is_on_another_provider(catalog: Catalog) -> None:
+    wp = only(plan(catalog, workload()))
+    assert wp.primary.key == "alpha/a-small"  # the cheapest: cost is all that counts here
+    assert wp.fallbacks[0].offering.provider != "alpha"
+    assert "another provider" in wp.fallbacks[0].reason
+
+
+def test_the_same_model_on_another_host_comes_before_the_rest(catalog: Catalog) -> None:
+    # Only the large model and the mid one qualify; alpha's large model is the cheapest.
+    wp = only(
+        plan(
+            catalog,
+            workload(
+                context_tokens=50_000,
+                weights={
+                    "cost": 1.0,
+                    "latency": 0,
+                    "context": 0,
+                    "task_fit": 0,
+                    "lifecycle": 0,
+                    "confidence": 0,
+                },
+            ),
+        )
+    )
+    assert wp.primary.key == "beta/b-mid"
+    assert keys(wp)[0].startswith(("alpha/", "gamma/"))
+    w2 = only(plan(catalog, workload(context_tokens=50_000, providers={"deny": ["beta"]})))
+    assert w2.primary.key == "gamma/large-hosted"
+    assert keys(w2) == ["alpha/a-large"]
+    assert "same model" not in w2.fallbacks[0].reason  # another provider already says it
+
+
+def test_fallbacks_are_distinct_candidates_and_capped(catalog: Catalog) -> None:
+    w = workload()
+    candidates = {c.offering.key for c in match(w, catalog, today=TODAY).candidates}
+    for cap in (0, 1, 2, 5):
+        wp = only(plan(catalog, w, max_fallbacks=cap))
+        assert len(wp.fallbacks) <= cap
+        assert len(set(keys(wp))) == len(keys(wp))
+        assert wp.primary.key not in keys(wp)
+        assert set(keys(wp)) <= candidates
+
+
+def test_an_unconfigured_self_hosted_provider_is_left_out(catalog: Catalog) -> None:
+    wp = only(plan(catalog, workload()))
+    assert all(c.offering.provider != "home" for c in wp.choices())
+    assert any("self-hosted home" in n for n in wp.notes)
+    configured = {"home": ProviderOverride(base_url="http://10.0.0.5:8000/v1")}
+    wp = only(plan(catalog, workload(), overrides=configured))
+    assert wp.primary.key == "home/small-local"  # free, so the cheapest
+
+
+def test_a_large_input_near_the_window_gets_a_context_fallback(catalog: Catalog) -> None:
+    wp = only(
+        plan(catalog, workload(context_tokens=2000, max_context_tokens=27_000, output_tokens=500))
+    )
+    assert wp.primary.key == "alpha/a-small"  # 32k window; 27.5k is 86% of it
+    assert wp.context.choice is not None
+    assert wp.context.choice.key == "beta/b-mid"  # the cheapest with a larger window
+    assert wp.context.trim_at_tokens == int(100_000 * 0.95) - 500
+    roomy = only(plan(catalog, workload(context_tokens=2000, max_context_tokens=10_000)))
+    assert roomy.context.choice is None
+    assert "fits" in roomy.context.reason
+    assert roomy.context.trim_at_tokens == int(32_000 * 0.95) - roomy.workload.output_tokens
+
+
+def test_peak_load_over_the_rate_limit_adds_a_balanced_deployment(catalog: Catalog) -> None:
+    wp = only(plan(catalog, workload(volume={"peak_rps": 10})))  # 600 rpm against 300
+    assert wp.primary.key == "alpha/a-small"
+    (extra,) = wp.headroom
+    assert extra.weight is not None and 0 < extra.weight < 1
+    assert "600 rpm exceeds" in extra.reason
+    assert extra.key not in keys(wp)
+    calm = only(plan(catalog, workload(volume={"peak_rps": 2})))
+    assert calm.headroom == ()
+
+
+def measures_of(
+    figures: dict[str, dict[str, float]], failed: int = 0, simulated: bool = True
+) -> RunMeasures:
+    by_key = {
+        ("job", key): OfferingMeasures({m: Measure(v, 20) for m, v in values.items()}, 20, failed)
+        for key, values in figures.items()
+    }
+    return RunMeasures(7, simulated, by_key)
+
+
+def test_a_primary_over_budget_in_probes_is_passed_over(catalog: Catalog) -> None:
+    w = workload(latency={"ttft_p95_ms": 800})
+    slow = measures_of(
+        {"alpha/a-small": {"latency.ttft_ms_p95": 1500.0, "latency.e2e_ms_p99": 2500.0}}
+    )
+    p = plan(catalog, w, slow)
+    wp = only(p)
+    assert wp.primary.key != "alpha/a-small"
+    assert "did not rule out" in wp.primary.reason
+    assert any("alpha/a-small passed over" in n and "800 ms budget" in n for n in wp.notes)
+    assert "alpha/a-small" in keys(wp)  # still better than an outage, but last
+    assert p.run_id == 7 and p.simulated
+
+
+def test_a_confirmed_primary_takes_its_timeouts_from_measured_percentiles(catalog: Catalog) -> None:
+    fast = measures_of(
+        {"alpha/a-small": {"latency.ttft_ms_p99": 400.0, "latency.e2e_ms_p99": 2200.0}}
+    )
+    wp = only(plan(catalog, workload(), fast))
+    assert wp.primary.key == "alpha/a-small"
+    assert "confirmed by probes" in wp.primary.reason
+    assert wp.timeouts.request_s == 5.0  # 2 × 2.2 s, rounded up
+    assert wp.timeouts.first_token_s == 2.0  # 3 × 0.4 s, rounded up
+    assert {b.origin for b in wp.timeouts.basis} == {"simulated"}
+
+
+def test_failing_requests_and_differing_repeats_disqualify(catalog: Catalog) -> None:
+    flaky = measures_of({"alpha/a-small": {}}, failed=5)  # 5 of 20 attempts failed
+    assert only(plan(catalog, workload(), flaky)).primary.key != "alpha/a-small"
+    differs = measures_of({"alpha/a-small": {"determinism.agreement": 0.8}})
+    assert (
+        only(plan(catalog, workload(determinism="strict"), differs)).primary.key != "alpha/a-small"
+    )
+    assert only(plan(catalog, workload(determinism="any"), differs)).primary.key == "alpha/a-small"
+
+
+def test_catalog_figures_set_timeouts_when_nothing_was_probed(catalog: Catalog) -> None:
+    wp = only(
+        plan(
+            catalog,
+            workload(context_tokens=50_000, output_tokens=1000, providers={"allow": ["alpha"]}),
+        )
+    )
+    assert wp.primary.key == "alpha/a-large"
+    # p95 TTFT 700 ms + 1000 tokens at 100 tokens/s = 10.7 s; twice that, rounded up
+    assert wp.timeouts.request_s == 22.0
+    assert wp.timeouts.basis[0].origin == "catalog"
+
+
+def test_a_canary_has_gates_and_a_rollback_rule(catalog: Catalog) -> None:
+    w = workload(
+        latency={"ttft_p95_ms": 900}, budget={"usd_per_1k_requests": 20.0}, determinism="preferred"
+    )
+    wp = only(plan(catalog, w, canary_weight=0.1))
+    assert wp.canary is not None
+    assert wp.canary.weight == 0.1 and wp.canary.choice.key != wp.primary.key
+    gates = {g.metric: g for g in wp.canary.gates}
+    assert gates["ttft_p95_ms"].limit == 900 and gates["ttft_p95_ms"].op == "<="
+    assert gates["usd_per_1k"].limit == 20.0
+    assert "determinism_agreement" not in gates  # not strict, and nothing measured
+    assert "error_rate" in gates
+    assert "Roll back" in wp.canary.rollback
+    named = only(plan(catalog, w, canary_weight=0.1, canary="gamma/large-hosted"))
+    assert named.canary is not None and named.canary.choice.key == "gamma/large-hosted"
+    with pytest.raises(PlanError, match="not a candidate"):
+        plan(catalog, w, canary_weight=0.1, canary="alpha/nope")
+    agreeing = measures_of({named.primary.key: {"determinism.agreement": 0.9}})
+    measured = only(plan(catalog, w, agreeing, canary_weight=0.1))
+    assert measured.canary is not None
+    gate = {g.metric: g for g in measured.canary.gates}["determinism_agreement"]
+    assert gate.limit == 0.9 and gate.op == ">="
+    alone = only(plan(catalog, workload(providers={"allow": ["beta"]}), canary_weight=0.1))
+    assert alone.canary is None and "no canary: no other candidate" in alone.notes
+
+
+def test_the_verifier_is_the_cheapest_other_candidate(catalog: Catalog) -> None:
+    wp = only(
+        plan(
+            catalog,
+            workload(
+                providers={"deny": ["home"]},
+                weights={
+                    "cost": 0,
+                    "latency": 0,
+                    "context": 1,
+                    "task_fit": 0,
+                    "lifecycle": 0,
+                    "confidence": 0,
+                },
+            ),
+            verifier=True,
+        )
+    )
+    assert wp.verifier is not None
+    others = [
+        c
+        for c in match(wp.workload, catalog, today=TODAY).candidates
+        if c.offering.key != wp.primary.key
+    ]
+    cheapest = min(others, key=lambda c: c.cost.per_1k or 0)
+    assert wp.verifier.key == cheapest.offering.key
+
+
+def test_degraded_is_a_last_resort_with_a_short_timeout(catalog: Catalog) -> None:
+    wp = only(
+        plan(catalog, workload(latency={"ttft_p95_ms": 1000}), degraded=True, max_fallbacks=1)
+    )
+    assert wp.degraded is not None
+    assert wp.degraded.timeout_s == 2.0
+    assert wp.chain[-1] is wp.degraded
+    assert wp.degraded.key not in keys(wp) and wp.degraded.key != wp.primary.key
+
+
+def test_a_workload_nothing_can_serve_is_unplanned(catalog: Catalog) -> None:
+    p = plan(catalog, workload(context_tokens=500_000))
+    assert p.workloads == ()
+    (u,) = p.unplanned
+    assert "no candidate" in u.reason
+
+
+def test_read_run_collects_figures_and_failures(tmp_path: Path) -> None:
+    store = RunStore(tmp_path / "runs.sqlite")
+    run = store.start_run(target="sim", simulated=True)
+    store.record_results(
+        run,
+        [
+            {
+                "workload": "job",
+                "offering": "alpha/a-small",
+                "probe": "latency",
+                "metric": "ttft_ms_p95",
+                "value": 420.0,
+                "n": 10,
+                "unit": "ms",
+            },
+            {
+                "workload": "job",
+                "offering": "alpha/a-small",
+                "probe": "samples",
+                "metric": "schema_valid_rate",
+                "value": 0.5,
+                "n": 4,
+                "unit": "share",
+            },
+            {
+                "workload": "job",
+                "offering": "alpha/a-small",
+                "probe": "structured",
+                "metric": "schema_valid_rate",
+                "value": 1.0,
+                "n": 8,
+                "unit": "share",
+            },
+        ],
+    )
+    for outcome in ("ok", "ok", "ok", "http_5xx"):
+        store.record_attempt(
+            run,
+            AttemptRecord(
+                workload="job", offering="alpha/a-small", probe="latency", outcome=outcome
+            ),
+        )
+    store.record_attempt(
+        run,
+        AttemptRecord(
+            workload="job", offering="alpha/a-small", probe="ratelimit", outcome="http_429"
+        ),
+    )
+    store.finish_run(run, "complete")
+    m = read_run(store, run)
+    assert m.simulated and m.run_id == run
+    got = m.of("job", "alpha/a-small")
+    assert got is not None
+    assert got.get("latency.ttft_ms_p95") == Measure(420.0, 10, "ms")
+    assert got.get("samples.schema_valid_rate") != got.get("structured.schema_valid_rate")
+    assert got.error_rate == 0.25  # the rate-limit probe's 429 is not held against it
+    with pytest.raises(KeyError):
+        read_run(store, run + 1)
