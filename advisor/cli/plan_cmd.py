@@ -11,7 +11,15 @@ from rich.console import Console
 
 from advisor import catalogs, paths
 from advisor.cli.base import cli, extra_layers, print_json
-from advisor.export import DEFAULT_NAMES, FORMATS, ExportError, check_no_secrets, render, write
+from advisor.export import (
+    DEFAULT_NAMES,
+    FORMATS,
+    ExportError,
+    ExportExists,
+    check_no_secrets,
+    render,
+    write,
+)
 from advisor.export.report import plan_json
 from advisor.matching import match
 from advisor.plan import Plan, PlanError, PlanOptions
@@ -167,6 +175,8 @@ def _emit(fmt: str, output: Path | None, plan: Plan, catalog: Catalog, force: bo
             click.echo(text, nl=False)
             return
         write(output, text, force=force)
+    except ExportExists as error:
+        raise click.UsageError(str(error)) from None
     except ExportError as error:
         raise click.ClickException(str(error)) from None
     except OSError as error:

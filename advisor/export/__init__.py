@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
+import secrets
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -24,7 +24,11 @@ DEFAULT_NAMES = {
 
 
 class ExportError(Exception):
-    """An export that must not be written: the file exists, or a key value slipped in."""
+    """An export that must not be written: a key value slipped in."""
+
+
+class ExportExists(ExportError):
+    """The target file exists and replacing it was not asked for."""
 
 
 def render(fmt: str, plan: Plan, catalog: Catalog, path: Path | None = None) -> str:
@@ -57,20 +61,30 @@ def write(path: Path, text: str, *, force: bool = False) -> None:
     """Write `text` to `path` atomically (a reader sees the old file or the new one, never
     half of one); an existing file is replaced only with `force`."""
     if path.exists() and not force:
-        raise ExportError(f"{path} exists; use --force to replace it")
+        raise ExportExists(f"{path} exists; use --force to replace it")
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+    # os.open with 0o666 lets the umask decide the mode, as for any file the user writes.
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write(text)
             f.flush()
             os.fsync(f.fileno())
         if not force and path.exists():  # appeared meanwhile: still never overwrite silently
-            raise ExportError(f"{path} exists; use --force to replace it")
+            raise ExportExists(f"{path} exists; use --force to replace it")
         os.replace(tmp, path)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise
 
 
-__all__ = ["DEFAULT_NAMES", "FORMATS", "ExportError", "check_no_secrets", "render", "write"]
+__all__ = [
+    "DEFAULT_NAMES",
+    "FORMATS",
+    "ExportError",
+    "ExportExists",
+    "check_no_secrets",
+    "render",
+    "write",
+]

@@ -9,12 +9,12 @@ from dataclasses import dataclass
 from advisor.plan.model import Choice, Endpoint, Plan, WorkloadPlan
 
 
-def header_lines(plan: Plan, fmt: str) -> list[str]:
+def header_lines(plan: Plan, what: str) -> list[str]:
     """What a reader of the file must know first: who made it, from which data, and whether
     its figures were simulated."""
     checked = plan.catalog_checked.isoformat() if plan.catalog_checked else "unknown"
     lines = [
-        f"{fmt} config written by model-advisor {plan.version} on {plan.made_on.isoformat()}",
+        f"{what} written by model-advisor {plan.version} on {plan.made_on.isoformat()}",
         f"catalog prices checked up to {checked}; figures: {plan.figures_label}",
     ]
     if plan.simulated:

@@ -93,7 +93,7 @@ def render(plan: Plan) -> str:
 
 
 def _header(plan: Plan) -> list[str]:
-    lines = header_lines(plan, "LiteLLM proxy")
+    lines = header_lines(plan, "LiteLLM proxy config")
     for wp in plan.workloads:
         if wp.canary:
             gates = "; ".join(str(g) for g in wp.canary.gates)

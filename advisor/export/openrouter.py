@@ -58,7 +58,7 @@ def render(plan: Plan, catalog: Catalog) -> str:
         if left_out:
             notes[wp.name] = left_out
     doc: dict[str, Any] = {
-        "advisor": {"about": header_lines(plan, "OpenRouter")},
+        "advisor": {"about": header_lines(plan, "OpenRouter request fragments")},
         "workloads": workloads,
     }
     if notes:

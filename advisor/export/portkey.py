@@ -44,7 +44,7 @@ MAX_ATTEMPTS = 5
 def render(plan: Plan) -> str:
     """The configs of every workload as one JSON document."""
     doc = {
-        "advisor": {"about": header_lines(plan, "Portkey"), **_meta(plan)},
+        "advisor": {"about": header_lines(plan, "Portkey gateway configs"), **_meta(plan)},
         "configs": {wp.name: config(wp, plan) for wp in plan.workloads},
     }
     if plan.unplanned:

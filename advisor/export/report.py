@@ -90,7 +90,7 @@ def _basis_json(b: Basis) -> dict[str, Any]:
 def render_markdown(plan: Plan) -> str:
     """The report as Markdown."""
     out = ["# Routing plan", ""]
-    out += [f"> {line}" for line in header_lines(plan, "Report")] + [""]
+    out += [f"> {line}" for line in header_lines(plan, "Routing report")] + [""]
     if plan.simulated:
         out += [
             "**Figures marked `simulated` were measured on the simulator, not on a provider. "

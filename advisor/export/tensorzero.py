@@ -43,7 +43,7 @@ TAKES_API_BASE = {"openai", "anthropic"}
 def render(plan: Plan) -> str:
     """The whole config as TOML text, starting with the header comment."""
     lines: list[str] = []
-    notes = header_lines(plan, "TensorZero")
+    notes = header_lines(plan, "TensorZero config")
     for wp in plan.workloads:
         lines += _function(wp, plan, notes)
     for u in plan.unplanned:

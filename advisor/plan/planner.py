@@ -167,11 +167,10 @@ def _choice(role: Role, f: Figures, reason: str, **extra: float | None) -> Choic
 
 def _primary_reason(primary: Figures, best: Figures) -> str:
     score = f"score {primary.candidate.score:.2f}"
+    probed = "confirmed by probes" if primary.probed else "not probed"
     if primary is not best:
-        return f"best candidate that probes did not rule out ({score})"
-    if primary.probed:
-        return f"best-ranked candidate, confirmed by probes ({score})"
-    return f"best-ranked candidate ({score}); not probed"
+        return f"best candidate that probes did not rule out ({score}); {probed}"
+    return f"best-ranked candidate ({score}); {probed}"
 
 
 def _fallbacks(primary: Figures, rest: list[Figures], options: PlanOptions) -> tuple[Choice, ...]:

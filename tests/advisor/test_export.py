@@ -1,0 +1,234 @@
+"""Exports read back by their own formats' parsers: every reference resolves, limits hold,
+no key value is ever written, and files are written atomically and never replaced unasked."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import stat
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from advisor.cli import cli
+from advisor.export import ExportError, ExportExists, check_no_secrets, render, write
+from advisor.export.openrouter import MAX_MODELS, PROVIDER_FIELDS
+from advisor.matching import match
+from advisor.measured import Measure, OfferingMeasures, RunMeasures
+from advisor.plan import Plan, PlanOptions, make_plan, resolve_endpoints
+from advisor.workloads import load_workloads
+from catalog import Catalog, load_catalog
+from catalog.loader import BUNDLED_DIR
+
+EXAMPLES = Path(__file__).parents[2] / "examples" / "workloads.yaml"
+TODAY = dt.date(2026, 11, 1)
+SECRET = "sk-canary-0123456789abcdef"
+
+
+@pytest.fixture(scope="module")
+def catalog() -> Catalog:
+    return load_catalog([BUNDLED_DIR])
+
+
+def example_plan(catalog: Catalog, measures: RunMeasures | None = None, **options: Any) -> Plan:
+    results = [match(w, catalog, today=TODAY) for w in load_workloads(EXAMPLES)]
+    return make_plan(
+        results,
+        catalog,
+        resolve_endpoints(catalog, {}),
+        measures=measures,
+        options=PlanOptions(**options),
+        today=TODAY,
+    )
+
+
+@pytest.fixture(scope="module")
+def full(catalog: Catalog) -> Plan:
+    """Every optional part switched on, so every export path is exercised."""
+    return example_plan(catalog, canary_weight=0.1, verifier=True, degraded=True)
+
+
+def test_litellm_references_only_defined_groups(full: Plan, catalog: Catalog) -> None:
+    config = yaml.safe_load(render("litellm", full, catalog))
+    groups = {d["model_name"] for d in config["model_list"]}
+    ids = {d["model_info"]["id"] for d in config["model_list"]}
+    settings = config["router_settings"]
+    for key in ("fallbacks", "context_window_fallbacks"):
+        for item in settings.get(key, []):
+            assert len(item) == 1
+            ((source, targets),) = item.items()
+            assert source in groups and isinstance(targets, list)
+            assert set(targets) <= groups | ids
+    assert {wp.name for wp in full.workloads} <= groups
+    assert settings["routing_strategy"] == "simple-shuffle"
+    assert "fallbacks" not in (config.get("litellm_settings") or {})
+    for d in config["model_list"]:
+        assert (
+            d["litellm_params"]["api_key"].startswith("os.environ/")
+            or d["litellm_params"]["api_key"] == "none"
+        )
+        assert d["litellm_params"]["max_retries"] == 0
+
+
+def test_litellm_weights_split_the_primary_group(full: Plan, catalog: Catalog) -> None:
+    config = yaml.safe_load(render("litellm", full, catalog))
+    for wp in full.workloads:
+        group = [d for d in config["model_list"] if d["model_name"] == wp.name]
+        assert wp.canary is not None
+        weights = [d["litellm_params"]["weight"] for d in group]
+        assert sum(weights) == 100 and all(isinstance(w, int) and w > 0 for w in weights)
+        canary = [d for d in group if d["model_info"]["role"] == "canary"]
+        assert [d["litellm_params"]["weight"] for d in canary] == [10]
+
+
+def test_tensorzero_variants_and_models_resolve(full: Plan, catalog: Catalog) -> None:
+    config = tomllib.loads(render("tensorzero", full, catalog))
+    models = config["models"]
+    for model in models.values():
+        assert set(model["routing"]) <= set(model["providers"])
+        for provider in model["providers"].values():
+            location = provider["api_key_location"]
+            assert location == "none" or location.startswith("env::")
+    for wp in full.workloads:
+        fn = config["functions"][wp.name]
+        variants = fn["variants"]
+        assert all(v["model"] in models for v in variants.values())
+        experiment = fn["experimentation"]
+        assert experiment["type"] == "static"
+        assert set(experiment["candidate_variants"]) | set(experiment["fallback_variants"]) <= set(
+            variants
+        )
+        assert "primary" in experiment["candidate_variants"]
+        assert all(
+            "weight" not in v for v in variants.values()
+        )  # deprecated, an error with experimentation
+
+
+def test_portkey_falls_back_on_timeouts_rate_limits_and_5xx(full: Plan, catalog: Catalog) -> None:
+    doc = json.loads(render("portkey", full, catalog))
+    assert doc["advisor"]["version"] == full.version
+    for wp in full.workloads:
+        config = doc["configs"][wp.name]
+        assert config["strategy"]["mode"] == "fallback"
+        assert {408, 429, 500, 502, 503, 504} <= set(config["strategy"]["on_status_codes"])
+        assert 1 <= config["retry"]["attempts"] <= 5
+        first = config["targets"][0]
+        assert first["strategy"]["mode"] == "loadbalance"  # primary and canary share traffic
+        assert sum(t["weight"] for t in first["targets"]) == pytest.approx(1.0)
+        assert len(config["targets"]) == 1 + len(wp.chain)
+        for target in [*first["targets"], *config["targets"][1:]]:
+            assert target["override_params"]["model"]
+            assert target.get("api_key", "${X}").startswith("${")
+
+
+def test_openrouter_fragments_keep_to_three_models_and_documented_fields(
+    full: Plan, catalog: Catalog
+) -> None:
+    doc = json.loads(render("openrouter", full, catalog))
+    assert doc["workloads"]
+    for fragment in doc["workloads"].values():
+        assert 1 <= len(fragment["models"]) <= MAX_MODELS
+        assert fragment["model"] == fragment["models"][0]
+        assert len(set(fragment["models"])) == len(fragment["models"])
+        assert set(fragment["provider"]) <= PROVIDER_FIELDS
+        assert all(isinstance(m, str) and "/" in m for m in fragment["models"])
+
+
+def test_reports_say_where_figures_came_from(catalog: Catalog) -> None:
+    best = example_plan(catalog)
+    key = ("billing-classifier", best.workloads[0].primary.key)
+    measured = RunMeasures(
+        3, True, {key: OfferingMeasures({"latency.ttft_ms_p95": Measure(300.0, 10, "ms")}, 10, 0)}
+    )
+    p = example_plan(catalog, measured)
+    md = render("report", p, catalog)
+    assert "SIMULATED" in md and "simulated probe run 3" in md
+    assert "(simulated, n=10)" in md and "(catalog)" in md
+    for wp in p.workloads:
+        assert f"## {wp.name}" in md
+    data = json.loads(render("report", p, catalog, Path("plan.json")))
+    assert data["simulated"] is True and data["run_id"] == 3
+    origins = {b["origin"] for w in data["workloads"] for b in w["primary"]["basis"]}
+    assert {"simulated", "catalog"} <= origins
+    assert "SIMULATED" not in render("report", best, catalog)
+
+
+@pytest.mark.parametrize("fmt", ["litellm", "tensorzero", "portkey", "openrouter", "report"])
+def test_every_export_starts_by_naming_version_catalog_and_run(
+    full: Plan, catalog: Catalog, fmt: str
+) -> None:
+    text = render(fmt, full, catalog)
+    assert f"model-advisor {full.version}" in text
+    assert "catalog prices checked up to" in text
+    assert "catalog figures (not probed)" in text
+    if fmt in ("litellm", "tensorzero"):
+        assert text.startswith("# ")
+
+
+def test_a_key_value_never_reaches_an_export(
+    full: Plan, catalog: Catalog, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for endpoint in full.endpoints.values():
+        if endpoint.key_env:
+            monkeypatch.setenv(endpoint.key_env, SECRET)
+    for fmt in ("litellm", "tensorzero", "portkey", "openrouter", "report"):
+        text = render(fmt, full, catalog)
+        assert SECRET not in text
+        check_no_secrets(text, full)
+    with pytest.raises(ExportError):
+        check_no_secrets(f"api_key: {SECRET}", full)
+
+
+def test_write_is_atomic_and_never_replaces_unasked(tmp_path: Path) -> None:
+    target = tmp_path / "out" / "config.yaml"
+    write(target, "one\n")
+    assert target.read_text() == "one\n"
+    mode = stat.S_IMODE(target.stat().st_mode)
+    umask = os.umask(0)
+    os.umask(umask)
+    assert mode == 0o666 & ~umask
+    with pytest.raises(ExportExists):
+        write(target, "two\n")
+    assert target.read_text() == "one\n"
+    write(target, "two\n", force=True)
+    assert target.read_text() == "two\n"
+    assert [p.name for p in target.parent.iterdir()] == ["config.yaml"]  # no temporary left
+
+
+def test_cli_export_refuses_an_existing_file_with_status_2(tmp_path: Path) -> None:
+    out = tmp_path / "router.yaml"
+    runner = CliRunner()
+    first = runner.invoke(cli, ["export", str(EXAMPLES), "--format", "litellm", "-o", str(out)])
+    assert first.exit_code == 0, first.output
+    assert yaml.safe_load(out.read_text())["model_list"]
+    again = runner.invoke(cli, ["export", str(EXAMPLES), "--format", "litellm", "-o", str(out)])
+    assert again.exit_code == 2
+    assert "exists; use --force" in again.output
+    forced = runner.invoke(
+        cli, ["export", str(EXAMPLES), "--format", "litellm", "-o", str(out), "--force"]
+    )
+    assert forced.exit_code == 0
+
+
+def test_cli_plan_json_and_bad_options(tmp_path: Path) -> None:
+    runner = CliRunner()
+    result = runner.invoke(cli, ["plan", str(EXAMPLES), "--json", "--canary-weight", "0.05"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert {w["workload"] for w in data["workloads"]} == {w.name for w in load_workloads(EXAMPLES)}
+    assert all(w["canary"]["weight"] == 0.05 for w in data["workloads"] if w["canary"])
+    bad = runner.invoke(
+        cli, ["plan", str(EXAMPLES), "--canary", "nope/nope", "--canary-weight", "0.1"]
+    )
+    assert bad.exit_code == 2 and "not a candidate" in bad.output
+    no_run = runner.invoke(cli, ["plan", str(EXAMPLES), "--run", "99"])
+    assert no_run.exit_code == 2 and "no run 99" in no_run.output
+    weight = runner.invoke(cli, ["plan", str(EXAMPLES), "--canary-weight", "1.5"])
+    assert weight.exit_code == 2
+    fmt = runner.invoke(cli, ["run", str(EXAMPLES), "--export", "gateway:x.yaml"])
+    assert fmt.exit_code == 2 and "unknown format 'gateway'" in fmt.output
