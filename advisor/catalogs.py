@@ -7,7 +7,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from advisor import paths
-from catalog import BUNDLED_DIR, Catalog, load_catalog
+from catalog import BUNDLED_DIR, Catalog
+from catalog.cache import load_catalog_cached
 
 
 def catalog_layers(extra: Sequence[Path] = ()) -> list[Path]:
@@ -23,10 +24,13 @@ def catalog_layers(extra: Sequence[Path] = ()) -> list[Path]:
 def load(extra: Sequence[Path] = ()) -> Catalog:
     """Load the bundled catalog with the user's overlays; raises catalog.InputError.
 
+    A catalog whose files have not changed since it was last validated comes from the cache
+    under ADVISOR_HOME, so a warm start parses no YAML.
+
     The catalog lives as long as the process, so its objects are moved out of the cyclic
     collector's view: otherwise every full collection rescans thousands of offerings, which
     doubles the time to match a large catalog (docs/benchmarks.md).
     """
-    catalog = load_catalog(catalog_layers(extra))
+    catalog = load_catalog_cached(catalog_layers(extra), paths.cache_dir())
     gc.freeze()
     return catalog

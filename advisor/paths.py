@@ -34,3 +34,8 @@ def runs_db() -> Path:
 def providers_file() -> Path:
     """Per-provider overrides: base URLs, proxies, local servers."""
     return home() / "providers.yaml"
+
+
+def cache_dir() -> Path:
+    """The validated catalog, cached by the content of its files: a warm start parses nothing."""
+    return home() / "cache"

@@ -5,19 +5,22 @@ The front ends (CLI and TUI) call these; the measuring itself lives in `probes`.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from advisor import __version__, paths
 from advisor.matching import MatchResult
 from advisor.workloads import Workload
 from catalog import Catalog, Offering
 from probes.harness import Budget
-from probes.kinds.base import Settings
-from probes.run import KINDS, Plan, plan_run
+from probes.kinds.base import Figure, Settings
+from probes.run import KINDS, Outcome, Plan, plan_run
 from probes.spec import SampleSpec, WorkloadSpec
-from probes.store import Redactor, RunStore
+from probes.store import Redactor, RunStore, RunSummary
 from probes.targets import (
     Skipped,
     Target,
@@ -105,7 +108,9 @@ def prepare(
             targets, skips = live_targets(catalog, offerings, overrides)
             skipped += skips
         work.append((spec_of(result.workload), targets))
-    return Prepared(plan_run(work, kinds, settings), skipped, Budget(budget_usd), target == "sim")
+    # Probes that size themselves to the cap (correctness under load) read it from settings.
+    sized = dataclasses.replace(settings, budget_usd=budget_usd)
+    return Prepared(plan_run(work, kinds, sized), skipped, Budget(budget_usd), target == "sim")
 
 
 def open_store(catalog: Catalog) -> RunStore:
@@ -135,3 +140,40 @@ def start(
         version=__version__,
         budget_usd=prepared.budget.cap_usd,
     )
+
+
+def stored_outcome(store: RunStore, run_id: int) -> Outcome:
+    """A run's figures from the store, as `execute` returned them when it finished."""
+    outcome = Outcome()
+    for row in store.results(run_id):
+        key = (row["workload"] or "", row["offering"], row["probe"])
+        outcome.figures.setdefault(key, []).append(
+            Figure(
+                row["metric"],
+                row["value"],
+                row["n"] or 0,
+                row["unit"] or "",
+                json.loads(row["detail"] or "{}"),
+            )
+        )
+    return outcome
+
+
+def latest_samples_run(
+    store: RunStore, workload: str, workloads_file: Path | None
+) -> RunSummary | None:
+    """The newest run with sample outputs for `workload`, made from `workloads_file` when
+    one is given (another file's workload of the same name has other samples)."""
+    rows = store.db.execute(
+        """
+        select distinct r.id, r.workloads_file from runs r join results s on s.run_id = r.id
+        where s.workload = ? and s.probe = 'samples' and s.metric = 'outputs'
+        order by r.id desc
+        """,
+        [workload],
+    ).fetchall()
+    wanted = workloads_file.resolve() if workloads_file is not None else None
+    for run_id, path in rows:
+        if wanted is None or (path and Path(path).resolve() == wanted):
+            return next(r for r in store.runs() if r.id == run_id)
+    return None

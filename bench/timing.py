@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import statistics
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 
@@ -31,3 +31,14 @@ def measure(action: Callable[[], object], runs: int = 7) -> Timing:
         action()
         samples.append(time.perf_counter() - start)
     return Timing(statistics.median(samples), min(samples), max(samples), runs)
+
+
+def spread(values: Sequence[float | None], fmt: str = ".2f") -> str:
+    """'0.42 (0.38–0.51)': the median of repeated runs with their min and max; '–' for none."""
+    known = [v for v in values if v is not None]
+    if not known:
+        return "–"
+    text = format(statistics.median(known), fmt)
+    if len(known) > 1:
+        text += f" ({format(min(known), fmt)}–{format(max(known), fmt)})"
+    return text

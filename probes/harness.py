@@ -10,6 +10,7 @@ replaced by the cost measured from the server's usage.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -137,45 +138,91 @@ async def run_batch(
     results: list[Sent | None] = [None] * len(requests)
 
     async def send(index: int, intended_ns: int) -> None:
-        request = requests[index]
-        if ctx.cancel.is_set():
-            results[index] = _not_sent(
-                index, request, intended_ns, "cancelled", "the run was cancelled"
-            )
-            return
-        hold = worst_case_cost(target.offering, request)
-        if not ctx.budget.reserve(hold):
-            refused = _not_sent(
-                index,
-                request,
-                intended_ns,
-                "over_budget",
-                f"worst case ${hold:.4f} would pass the ${ctx.budget.cap_usd:g} cap",
-            )
-            results[index] = refused
-            _record(ctx, target, probe, workload, refused)
-            return
-        timed, reply = await chat(
-            ctx.client,
-            target.api,
-            target.base_url,
-            target.offering.id,
-            target.api_key(),
-            request,
-            deadline_s=ctx.deadline_s,
-            first_byte_timeout_s=ctx.first_byte_timeout_s,
-            stall_timeout_s=ctx.stall_timeout_s,
+        results[index] = await _send(
+            ctx, target, probe, workload, index, requests[index], intended_ns
         )
-        cost = measured_cost(target.offering, reply)
-        ctx.budget.settle(hold, cost or 0.0)
-        sent = Sent(index, request, intended_ns, timed, reply, cost)
-        results[index] = sent
-        _record(ctx, target, probe, workload, sent)
-        if ctx.on_sent is not None:
-            ctx.on_sent(target, probe, sent)
 
     await drive(load, len(requests), send)
     return [r for r in results if r is not None]
+
+
+async def run_conversation(
+    ctx: Context,
+    target: Target,
+    probe: str,
+    turns: list[ChatRequest],
+    *,
+    workload: str | None = None,
+) -> list[Sent]:
+    """Send `turns` as one conversation, one after another: each request carries every earlier
+    turn's messages and the answer it got, then its own messages. The conversation ends at
+    the first turn without a complete answer, since there is nothing to carry on from."""
+    history: list[dict[str, Any]] = []
+    out: list[Sent] = []
+    for index, turn in enumerate(turns):
+        request = dataclasses.replace(turn, messages=[*history, *turn.messages])
+        sent = await _send(ctx, target, probe, workload, index, request, time.perf_counter_ns())
+        out.append(sent)
+        if not sent.ok:
+            break
+        history = [*request.messages, {"role": "assistant", "content": sent.reply.text}]
+    return out
+
+
+def conversation_worst_case(offering: Offering, turns: list[ChatRequest]) -> float:
+    """The most a conversation can cost: each turn carries every earlier one, with answers
+    as long as their `max_tokens` allowed."""
+    total = 0.0
+    history: list[dict[str, Any]] = []
+    for turn in turns:
+        request = dataclasses.replace(turn, messages=[*history, *turn.messages])
+        total += worst_case_cost(offering, request)
+        answer = " " * (turn.max_tokens * CHARS_PER_TOKEN)
+        history = [*request.messages, {"role": "assistant", "content": answer}]
+    return total
+
+
+async def _send(
+    ctx: Context,
+    target: Target,
+    probe: str,
+    workload: str | None,
+    index: int,
+    request: ChatRequest,
+    intended_ns: int,
+) -> Sent:
+    """One request within the cap, recorded once it has finished."""
+    if ctx.cancel.is_set():
+        return _not_sent(index, request, intended_ns, "cancelled", "the run was cancelled")
+    hold = worst_case_cost(target.offering, request)
+    if not ctx.budget.reserve(hold):
+        refused = _not_sent(
+            index,
+            request,
+            intended_ns,
+            "over_budget",
+            f"worst case ${hold:.4f} would pass the ${ctx.budget.cap_usd:g} cap",
+        )
+        await _record(ctx, target, probe, workload, refused)
+        return refused
+    timed, reply = await chat(
+        ctx.client,
+        target.api,
+        target.base_url,
+        target.offering.id,
+        target.api_key(),
+        request,
+        deadline_s=ctx.deadline_s,
+        first_byte_timeout_s=ctx.first_byte_timeout_s,
+        stall_timeout_s=ctx.stall_timeout_s,
+    )
+    cost = measured_cost(target.offering, reply)
+    ctx.budget.settle(hold, cost or 0.0)
+    sent = Sent(index, request, intended_ns, timed, reply, cost)
+    await _record(ctx, target, probe, workload, sent)
+    if ctx.on_sent is not None:
+        ctx.on_sent(target, probe, sent)
+    return sent
 
 
 def _not_sent(
@@ -184,14 +231,17 @@ def _not_sent(
     return Sent(index, request, intended_ns, None, Reply(outcome, error=why), None)
 
 
-def _record(ctx: Context, target: Target, probe: str, workload: str | None, sent: Sent) -> None:
+async def _record(
+    ctx: Context, target: Target, probe: str, workload: str | None, sent: Sent
+) -> None:
+    """Commit the attempt (off the event loop's thread) before the request counts as done."""
     timed, reply = sent.timed, sent.reply
     detail: dict[str, Any] = {"gaps_ns": reply.gaps_ns, "finish_reason": reply.finish_reason}
     if reply.tool_calls:
         detail["tool_calls"] = reply.tool_calls
     if timed is not None:
         detail["ground_truth"] = {k: v for k, v in timed.headers.items() if k.startswith("x-sim-")}
-    ctx.store.record_attempt(
+    await ctx.store.save_attempt(
         ctx.run_id,
         AttemptRecord(
             offering=target.key,

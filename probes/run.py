@@ -12,13 +12,23 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from probes.clients import make_client
-from probes.harness import Budget, Context, Sent, run_batch, worst_case_cost
+from probes.harness import (
+    Budget,
+    Context,
+    Sent,
+    conversation_worst_case,
+    run_batch,
+    run_conversation,
+    worst_case_cost,
+)
 from probes.kinds.base import Batch, Figure, ProbeKind, Settings
 from probes.kinds.context import Context as ContextProbe
+from probes.kinds.correctness import Correctness
 from probes.kinds.determinism import Determinism
 from probes.kinds.latency import Latency
 from probes.kinds.modality import Modality
 from probes.kinds.ratelimit import RateLimit
+from probes.kinds.retention import Retention
 from probes.kinds.samples import Samples
 from probes.kinds.structured import Structured
 from probes.spec import WorkloadSpec
@@ -34,6 +44,8 @@ KINDS: dict[str, ProbeKind] = {
         Structured(),
         Modality(),
         Samples(),
+        Retention(),
+        Correctness(),
         RateLimit(),
     )
 }
@@ -58,8 +70,12 @@ class Task:
 
     @property
     def worst_case_usd(self) -> float:
+        offering = self.target.offering
         return sum(
-            worst_case_cost(self.target.offering, r) for b in self.batches for r in b.requests
+            conversation_worst_case(offering, b.requests)
+            if b.conversation
+            else sum(worst_case_cost(offering, r) for r in b.requests)
+            for b in self.batches
         )
 
 
@@ -121,9 +137,19 @@ async def _run_task(ctx: Context, task: Task) -> dict[str, list[Sent]]:
             continue
         if batch.after_stop:
             await asyncio.sleep(min(MAX_RETRY_AFTER_S, max(_retry_after(s) for s in stopped)))
-        sent[batch.label] = await run_batch(
-            ctx, task.target, task.kind.name, batch.requests, batch.load, workload=task.spec.name
-        )
+        if batch.conversation:
+            sent[batch.label] = await run_conversation(
+                ctx, task.target, task.kind.name, batch.requests, workload=task.spec.name
+            )
+        else:
+            sent[batch.label] = await run_batch(
+                ctx,
+                task.target,
+                task.kind.name,
+                batch.requests,
+                batch.load,
+                workload=task.spec.name,
+            )
         if batch.stop_on and not stopped:
             stopped = [s for s in sent[batch.label] if s.reply.outcome == batch.stop_on]
     return sent
@@ -172,7 +198,7 @@ async def execute(
                     figures = task.kind.analyse(task.spec, task.target, sent)
                     key = (task.spec.name, task.target.key, task.kind.name)
                     outcome.figures[key] = figures
-                    store.record_results(
+                    await store.save_results(
                         run_id,
                         [f.row(task.target.key, task.kind.name, task.spec.name) for f in figures],
                     )

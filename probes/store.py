@@ -5,17 +5,24 @@ killed mid-way loses nothing it finished), and the results computed from them. T
 runs in WAL mode so a reader (the TUI's history, `advisor history`) never blocks a running
 probe. Schema changes are named migrations.
 
+A probing run commits from a writer thread of its own (`save_attempt`): a commit is usually
+a tenth of a millisecond, but one in a hundred waits milliseconds on the disk, and on the
+event loop that wait would delay every request due meanwhile.
+
 No secret is ever written: every text field passes through a `Redactor` holding the values of
 the API-key variables in use, and request headers are never stored.
 """
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import json
 import os
-from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import asdict, dataclass, field
+import sqlite3
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Literal
 
@@ -157,6 +164,28 @@ class AttemptRecord:
     detail: dict[str, Any] = field(default_factory=dict)
 
 
+_ATTEMPT_FIELDS = tuple(f.name for f in fields(AttemptRecord))
+_REDACTED = frozenset({"error", "output", "detail"})
+"""Free-text fields, where a provider may echo a key back: redacted before writing."""
+_INSERT_ATTEMPT = "insert into attempts (run_id, {}) values ({})".format(
+    ", ".join(_ATTEMPT_FIELDS), ", ".join("?" * (len(_ATTEMPT_FIELDS) + 1))
+)
+_RESULT_FIELDS = (
+    "run_id",
+    "workload",
+    "offering",
+    "probe",
+    "metric",
+    "value",
+    "n",
+    "unit",
+    "detail",
+)
+_INSERT_RESULT = "insert into results ({}) values ({})".format(
+    ", ".join(_RESULT_FIELDS), ", ".join("?" * len(_RESULT_FIELDS))
+)
+
+
 @dataclass(frozen=True)
 class RunSummary:
     """A run as `advisor history` lists it."""
@@ -178,13 +207,10 @@ class RunStore:
     def __init__(self, path: Path, redactor: Redactor | None = None) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
-        self.db = Database(path)
-        self.db.enable_wal()
-        # In WAL mode NORMAL still survives a killed process (the WAL is in the OS cache);
-        # only a power cut can lose the last commits, and it spares an fsync per attempt.
-        self.db.execute("pragma synchronous = normal")
+        self.db = _open(path)
         migrations.apply(self.db)
         self.redact = redactor or Redactor({})
+        self._writer: _Writer | None = None
 
     def start_run(
         self,
@@ -217,34 +243,62 @@ class RunStore:
 
     def record_attempt(self, run_id: int, record: AttemptRecord) -> None:
         """Write one finished attempt and commit it at once."""
-        row = asdict(record)
-        row["detail"] = json.dumps(row["detail"], sort_keys=True)
-        for name in ("error", "output", "detail"):
-            row[name] = self.redact(row[name])
-        with self.db.conn:
-            self.db.table("attempts").insert({"run_id": run_id, **row})
-            if record.cost_usd:
-                self.db.execute(
-                    "update runs set spent_usd = coalesce(spent_usd, 0) + ? where id = ?",
-                    [record.cost_usd, run_id],
-                )
+        _insert_attempt(self.db.conn, self._attempt_row(run_id, record), record.cost_usd)
+
+    async def save_attempt(self, run_id: int, record: AttemptRecord) -> None:
+        """`record_attempt` on the store's writer thread, so the event loop never waits on
+        the disk. Returns once the attempt is committed: an attempt whose save returned
+        survives the process being killed."""
+        row = self._attempt_row(run_id, record)
+        if self._writer is None:
+            self._writer = _Writer(self.path)
+        await self._writer.run(lambda conn: _insert_attempt(conn, row, record.cost_usd))
+
+    def _attempt_row(self, run_id: int, record: AttemptRecord) -> list[Any]:
+        """The insert's values, free text redacted. Field by field rather than `asdict`,
+        whose deep copy of the detail cost more than the commit."""
+        row: list[Any] = [run_id]
+        for name in _ATTEMPT_FIELDS:
+            value = getattr(record, name)
+            if name == "detail":
+                value = json.dumps(value, sort_keys=True)
+            if name in _REDACTED:
+                value = self.redact(value)
+            row.append(value)
+        return row
 
     def record_results(self, run_id: int, rows: Iterable[Mapping[str, Any]]) -> None:
         """Write computed results (metric, value, n, unit, detail) for a run."""
-        prepared = [
-            {
-                "run_id": run_id,
-                **{k: v for k, v in row.items() if k != "detail"},
-                "detail": self.redact(json.dumps(row.get("detail", {}), sort_keys=True)),
-            }
+        _insert_results(self.db.conn, self._result_rows(run_id, rows))
+
+    async def save_results(self, run_id: int, rows: Iterable[Mapping[str, Any]]) -> None:
+        """`record_results` on the writer thread, for a run whose other probes are still
+        timing requests on this event loop."""
+        prepared = self._result_rows(run_id, rows)
+        if self._writer is None:
+            self._writer = _Writer(self.path)
+        await self._writer.run(lambda conn: _insert_results(conn, prepared))
+
+    def _result_rows(self, run_id: int, rows: Iterable[Mapping[str, Any]]) -> list[list[Any]]:
+        return [
+            [
+                run_id,
+                *(row.get(name) for name in _RESULT_FIELDS[1:-1]),
+                self.redact(json.dumps(row.get("detail", {}), sort_keys=True)),
+            ]
             for row in rows
         ]
-        with self.db.conn:
-            self.db.table("results").insert_all(prepared)
 
     def finish_run(self, run_id: int, status: RunStatus) -> None:
         with self.db.conn:
             self.db.table("runs").update(run_id, {"status": status, "finished_at": _now()})
+
+    def close(self) -> None:
+        """Stop the writer thread (after its pending commits) and close the database."""
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
+        self.db.close()
 
     def runs(self) -> list[RunSummary]:
         """Every run, newest first; a run still marked running whose process is gone is
@@ -285,6 +339,60 @@ class RunStore:
 
     def results(self, run_id: int) -> list[dict[str, Any]]:
         return list(self.db.query("select * from results where run_id = ? order by id", [run_id]))
+
+
+def _open(path: Path) -> Database:
+    db = Database(path)
+    db.enable_wal()
+    # In WAL mode NORMAL still survives a killed process (the WAL is in the OS cache);
+    # only a power cut can lose the last commits, and it spares an fsync per attempt.
+    db.execute("pragma synchronous = normal")
+    return db
+
+
+def _insert_attempt(conn: sqlite3.Connection, row: list[Any], cost_usd: float | None) -> None:
+    """One prepared insert (sqlite-utils' insert inspects the table on every call) and the
+    run's spend, in one transaction."""
+    with conn:
+        conn.execute(_INSERT_ATTEMPT, row)
+        if cost_usd:
+            conn.execute(
+                "update runs set spent_usd = coalesce(spent_usd, 0) + ? where id = ?",
+                [cost_usd, row[0]],
+            )
+
+
+def _insert_results(conn: sqlite3.Connection, rows: list[list[Any]]) -> None:
+    with conn:
+        conn.executemany(_INSERT_RESULT, rows)
+
+
+class _Writer:
+    """One thread with its own connection to the store, for commits an event loop must not
+    wait on. A connection stays on the thread that opened it, so this one is opened there."""
+
+    def __init__(self, path: Path) -> None:
+        self._path = path
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="run-store")
+        self._db: Database | None = None
+
+    async def run(self, write: Callable[[sqlite3.Connection], None]) -> None:
+        """Run `write` on the writer thread; in submission order, each after the last."""
+        await asyncio.get_running_loop().run_in_executor(self._pool, self._call, write)
+
+    def _call(self, write: Callable[[sqlite3.Connection], None]) -> None:
+        if self._db is None:
+            self._db = _open(self._path)
+        write(self._db.conn)
+
+    def close(self) -> None:
+        self._pool.submit(self._close).result()
+        self._pool.shutdown()
+
+    def _close(self) -> None:
+        if self._db is not None:
+            self._db.close()
+            self._db = None
 
 
 def _now() -> str:

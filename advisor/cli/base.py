@@ -1,23 +1,35 @@
 """The root `advisor` group: bad input becomes one message per problem and exit status 2.
 
 Exit status: 0 success, 2 bad input (files, flags, queries), 1 a failure of ours.
+
+This module imports nothing heavy (no catalog, pydantic or rich): `advisor --help` must
+answer at once, so command modules load only when their command runs (see `lazy`).
 """
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import sys
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import click
 
 from advisor import __version__
-from advisor.render import problem_lines
-from catalog import InputError
-from catalog.query import QueryError
+
+
+@dataclass(frozen=True)
+class LazyCommand:
+    """A command whose modules load when it is first looked up."""
+
+    short_help: str
+    """The first sentence of its help, for the root's command list."""
+    modules: tuple[str, ...]
+    """The modules that define it or add subcommands to it."""
 
 
 class AdvisorGroup(click.Group):
@@ -25,7 +37,49 @@ class AdvisorGroup(click.Group):
 
     A first argument that names a YAML file rather than a command opens it in the TUI, so
     `advisor WORKLOADS.yaml` is `advisor tui WORKLOADS.yaml`.
+
+    Commands can be registered lazily (`lazy`): listed from a one-line help, their modules
+    imported (and so their click decorators run) only when the command is looked up.
     """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.lazy_commands: dict[str, LazyCommand] = {}
+
+    def lazy(self, name: str, *modules: str, short_help: str) -> None:
+        """Register command `name`, defined (or extended) by `modules` of advisor.cli."""
+        self.lazy_commands[name] = LazyCommand(
+            short_help, tuple(f"advisor.cli.{module}" for module in modules)
+        )
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(self.commands.keys() | self.lazy_commands.keys())
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        entry = self.lazy_commands.get(cmd_name)
+        if entry is not None:
+            for module in entry.modules:
+                importlib.import_module(module)
+        return super().get_command(ctx, cmd_name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """click's command list, with lazy commands described without importing them."""
+        names = self.list_commands(ctx)
+        if not names:
+            return
+        limit = formatter.width - 6 - max(len(name) for name in names)
+        rows = []
+        for name in names:
+            entry = self.lazy_commands.get(name)
+            if entry is not None:  # shortened as click shortens a command's own help
+                stand_in = click.Command(name, help=entry.short_help)
+                rows.append((name, stand_in.get_short_help_str(limit)))
+                continue
+            command = self.get_command(ctx, name)
+            if command is not None and not command.hidden:
+                rows.append((name, command.get_short_help_str(limit)))
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
 
     def resolve_command(
         self, ctx: click.Context, args: list[str]
@@ -40,6 +94,10 @@ class AdvisorGroup(click.Group):
         return super().resolve_command(ctx, args)
 
     def invoke(self, ctx: click.Context) -> Any:
+        from advisor.render import problem_lines
+        from catalog import InputError
+        from catalog.query import QueryError
+
         try:
             return super().invoke(ctx)
         except InputError as error:

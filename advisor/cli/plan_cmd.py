@@ -25,10 +25,14 @@ from advisor.matching import match
 from advisor.plan import Plan, PlanError, PlanOptions
 from advisor.plan_view import plan_tables
 from advisor.planning import latest_run, plan_for
+from advisor.probing import DEFAULT_BUDGET_USD, DEFAULT_KINDS
 from advisor.workloads import load_workloads
 from catalog import Catalog
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+SIM_BUDGET_USD = 100.0
+"""`run --probe sim`'s default cap: simulated spend is not real, but stays bounded."""
 
 WORKLOADS_ARG = click.argument(
     "workloads_file",
@@ -223,7 +227,28 @@ def _parse_export(value: str) -> tuple[str, Path]:
     "--budget-usd",
     type=click.FloatRange(min=0),
     default=None,
-    help="Hard spending cap for probing.",
+    help=f"Hard spending cap for probing (live: ${DEFAULT_BUDGET_USD:g}; sim: ${SIM_BUDGET_USD:g}, simulated).",
+)
+@click.option(
+    "--probes",
+    "kinds",
+    default=",".join(DEFAULT_KINDS),
+    show_default=True,
+    help="Comma-separated probe kinds, as for `advisor probe`.",
+)
+@click.option(
+    "--requests",
+    type=click.IntRange(min=1),
+    default=10,
+    show_default=True,
+    help="Requests per target for the latency probe.",
+)
+@click.option(
+    "--time-scale",
+    type=click.FloatRange(min=0, min_open=True),
+    default=1.0,
+    show_default=True,
+    help="With --probe sim: multiply the simulator's timings (figures scale with it).",
 )
 @plan_options
 @click.pass_context
@@ -236,6 +261,9 @@ def run_command(
     force: bool,
     top: int,
     budget_usd: float | None,
+    kinds: str,
+    requests: int,
+    time_scale: float,
     **kw: Any,
 ) -> None:
     """The whole pipeline, headless: match, probe (optionally), plan, and write every export.
@@ -249,8 +277,19 @@ def run_command(
         from advisor.cli.probe_cmd import probe
 
         before = latest_run(workloads_file)
-        extra: dict[str, Any] = {"budget_usd": budget_usd} if budget_usd is not None else {}
-        ctx.invoke(probe, workloads_file=workloads_file, target=probe_target, top=top, **extra)
+        if budget_usd is None:
+            # A simulated run spends nothing real; its cap only bounds the simulated bill.
+            budget_usd = SIM_BUDGET_USD if probe_target == "sim" else DEFAULT_BUDGET_USD
+        ctx.invoke(
+            probe,
+            workloads_file=workloads_file,
+            target=probe_target,
+            top=top,
+            kinds=kinds,
+            requests=requests,
+            time_scale=time_scale,
+            budget_usd=budget_usd,
+        )
         run_id = latest_run(workloads_file)
         if run_id is None or run_id == before:
             raise click.ClickException("the probe run did not complete; nothing planned")

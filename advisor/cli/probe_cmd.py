@@ -12,7 +12,13 @@ from rich.progress import Progress
 from advisor import catalogs
 from advisor.cli.base import cli, extra_layers, print_json
 from advisor.matching import match
-from advisor.probe_report import outcome_json, results_table, samples_table
+from advisor.probe_report import (
+    correctness_table,
+    outcome_json,
+    results_table,
+    retention_table,
+    samples_table,
+)
 from advisor.probing import (
     ALL_KINDS,
     DEFAULT_BUDGET_USD,
@@ -111,7 +117,8 @@ def probe(
     as_json: bool,
 ) -> None:
     """Measure the best candidates of each workload: latency, determinism, long context,
-    structured output and the workload's own samples. Every attempt is kept in the run store."""
+    structured output, the workload's own samples, instruction retention over a conversation
+    and correctness at its peak rate. Every attempt is kept in the run store."""
     names = [k.strip() for k in kinds.split(",") if k.strip()]
     unknown = [k for k in names if k not in ALL_KINDS]
     if unknown:
@@ -172,9 +179,13 @@ def probe(
     console = Console()
     for w in workloads:
         console.print(results_table(outcome, w.name, prepared.simulated))
-        samples = samples_table(outcome, w.name)
-        if samples is not None:
-            console.print(samples)
+        for table in (
+            samples_table(outcome, w.name),
+            retention_table(outcome, w.name, prepared.simulated),
+            correctness_table(outcome, w.name, prepared.simulated),
+        ):
+            if table is not None:
+                console.print(table)
     console.print(
         f"run {run_id}: {outcome.sent} requests, spent ${prepared.budget.spent_usd:.4f}"
         + (" (simulated)" if prepared.simulated else "")

@@ -28,6 +28,8 @@ from advisor.tui.messages import SessionChanged
 from advisor.tui.screens.candidates import CandidatesScreen
 from advisor.tui.screens.catalog import CatalogScreen
 from advisor.tui.screens.help import HelpScreen
+from advisor.tui.screens.import_review import open_import_review
+from advisor.tui.screens.plan import PlanScreen
 from advisor.tui.screens.probes import ProbesScreen
 from advisor.tui.screens.workloads import WorkloadsScreen
 from catalog import Catalog, InputError
@@ -42,6 +44,7 @@ class AdvisorApp(App[None]):
         "workloads.tcss",
         "candidates.tcss",
         "probes.tcss",
+        "plan.tcss",
         "dialogs.tcss",
     ]
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
@@ -53,6 +56,7 @@ class AdvisorApp(App[None]):
         Binding("f3", "switch_mode('workloads')", "Workloads", id="workloads"),
         Binding("f4", "switch_mode('candidates')", "Candidates", id="candidates"),
         Binding("f5", "switch_mode('probes')", "Probes", id="probes"),
+        Binding("f6", "switch_mode('plan')", "Plan", id="plan"),
         Binding("ctrl+o", "open_file", "Open", show=False, priority=True, id="open"),
         Binding("ctrl+s", "save", "Save", show=False, priority=True, id="save"),
     ]
@@ -86,6 +90,7 @@ class AdvisorApp(App[None]):
             "probes",
             lambda: ProbesScreen(self.session, time_scale=self.probe_time_scale, layers=layers),
         )
+        self.add_mode("plan", lambda: PlanScreen(self.session))
 
     def on_mount(self) -> None:
         self._retitle()
@@ -222,6 +227,7 @@ class AdvisorApp(App[None]):
             ("workloads", "Declare and edit workloads; templates per task kind", "F3"),
             ("candidates", "Ranked candidates, exclusions with reasons, compare", "F4"),
             ("probes", "Measure candidates on the simulator or live; run history", "F5"),
+            ("plan", "Per workload plans: edit fallbacks and canary, preview, export", "F6"),
         ):
             yield SystemCommand(
                 mode.capitalize(), f"{help_text} ({key})", lambda mode=mode: self.switch_mode(mode)
@@ -231,4 +237,9 @@ class AdvisorApp(App[None]):
         )
         yield SystemCommand("Save workloads", "Write them to their file (Ctrl+S)", self.action_save)
         yield SystemCommand("Save workloads as", "Write them to another file", self.action_save_as)
+        yield SystemCommand(
+            "Review a catalog import",
+            "Updates from LiteLLM, models.dev or OpenRouter: accept or reject each change",
+            lambda: open_import_review(self),
+        )
         yield SystemCommand("Help", "Keys and the search syntax (F1)", self.action_help)

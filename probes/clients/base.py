@@ -99,26 +99,37 @@ class Reply:
 
 
 _EVENT_END = re.compile(rb"\r?\n\r?\n|\r\r")
+_decode_json = json.JSONDecoder().decode
 
 
 def sse_events(chunks: list[tuple[int, bytes]]) -> Iterator[Event]:
     """Split timed chunks into server-sent events, each stamped with the arrival time of the
     chunk that held its first byte. Comment lines (`: ...`) are skipped; a `data:` that is not
     JSON raises ValueError (a malformed stream), except the OpenAI `[DONE]` sentinel."""
-    starts: list[tuple[int, int]] = []  # (offset in buffer, recv_ns) for each chunk
+    if not chunks:
+        return
+    offsets: list[int] = []  # where each chunk starts in the buffer
     size = 0
-    for recv_ns, chunk in chunks:
-        starts.append((size, recv_ns))
+    for _, chunk in chunks:
+        offsets.append(size)
         size += len(chunk)
     buffer = b"".join(chunk for _, chunk in chunks)
-    spans = [(m.start(), m.end()) for m in _EVENT_END.finditer(buffer)] + [
-        (len(buffer), len(buffer))
-    ]
+    # This runs on the probing event loop for every finished stream: a plain split where the
+    # stream uses bare newlines (most do) costs a tenth of the regular expression.
+    if b"\r" in buffer:
+        spans = [(m.start(), m.end()) for m in _EVENT_END.finditer(buffer)]
+    else:
+        spans, at = [], buffer.find(b"\n\n")
+        while at != -1:
+            spans.append((at, at + 2))
+            at = buffer.find(b"\n\n", at + 2)
+    spans.append((len(buffer), len(buffer)))
     begin = 0
     for end, next_begin in spans:
-        event = _event(buffer[begin:end], _arrival(starts, begin) if starts else 0)
-        if event is not None:
-            yield event
+        if end > begin:
+            event = _event(buffer[begin:end], chunks[bisect_right(offsets, begin) - 1][0])
+            if event is not None:
+                yield event
         begin = next_begin
 
 
@@ -139,19 +150,14 @@ def _event(block: bytes, recv_ns: int) -> Event | None:
     if data.strip() == b"[DONE]":
         return None
     try:
-        parsed = json.loads(data)
+        # SSE is UTF-8 by definition: decoding here spares json.loads its encoding sniffing,
+        # a measurable share of the work per event.
+        parsed = _decode_json(data.decode())
     except json.JSONDecodeError as error:
         raise ValueError(f"event data is not JSON: {error.msg}") from None
     if not isinstance(parsed, dict):
         raise ValueError("event data is not a JSON object")
     return Event(recv_ns, parsed, name)
-
-
-def _arrival(starts: list[tuple[int, int]], offset: int) -> int:
-    """The arrival time of the chunk holding byte `offset` (binary search: streams can have
-    tens of thousands of chunks)."""
-    index = bisect_right(starts, offset, key=lambda start: start[0]) - 1
-    return starts[max(index, 0)][1]
 
 
 Reader = Callable[[Timed, Reply], None]

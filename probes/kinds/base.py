@@ -24,6 +24,12 @@ class Settings:
     seed: int = 1234
     ramp_step_s: float = 2.0
     """Rate-limit probe: seconds at each rate of the ramp."""
+    turns: int = 8
+    """Retention probe: the most turns in each conversation."""
+    load_seconds: float = 5.0
+    """Correctness probe: how long the load at the workload's peak rate lasts."""
+    budget_usd: float | None = None
+    """The run's spending cap, for probes that size themselves to a share of it."""
 
 
 @dataclass(frozen=True)
@@ -38,6 +44,10 @@ class Batch:
     skipped, except those marked `after_stop`."""
     after_stop: bool = False
     """Sent only when an earlier batch stopped the task, once its `retry-after` has passed."""
+    conversation: bool = False
+    """The requests are the turns of one conversation, sent one after another, each carrying
+    the earlier turns and their answers (`load` does not apply). Each request holds only its
+    turn's own messages; the worst case counts every earlier answer at its `max_tokens`."""
 
 
 @dataclass(frozen=True)

@@ -24,25 +24,7 @@ class Samples:
     def plan(self, spec: WorkloadSpec, target: Target, settings: Settings) -> list[Batch]:
         if not spec.samples:
             return []
-        native = target.offering.capabilities.structured_output
-        requests = []
-        for sample in spec.samples:
-            msgs = list(sample.messages)
-            if spec.system_prompt and not any(m["role"] == "system" for m in msgs):
-                msgs.insert(0, {"role": "system", "content": spec.system_prompt})
-            requests.append(
-                ChatRequest(
-                    messages=msgs,
-                    max_tokens=max(16, spec.output_tokens * 4),
-                    temperature=0.0
-                    if target.offering.determinism.temperature is not False
-                    else None,
-                    response_schema=spec.response_schema
-                    if spec.response_schema and native.json_schema is not False
-                    else None,
-                )
-            )
-        return [Batch("samples", requests, Load(concurrency=1))]
+        return [Batch("samples", sample_requests(spec, target), Load(concurrency=1))]
 
     def analyse(
         self, spec: WorkloadSpec, target: Target, sent: dict[str, list[Sent]]
@@ -58,7 +40,7 @@ class Samples:
         for s in sorted(rows, key=lambda r: r.index):
             expected = spec.samples[s.index].expected
             verdict = check_json(s.reply.text, validator) if validator is not None else None
-            matches = _agrees(s.reply.text, expected) if expected is not None and s.ok else None
+            matches = agrees(s.reply.text, expected) if expected is not None and s.ok else None
             if matches is not None:
                 judged += 1
                 agree += matches
@@ -85,7 +67,29 @@ class Samples:
         return figures
 
 
-def _agrees(text: str, expected: Any) -> bool:
+def sample_requests(spec: WorkloadSpec, target: Target) -> list[ChatRequest]:
+    """Each of the workload's samples with its system prompt, at temperature 0 where the
+    offering takes one, in the offering's native JSON Schema mode where it may have one."""
+    native = target.offering.capabilities.structured_output
+    requests = []
+    for sample in spec.samples:
+        msgs = list(sample.messages)
+        if spec.system_prompt and not any(m["role"] == "system" for m in msgs):
+            msgs.insert(0, {"role": "system", "content": spec.system_prompt})
+        requests.append(
+            ChatRequest(
+                messages=msgs,
+                max_tokens=max(16, spec.output_tokens * 4),
+                temperature=0.0 if target.offering.determinism.temperature is not False else None,
+                response_schema=spec.response_schema
+                if spec.response_schema and native.json_schema is not False
+                else None,
+            )
+        )
+    return requests
+
+
+def agrees(text: str, expected: Any) -> bool:
     """Equal as JSON when the expectation is structured; else a case-insensitive match."""
     if isinstance(expected, dict | list):
         try:

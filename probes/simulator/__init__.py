@@ -14,7 +14,8 @@ URL scheme, on a server at ROOT (e.g. http://127.0.0.1:8123):
 Every response says `x-advisor-simulated: true`; model calls also name the offering
 (`x-sim-offering`) and carry the ground truth (`x-sim-ttft-ms`, `x-sim-itl-ms`, per-event
 `: sim due=<ns> sent=<ns>` SSE comments on CLOCK_MONOTONIC). Request headers steer the
-simulation: `x-sim-faults`, `x-sim-seed`, `x-sim-output-tokens`.
+simulation: `x-sim-faults`, `x-sim-seed`, `x-sim-output-tokens`; `x-sim-truth: keep` keeps a
+stream's ground truth on the server for `GET /_sim/truth`.
 
 Entry points: `serve` (blocking, this process), `start` (inside a running loop),
 `start_simulator` / `running_simulator` (a child process), `python -m probes.simulator`.
@@ -22,7 +23,14 @@ The full description is docs/simulator.md.
 """
 
 from probes.simulator.app import SimConfig, Simulator, sim_base_url
-from probes.simulator.faults import BUNDLES, DEFAULTS, Fault, FaultError, parse_faults
+from probes.simulator.faults import (
+    BUNDLES,
+    DEFAULTS,
+    Fault,
+    FaultError,
+    parse_faults,
+    parse_offering_faults,
+)
 from probes.simulator.process import SimulatorHandle, running_simulator, start_simulator
 from probes.simulator.server import RunningServer, make_config, serve, start
 
@@ -41,6 +49,7 @@ __all__ = [
     "SimulatorHandle",
     "make_config",
     "parse_faults",
+    "parse_offering_faults",
     "running_simulator",
     "serve",
     "sim_base_url",

@@ -1,7 +1,9 @@
 """`python -m probes.simulator`: serve a catalog until interrupted.
 
     python -m probes.simulator [--host H] [--port P] [--faults PROFILE] [--catalog PATH ...]
+                               [--offering-faults KEY=PROFILE ...]
                                [--time-scale X] [--seed N] [--rpm N] [--tpm N]
+                               [--retention-turns N] [--capacity N]
                                [--loop auto|uvloop|asyncio]
 
 `--catalog` is repeatable: each is one layer (later ones overlay earlier ones); several
@@ -29,11 +31,30 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
     parser.add_argument("--faults", default=None, help="e.g. 5xx-burst:2,stall:3@0.1")
+    parser.add_argument(
+        "--offering-faults",
+        action="append",
+        default=[],
+        metavar="KEY=PROFILE",
+        help="faults for one offering only, e.g. acme/acme-large-2=5xx-burst:10 (repeatable)",
+    )
     parser.add_argument("--catalog", action="append", default=[], help="a catalog layer")
     parser.add_argument("--time-scale", type=float, default=1.0)
     parser.add_argument("--seed", type=int, default=None)
     parser.add_argument("--rpm", type=int, default=None)
     parser.add_argument("--tpm", type=int, default=None)
+    parser.add_argument(
+        "--retention-turns",
+        type=float,
+        default=None,
+        help="every offering keeps a system-prompt constraint half as often after N turns",
+    )
+    parser.add_argument(
+        "--capacity",
+        type=int,
+        default=None,
+        help="every offering degrades checkable answers beyond N requests in flight",
+    )
     parser.add_argument("--loop", choices=["auto", "uvloop", "asyncio"], default="auto")
     return parser.parse_args(argv)
 
@@ -57,6 +78,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             tpm=args.tpm,
             loop=args.loop,
             announce=lambda line: print(line, flush=True),
+            offering_faults=args.offering_faults,
+            retention_turns=args.retention_turns,
+            capacity=args.capacity,
         )
     except InputError as error:
         print(error, file=sys.stderr)

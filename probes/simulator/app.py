@@ -9,7 +9,8 @@ URL scheme (see docs/simulator.md):
 - `/openai/v1/...`, `/anthropic/v1/...`, `/gemini/v1beta/...`: any offering over that wire;
   model = the offering key `provider/model-id`, or an id or alias that only one offering has.
 - `/_sim/health` and `/` describe the server; `/_sim/offerings` lists every offering with
-  its simulated base URL.
+  its simulated base URL; `/_sim/truth` gives the ground truth kept for streamed requests
+  that asked for it (`x-sim-truth: keep`).
 
 Every response carries `x-advisor-simulated: true` and, for model calls, the offering
 served (`x-sim-offering`) and the ground truth: intended TTFT, ITL and E2E, the request's
@@ -21,12 +22,14 @@ from __future__ import annotations
 import json
 import random
 import time
-from dataclasses import dataclass
+from collections import deque
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any, Final
 from urllib.parse import parse_qs, urlsplit
 
 from catalog import Catalog, Offering, Provider
-from probes.simulator import behaviour
+from probes.simulator import behaviour, retention
 from probes.simulator.behaviour import (
     Ask,
     BadRequest,
@@ -36,12 +39,13 @@ from probes.simulator.behaviour import (
     SimError,
     is_retired,
 )
+from probes.simulator.capacity import InFlight, capacity
 from probes.simulator.faults import Fault, FaultError, FaultState, apply_faults, parse_faults
 from probes.simulator.listing import anthropic_models, gemini_models, openai_models
 from probes.simulator.ratelimit import RateLimiter, catalog_limits
 from probes.simulator.text import stable_int
 from probes.simulator.timing import TimingModel, timing_model
-from probes.simulator.transport import Reply, Request
+from probes.simulator.transport import Reply, Request, TokenMarks
 from probes.simulator.wire import Context, Wire, dumps
 from probes.simulator.wire_anthropic import AnthropicWire
 from probes.simulator.wire_gemini import GeminiWire
@@ -59,6 +63,8 @@ GENERIC_ROOTS: Final = {
     "/gemini/v1beta": "gemini",
 }
 STORM_RETRY_S: Final = 1.0
+TRUTH_KEPT: Final = 100_000
+"""Ground-truth records kept for `/_sim/truth`: the most recent ones win."""
 
 
 @dataclass(frozen=True)
@@ -68,11 +74,17 @@ class SimConfig:
     time_scale: float = 1.0
     """Multiplies every simulated duration (latency, stalls, delays); 0.01 runs 100× faster."""
     faults: tuple[Fault, ...] = ()
+    offering_faults: Mapping[str, tuple[Fault, ...]] = field(default_factory=dict)
+    """Faults for one offering each, by offering key, on top of `faults`."""
     seed: int | None = None
     """Seeds per-request randomness (jitter, divergence, fault draws); None picks one."""
     rpm: int | None = None
     """Requests per minute for every offering, over the catalog's own limits."""
     tpm: int | None = None
+    retention_turns: float | None = None
+    """Every offering's retention horizon in turns, over the per-offering defaults."""
+    capacity: int | None = None
+    """Every offering's requests in flight before answers degrade, over the defaults."""
     head_ms: float = 20.0
     """When a stream's head goes out (capped at the first token)."""
     error_ms: float = 30.0
@@ -119,6 +131,17 @@ class Simulator:
                 names.setdefault(name, offering)
                 self.by_id.setdefault(name, []).append(offering)
         self.timings: dict[str, TimingModel] = {}
+        self.in_flight = InFlight()
+        self.truth: deque[tuple[dict[str, Any], TokenMarks]] = deque(maxlen=TRUTH_KEPT)
+        unknown = sorted(set(self.config.offering_faults) - set(self.by_key))
+        if unknown:
+            raise FaultError(
+                f"offering faults: no offering {unknown[0]!r} in the catalog "
+                "(name offerings by their key, provider/model-id)"
+            )
+        self.offering_faults = {
+            key: FaultState(profile) for key, profile in self.config.offering_faults.items()
+        }
 
     # -- entry point ------------------------------------------------------------------
 
@@ -128,6 +151,8 @@ class Simulator:
             return self._json(200, self.describe())
         if path == "/_sim/offerings":
             return self._json(200, {"offerings": self.offering_list()})
+        if path == "/_sim/truth":
+            return self._json(200, {"requests": self.truth_records()})
         if path.startswith("/p/"):
             provider_id, _, _ = path[3:].partition("/")
             provider = self.catalog.providers.get(provider_id)
@@ -152,6 +177,10 @@ class Simulator:
             "providers": sorted(self.catalog.providers),
             "time_scale": self.scale,
             "faults": ",".join(map(str, self.config.faults)),
+            "offering_faults": {
+                key: ",".join(map(str, profile))
+                for key, profile in self.config.offering_faults.items()
+            },
             "seed": self.seed,
             "requests": self.counter,
         }
@@ -169,6 +198,25 @@ class Simulator:
                     "wire": WIRE_OF_API[provider.api],
                     "base_path": f"/p/{provider.id}{base_path(provider)}",
                     "retired": is_retired(offering),
+                }
+            )
+        return out
+
+    def truth_records(self) -> list[dict[str, Any]]:
+        """What /_sim/truth answers: per streamed request sent with `x-sim-truth: keep`
+        (the latest TRUTH_KEPT), oldest first, its id, arrival, intended first and last
+        token offsets and those tokens' due and sent stamps (null until sent)."""
+        out = []
+        for record, marks in self.truth:
+            first_due, first_sent = marks.first or (None, None)
+            last_due, last_sent = marks.last or (None, None)
+            out.append(
+                record
+                | {
+                    "first_token_due_ns": first_due,
+                    "first_token_sent_ns": first_sent,
+                    "last_token_due_ns": last_due,
+                    "last_token_sent_ns": last_sent,
                 }
             )
         return out
@@ -275,7 +323,11 @@ class Simulator:
                 per_request = parse_faults(headers.get("x-sim-faults"))
             except FaultError as error:
                 raise BadRequest(f"x-sim-faults: {error}") from None
-            fired = self.faults.fire(per_request, rng)
+            scoped = self.offering_faults.get(offering.key)
+            if scoped is None:
+                fired = self.faults.fire(per_request, rng)
+            else:  # server-wide, then this offering's, then this request's: later wins
+                fired = self.faults.fire((), rng) | scoped.fire(per_request, rng)
             if fired:
                 out_headers.append(("x-sim-faults", ",".join(str(f) for f, _ in fired.values())))
             if "reset" in fired:
@@ -290,7 +342,13 @@ class Simulator:
             out_headers += self._count(wire, offering, ask)
             behaviour.check(ask)
             timing = self._timing(offering)
-            answer = behaviour.answer(ask, rng, timing, self.scale)
+            conditions = behaviour.Conditions(
+                retention_turns=retention.horizon(offering, self.config.retention_turns),
+                in_flight=self.in_flight.arrive(offering.key, request.received_ns),
+                capacity=capacity(offering, self.config.capacity),
+            )
+            answer = behaviour.answer(ask, rng, timing, self.scale, conditions)
+            self.in_flight.started(offering.key, request.received_ns + answer.offsets[-1])
             ctx.head_at = min(int(self.config.head_ms * 1e6 * self.scale), answer.offsets[0])
             rendered = wire.render(ask, answer, ctx)
         except SimError as error:
@@ -312,8 +370,32 @@ class Simulator:
             ("x-sim-output-tokens", str(answer.output_tokens)),
             ("x-sim-timing-source", timing.source),
             ("x-sim-diverged", "true" if answer.diverged else "false"),
+            ("x-sim-in-flight", str(conditions.in_flight)),
+            ("x-sim-capacity", str(conditions.capacity)),
+            ("x-sim-degraded", "true" if answer.degraded else "false"),
         ]
-        return apply_faults(rendered, fired, out_headers, answer.offsets, rng, self.scale)
+        if answer.constraint is not None:
+            out_headers += [
+                ("x-sim-turn", str(ask.turns)),
+                ("x-sim-constraint", answer.constraint.kind),
+                ("x-sim-retention-turns", f"{conditions.retention_turns:.2f}"),
+                ("x-sim-keep-p", f"{answer.keep_p:.4f}"),
+                ("x-sim-constraint-kept", "true" if answer.kept else "false"),
+            ]
+        scheduled = apply_faults(rendered, fired, out_headers, answer.offsets, rng, self.scale)
+        if headers.get("x-sim-truth") == "keep" and scheduled.events is not None:
+            scheduled.marks = TokenMarks(first, answer.offsets[-1])
+            record = {
+                "id": ctx.request_id,
+                "request": number,
+                "offering": offering.key,
+                "received_ns": request.received_ns,
+                "received_unix_ns": request.received_unix_ns,
+                "ttft_ns": first,
+                "e2e_ns": answer.offsets[-1],
+            }
+            self.truth.append((record, scheduled.marks))
+        return scheduled
 
     def _count(self, wire: Wire, offering: Offering, ask: Ask) -> list[tuple[str, str]]:
         """Count the request against the offering's rate limits: the headers to send, or

@@ -26,12 +26,18 @@ often the JSON is right depends on what the offering supports:
 | prompted | JSON asked for in words only, or support unknown | 70 % | 8 % | 15 % | 7 % |
 
 "Fenced" wraps valid JSON in a ```json block; "invalid" is cut short or followed by prose.
+
+Retention and load. A request carrying a retention constraint is answered keeping or
+breaking it, less often kept as its conversation grows (retention.py); an offering with more
+requests in flight than its capacity degrades a share of its checkable answers (capacity.py).
+Both are decided before the output is composed, from `Conditions` the server passes in.
 Unknown capabilities (tools, streaming, formats) are served as if supported: the simulator
 cannot know better, and every simulated result says it is simulated.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -40,10 +46,13 @@ from dataclasses import dataclass, field
 from typing import Any, Final
 
 from catalog.schema import Offering
+from probes.simulator import capacity, retention
 from probes.simulator.jsongen import instance, violate
+from probes.simulator.retention import Constraint
 from probes.simulator.text import (
     answer_needles,
     find_needles,
+    number_in_words,
     prose,
     questions,
     stable_int,
@@ -159,6 +168,8 @@ class Ask:
     """The system prompt and the last user message: where the output format is asked for."""
     last_user: str
     prompt_tokens: int
+    turns: int = 1
+    """User messages in the conversation, this one included."""
     max_tokens: int | None = None
     max_tokens_param: str = "max_tokens"
     temperature: float | None = None
@@ -198,6 +209,14 @@ class Answer:
     offsets: list[int]
     """ns after arrival at which each output token is sent (at least one entry)."""
     timing: TimingModel
+    constraint: Constraint | None = None
+    """The retention constraint the request carried, if any."""
+    keep_p: float | None = None
+    """The chance of keeping it at this turn."""
+    kept: bool | None = None
+    """Whether the answer as sent keeps it."""
+    degraded: bool = False
+    """Whether load changed a checkable answer (see capacity.py)."""
 
     @property
     def output_tokens(self) -> int:
@@ -206,6 +225,24 @@ class Answer:
     @property
     def text(self) -> str:
         return "".join(self.pieces)
+
+
+@dataclass(frozen=True, slots=True)
+class Conditions:
+    """What the server adds to a request's own content: how busy the offering is, and the
+    traits it stands for (see retention.py and capacity.py)."""
+
+    retention_turns: float
+    """Turns after which the odds of keeping a system-prompt constraint have halved."""
+    in_flight: int = 1
+    """The offering's requests in flight when this one arrived, this one included."""
+    capacity: int | None = None
+    """Requests in flight served without degrading; None: never degrades."""
+
+    @classmethod
+    def at_rest(cls, offering: Offering) -> Conditions:
+        """One request alone, with the offering's default traits."""
+        return cls(retention_turns=retention.horizon(offering))
 
 
 # -- checks -----------------------------------------------------------------------------
@@ -295,18 +332,31 @@ def fingerprint(offering: Offering, alternate: bool) -> str | None:
     return f"fp_{stable_int(offering.key, 'fingerprint', alternate) % 16**10:010x}"
 
 
-def answer(ask: Ask, rng: random.Random, timing: TimingModel, scale: float) -> Answer:
+def answer(
+    ask: Ask,
+    rng: random.Random,
+    timing: TimingModel,
+    scale: float,
+    conditions: Conditions | None = None,
+) -> Answer:
     """Decide the output of an accepted request. `rng` is the request's own generator
-    (jitter, divergence); the output draws from a generator keyed as the rule says."""
+    (jitter, divergence, degradation under load); the output draws from a generator keyed
+    as the rule says. `conditions` default to a request alone on the offering."""
+    conditions = conditions or Conditions.at_rest(ask.offering)
     det = ask.offering.determinism
     repeatable = reproducible(ask)
     out_seed = content_key(ask) if repeatable else rng.getrandbits(64)
-    pieces, tool, finish = _compose(ask, random.Random(out_seed))
+    steer = _steer(ask, rng, out_seed, conditions)
+    pieces, tool, finish, kind = _compose(ask, random.Random(out_seed), steer)
+    degraded = False
+    if steer.degrade and kind in ("digits", "json"):
+        calm = dataclasses.replace(steer, degrade=False)
+        degraded = _compose(ask, random.Random(out_seed), calm)[0] != pieces
     diverged = False
     alternate = False
     if repeatable and rng.random() < DIVERGENCE[det.guarantee]:
         diverged = True
-        pieces, tool = _diverge(ask, pieces, tool, random.Random(rng.getrandbits(64)))
+        pieces, tool = _diverge(ask, pieces, tool, random.Random(rng.getrandbits(64)), steer)
         alternate = det.guarantee == "best_effort" and rng.random() < FINGERPRINT_SWITCH
     limit = ask.max_tokens
     if limit is not None and ask.forced_tokens is None:
@@ -320,6 +370,7 @@ def answer(ask: Ask, rng: random.Random, timing: TimingModel, scale: float) -> A
                 tool.arguments = "".join(tool.pieces)
     tokens = max(1, len(pieces) + (len(tool.pieces) if tool else 0))
     offsets = schedule(timing, rng, tokens, ask.prompt_tokens, scale)
+    constrained = kind == "retention" and steer.constraint is not None
     return Answer(
         pieces=pieces,
         tool=tool,
@@ -329,15 +380,53 @@ def answer(ask: Ask, rng: random.Random, timing: TimingModel, scale: float) -> A
         diverged=diverged,
         offsets=offsets,
         timing=timing,
+        constraint=steer.constraint if constrained else None,
+        keep_p=steer.keep_p if constrained else None,
+        # Judged on the text as sent, after divergence and max_tokens had their say.
+        kept=retention.keeps(steer.constraint, "".join(pieces))
+        if constrained and steer.constraint is not None
+        else None,
+        degraded=degraded,
     )
 
 
-def _compose(ask: Ask, rng: random.Random) -> tuple[list[str], ToolCall | None, str]:
+@dataclass(frozen=True, slots=True)
+class _Steer:
+    """What is decided before the output is composed."""
+
+    constraint: Constraint | None = None
+    keep_p: float | None = None
+    keep: bool = True
+    degrade: bool = False
+
+
+def _steer(ask: Ask, rng: random.Random, out_seed: int, conditions: Conditions) -> _Steer:
+    constraint = retention.find_constraint(ask.instructions)
+    keep_p, keep = None, True
+    if constraint is not None:
+        keep_p = retention.keep_probability(ask.turns, conditions.retention_turns)
+        # A generator of its own, from the output's seed: the same conversation at
+        # temperature 0 keeps or breaks the same way every time, and no other draw moves.
+        keep = random.Random(stable_int(out_seed, "retention")).random() < keep_p
+    share = (
+        0.0
+        if conditions.capacity is None
+        else capacity.degrade_share(conditions.in_flight, conditions.capacity)
+    )
+    # Drawn only under load, so a request alone draws exactly what it always did.
+    degrade = share > 0 and rng.random() < share
+    return _Steer(constraint, keep_p, keep, degrade)
+
+
+def _compose(
+    ask: Ask, rng: random.Random, steer: _Steer
+) -> tuple[list[str], ToolCall | None, str, str]:
+    """The output, its tool call, finish reason, and which rule made it."""
     if ask.forced_tokens is not None:
-        return prose(rng, ask.forced_tokens), None, ask.forced_finish
+        return prose(rng, ask.forced_tokens), None, ask.forced_finish, "forced"
     tool = _tool_call(ask, rng)
     if tool is not None:
-        return [], tool, "tool_calls"
+        return [], tool, "tool_calls", "tool"
     names = questions(ask.last_user)
     if names:
         text = answer_needles(
@@ -347,22 +436,44 @@ def _compose(ask: Ask, rng: random.Random) -> tuple[list[str], ToolCall | None, 
             ask.prompt_tokens,
             input_window(ask.offering),
         )
-        return split_pieces(text), None, "stop"
+        return split_pieces(text), None, "stop", "needles"
+    digits = number_in_words(ask.last_user)
+    if digits is not None:
+        if steer.degrade:
+            digits = _wrong_digit(digits, rng)
+        return split_pieces(digits), None, "stop", "digits"
+    if steer.constraint is not None:
+        text = retention.reply(steer.constraint, steer.keep, rng)
+        return split_pieces(text), None, "stop", "retention"
     mode = _json_mode(ask)
     if mode is not None:
         schema = ask.schema if ask.schema is not None else schema_in(ask.instructions)
-        return split_pieces(_json_text(mode, schema, rng)), None, "stop"
+        return split_pieces(_json_text(mode, schema, rng, steer.degrade)), None, "stop", "json"
     low, high = NATURAL_RANGE
     count = int(rng.lognormvariate(0.0, NATURAL_SIGMA) * NATURAL_MEDIAN_TOKENS)
-    return prose(rng, min(high, max(low, count))), None, "stop"
+    return prose(rng, min(high, max(low, count))), None, "stop", "prose"
+
+
+def _wrong_digit(digits: str, rng: random.Random) -> str:
+    """The number with one digit changed: how a degraded answer gets it wrong."""
+    at = rng.randrange(len(digits))
+    other = rng.choice([d for d in "0123456789" if d != digits[at]])
+    return digits[:at] + other + digits[at + 1 :]
 
 
 def _diverge(
-    ask: Ask, pieces: list[str], tool: ToolCall | None, rng: random.Random
+    ask: Ask, pieces: list[str], tool: ToolCall | None, rng: random.Random, steer: _Steer
 ) -> tuple[list[str], ToolCall | None]:
     """The same answer up to a point, then another continuation (prose), or another draw
-    of the same kind of answer (JSON, tool arguments), which keeps it well-formed."""
-    is_prose = tool is None and not questions(ask.last_user) and _json_mode(ask) is None
+    of the same kind of answer (JSON, tool arguments, numbers, retention answers), which
+    keeps it well-formed and a retention answer as kept or broken as it was drawn."""
+    is_prose = (
+        tool is None
+        and steer.constraint is None
+        and not questions(ask.last_user)
+        and number_in_words(ask.last_user) is None
+        and _json_mode(ask) is None
+    )
     if is_prose and len(pieces) >= 4:
         cut = rng.randint(int(len(pieces) * 0.3), int(len(pieces) * 0.9))
         tail = prose(rng, len(pieces) - cut)
@@ -370,7 +481,7 @@ def _diverge(
         if tail[0].rstrip(".") == pieces[cut].rstrip("."):
             tail[0] = " divergent" + ("." if tail[0].endswith(".") else "")
         return pieces[:cut] + tail, None
-    other, other_tool, _ = _compose(ask, rng)
+    other, other_tool, _, _ = _compose(ask, rng, steer)
     return other, other_tool
 
 
@@ -422,8 +533,21 @@ def schema_in(text: str) -> dict[str, Any] | None:
     return None
 
 
-def _json_text(mode: str, schema: dict[str, Any] | None, rng: random.Random) -> str:
+def _json_text(
+    mode: str, schema: dict[str, Any] | None, rng: random.Random, degrade: bool = False
+) -> str:
     value = instance(schema or {"type": "object"}, rng)
+    if degrade:
+        # Constrained decoding still gives valid JSON under load, only other values; the
+        # other modes lose the schema.
+        if mode != "strict":
+            return json.dumps(violate(value, schema or {}, rng))
+        other = value
+        for _ in range(8):  # another value where the schema allows one
+            other = instance(schema or {"type": "object"}, rng)
+            if other != value:
+                break
+        return json.dumps(other)
     valid, broken, fenced = JSON_RATES[mode]
     draw = rng.random()
     if draw < valid:

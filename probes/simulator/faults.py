@@ -20,6 +20,10 @@ pattern collapses to "this request") unless an explicit `@probability` says othe
 | `oversized` | MB (8) | a body (or one event) of that many megabytes |
 
 Durations are simulated time: the server's time scale multiplies them like latencies.
+
+A profile can also be scoped to one offering (`--offering-faults KEY=PROFILE`, see
+`parse_offering_faults`): it applies to that offering's requests only, with burst patterns
+counted over that offering's own requests, so one offering fails while the others answer.
 `FaultState.fire` decides which faults hit a request; `apply_faults` bends the rendered reply
 accordingly (pre-response faults, 5xx and 429, are raised by the app before rendering).
 """
@@ -28,7 +32,7 @@ from __future__ import annotations
 
 import itertools
 import random
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Final
 
@@ -123,6 +127,34 @@ def parse_faults(spec: str | None) -> tuple[Fault, ...]:
                 raise FaultError(f"fault {name!r}: probability must be within 0..1")
         out.append(Fault(name, value, probability))
     return tuple(out)
+
+
+def parse_offering_faults(
+    specs: Iterable[str] | Mapping[str, str | tuple[Fault, ...]],
+) -> dict[str, tuple[Fault, ...]]:
+    """Profiles scoped to one offering each, by offering key (`provider/model-id`).
+
+    Takes `KEY=PROFILE` strings (the command line's `--offering-faults`, e.g.
+    `acme/acme-large-2=5xx-burst:10`) or a mapping of key to profile. Raises FaultError.
+    Whether each key names an offering is checked by the server against its catalog.
+    """
+    items: list[tuple[str, str | tuple[Fault, ...]]] = []
+    if isinstance(specs, Mapping):
+        items = list(specs.items())
+    else:
+        for spec in specs:
+            key, sep, text = spec.partition("=")
+            if not sep:
+                raise FaultError(f"offering faults {spec!r}: expected KEY=PROFILE")
+            items.append((key, text))
+    out: dict[str, tuple[Fault, ...]] = {}
+    for raw_key, profile in items:
+        key = raw_key.strip()
+        if not key:
+            raise FaultError(f"offering faults: no offering key before {profile!r}")
+        faults = parse_faults(profile) if isinstance(profile, str) else profile
+        out[key] = out.get(key, ()) + faults
+    return out
 
 
 class FaultState:

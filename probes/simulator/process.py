@@ -17,7 +17,7 @@ import tempfile
 import threading
 import time
 import urllib.request
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -93,6 +93,9 @@ def command(
     tpm: int | None = None,
     loop: str = "auto",
     python: str = sys.executable,
+    offering_faults: Mapping[str, str] | None = None,
+    retention_turns: float | None = None,
+    capacity: int | None = None,
 ) -> list[str]:
     """The child's command line. A layer given as several paths is joined with os.pathsep."""
     args = [python, "-m", "probes.simulator", "--host", host, "--port", str(port)]
@@ -101,6 +104,8 @@ def command(
         args += ["--catalog", os.pathsep.join(str(p) for p in paths)]
     if faults:
         args += ["--faults", faults]
+    for key, profile in (offering_faults or {}).items():
+        args += ["--offering-faults", f"{key}={profile}"]
     args += ["--time-scale", repr(time_scale), "--loop", loop]
     if seed is not None:
         args += ["--seed", str(seed)]
@@ -108,6 +113,10 @@ def command(
         args += ["--rpm", str(rpm)]
     if tpm is not None:
         args += ["--tpm", str(tpm)]
+    if retention_turns is not None:
+        args += ["--retention-turns", repr(retention_turns)]
+    if capacity is not None:
+        args += ["--capacity", str(capacity)]
     return args
 
 
@@ -123,11 +132,16 @@ def start_simulator(
     tpm: int | None = None,
     loop: str = "auto",
     timeout: float = 30.0,
+    offering_faults: Mapping[str, str] | None = None,
+    retention_turns: float | None = None,
+    capacity: int | None = None,
 ) -> SimulatorHandle:
     """Start a simulator process on the catalog `layers` and wait until it answers.
 
-    Port 0 picks a free loopback port. Raises RuntimeError (with the child's error output)
-    when it exits or stays silent for `timeout` seconds.
+    Port 0 picks a free loopback port. `offering_faults` maps offering keys to a fault
+    profile for that offering alone ({"acme/acme-large-2": "5xx-burst:10"}: it always
+    fails, the others answer). Raises RuntimeError (with the child's error output) when it
+    exits or stays silent for `timeout` seconds.
     """
     args = command(
         layers,
@@ -139,6 +153,9 @@ def start_simulator(
         rpm=rpm,
         tpm=tpm,
         loop=loop,
+        offering_faults=offering_faults,
+        retention_turns=retention_turns,
+        capacity=capacity,
     )
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(PROJECT_ROOT), env.get("PYTHONPATH")]))

@@ -10,14 +10,17 @@ import asyncio
 import contextlib
 import gc
 import signal
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from catalog import Catalog
 from probes.simulator.app import SimConfig, Simulator
-from probes.simulator.faults import Fault, parse_faults
+from probes.simulator.faults import Fault, parse_faults, parse_offering_faults
 from probes.simulator.transport import HttpServer
+
+OfferingFaults = Mapping[str, str | tuple[Fault, ...]] | list[str] | tuple[str, ...]
+"""Per-offering profiles: {key: profile}, or `KEY=PROFILE` strings as on the command line."""
 
 
 @dataclass
@@ -45,12 +48,28 @@ def make_config(
     seed: int | None = None,
     rpm: int | None = None,
     tpm: int | None = None,
+    offering_faults: OfferingFaults | None = None,
+    retention_turns: float | None = None,
+    capacity: int | None = None,
 ) -> SimConfig:
     """A SimConfig from command-line-like values; raises FaultError on a bad profile."""
     parsed = parse_faults(faults) if isinstance(faults, str) or faults is None else faults
     if time_scale < 0:
         raise ValueError("the time scale must not be negative")
-    return SimConfig(time_scale=time_scale, faults=parsed, seed=seed, rpm=rpm, tpm=tpm)
+    if retention_turns is not None and retention_turns <= 0:
+        raise ValueError("the retention horizon must be a positive number of turns")
+    if capacity is not None and capacity < 1:
+        raise ValueError("the capacity must be at least one request in flight")
+    return SimConfig(
+        time_scale=time_scale,
+        faults=parsed,
+        offering_faults=parse_offering_faults(offering_faults or {}),
+        seed=seed,
+        rpm=rpm,
+        tpm=tpm,
+        retention_turns=retention_turns,
+        capacity=capacity,
+    )
 
 
 async def start(
@@ -75,6 +94,9 @@ def serve(
     tpm: int | None = None,
     loop: str = "auto",
     announce: Callable[[str], None] = print,
+    offering_faults: OfferingFaults | None = None,
+    retention_turns: float | None = None,
+    capacity: int | None = None,
 ) -> None:
     """Serve `catalog` until interrupted (Ctrl-C or SIGTERM). Blocks.
 
@@ -82,7 +104,9 @@ def serve(
     0 picks a free one). Raises FaultError for a bad fault profile, OSError when the port
     is taken.
     """
-    config = make_config(faults, time_scale, seed, rpm, tpm)
+    config = make_config(
+        faults, time_scale, seed, rpm, tpm, offering_faults, retention_turns, capacity
+    )
 
     async def main() -> None:
         running = await start(catalog, host, port, config)
@@ -99,7 +123,7 @@ def serve(
         announce(
             f"simulator listening on {running.url} "
             f"({described['offerings']} offerings, time scale {config.time_scale:g}, "
-            f"faults: {described['faults'] or 'none'}, seed {described['seed']}); "
+            f"faults: {_faults_summary(described)}, seed {described['seed']}); "
             "every response is simulated"
         )
         try:
@@ -126,3 +150,10 @@ def run_loop(main: Coroutine[Any, Any, None], loop: str = "auto") -> None:
             return
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(main)
+
+
+def _faults_summary(described: dict[str, Any]) -> str:
+    """`5xx-burst:1; acme/acme-large-2: 5xx-burst:10` for the announce line."""
+    parts = [described["faults"]] if described["faults"] else []
+    parts += [f"{key}: {profile}" for key, profile in described["offering_faults"].items()]
+    return "; ".join(parts) or "none"

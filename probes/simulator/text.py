@@ -16,6 +16,10 @@ Needle convention (what the context probe writes, what the simulator answers):
   `EFFECTIVE_FRACTION` of its input window), or, for longer prompts, when it sits in the
   first or the last half of the effective context (the middle is lost: "lost in the
   middle"). A name with no needle in the prompt is never found.
+
+Number words (the correctness probe's checkable prompt when a workload has no samples, after
+llmperf's correctness test): a last user message containing `Convert the following sequence
+of words into a number: seven one four two.` is answered with the digits, `7142`.
 """
 
 from __future__ import annotations
@@ -30,6 +34,11 @@ EFFECTIVE_FRACTION: Final = 0.75
 
 NEEDLE = re.compile(r"The secret code for ([\w-]+) is ([\w-]+)\.")
 QUESTION = re.compile(r"What is the secret code for ([\w-]+)\?")
+DIGIT_WORDS: Final = tuple("zero one two three four five six seven eight nine".split())
+_DIGIT = "|".join(DIGIT_WORDS)
+NUMBER_WORDS = re.compile(
+    rf"Convert the following sequence of words into a number: ((?:{_DIGIT})(?: (?:{_DIGIT}))*)\."
+)
 
 WORDS: Final = tuple(
     """
@@ -123,3 +132,11 @@ def answer_needles(
         else:
             lines.append(f"I could not find the secret code for {name}.")
     return "\n".join(lines)
+
+
+def number_in_words(last_user: str) -> str | None:
+    """The digits a number-word question asks for, or None when it asks none."""
+    found = NUMBER_WORDS.search(last_user)
+    if found is None:
+        return None
+    return "".join(str(DIGIT_WORDS.index(word)) for word in found[1].split())

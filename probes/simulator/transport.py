@@ -107,6 +107,28 @@ class Reply:
     end: str = "finish"
     declared_length: int | None = None
     """A content-length to announce instead of the body's own (a body cut short on purpose)."""
+    marks: TokenMarks | None = None
+    """Where to note when the first and last token actually went out (server-side truth)."""
+
+
+@dataclass(slots=True)
+class TokenMarks:
+    """The (due, sent) stamps of a streamed reply's first and last token, noted as they go
+    out: the ground truth of the `: sim` comments, kept on the server for clients that do not
+    keep the raw stream. Each mark is the first stamped event due at or after its offset."""
+
+    first_at: int
+    """The first token's offset in ns after the request's arrival."""
+    last_at: int
+    """The last token's offset."""
+    first: tuple[int, int] | None = None
+    last: tuple[int, int] | None = None
+
+    def note(self, at: int, due: int, sent: int) -> None:
+        if self.first is None and at >= self.first_at:
+            self.first = (due, sent)
+        if self.last is None and at >= self.last_at:
+            self.last = (due, sent)
 
 
 Handler = Callable[[Request], Reply]
@@ -334,6 +356,8 @@ class Connection(asyncio.Protocol):
             self.pending = None
             if kind == STAMPED:
                 data = b": sim due=%d sent=%d\n%s" % (due, now, data)
+                if reply.marks is not None:
+                    reply.marks.note(at, due, now)
             elif kind != RAW:
                 if out:
                     transport.write(b"".join(out))

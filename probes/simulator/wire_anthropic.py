@@ -73,6 +73,7 @@ class AnthropicWire:
         tokens = count_text(system)
         last_user = ""
         after_tool = False
+        turns = 0
         for i, message in enumerate(messages):
             if not isinstance(message, dict) or message.get("role") not in ("user", "assistant"):
                 raise BadRequest(f"messages.{i}.role: Input should be 'user' or 'assistant'")
@@ -82,6 +83,7 @@ class AnthropicWire:
             if message["role"] == "user":
                 last_user = text
                 after_tool = tool_result
+                turns += 1
             else:
                 after_tool = False
         tokens += sum(MEDIA_TOKENS[kind] for kind, _, _ in media)
@@ -103,6 +105,7 @@ class AnthropicWire:
             instructions="\n".join([system, last_user]),
             last_user=last_user,
             prompt_tokens=tokens,
+            turns=max(1, turns),
             max_tokens=max_tokens,
             max_tokens_param="max_tokens",
             temperature=float(temperature) if temperature is not None else None,

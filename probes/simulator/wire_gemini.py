@@ -60,6 +60,7 @@ class GeminiWire:
         tokens = count_text(system)
         last_user = ""
         after_tool = False
+        turns = 0
         for i, content in enumerate(contents):
             text, tool_result = _parts_text(_parts(content), f"contents[{i}]", media)
             tokens += MESSAGE_OVERHEAD + count_text(text)
@@ -68,6 +69,7 @@ class GeminiWire:
             if role == "user":
                 last_user = text
                 after_tool = tool_result
+                turns += 1
             else:
                 after_tool = False
         tokens += sum(MEDIA_TOKENS[kind] for kind, _, _ in media)
@@ -92,6 +94,7 @@ class GeminiWire:
             instructions="\n".join([system, last_user]),
             last_user=last_user,
             prompt_tokens=tokens,
+            turns=max(1, turns),
             max_tokens=max_tokens,
             max_tokens_param="maxOutputTokens",
             temperature=float(temperature) if isinstance(temperature, int | float) else None,

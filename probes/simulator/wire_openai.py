@@ -64,6 +64,7 @@ class OpenAIWire:
         tokens = 0
         last_user = ""
         after_tool = False
+        turns = 0
         for i, message in enumerate(messages):
             if not isinstance(message, dict) or "role" not in message:
                 raise BadRequest(
@@ -81,6 +82,7 @@ class OpenAIWire:
                 instructions.append(text)
             elif role == "user":
                 last_user = text
+                turns += 1
             after_tool = role == "tool"
         tokens += sum(MEDIA_TOKENS[kind] for kind, _, _ in media)
 
@@ -106,6 +108,7 @@ class OpenAIWire:
             instructions="\n".join([*instructions, last_user]),
             last_user=last_user,
             prompt_tokens=tokens,
+            turns=max(1, turns),
             max_tokens=max_tokens,
             max_tokens_param=param,
             temperature=float(temperature) if temperature is not None else None,

@@ -232,3 +232,58 @@ def test_cli_plan_json_and_bad_options(tmp_path: Path) -> None:
     assert weight.exit_code == 2
     fmt = runner.invoke(cli, ["run", str(EXAMPLES), "--export", "gateway:x.yaml"])
     assert fmt.exit_code == 2 and "unknown format 'gateway'" in fmt.output
+
+
+PROBE_WORKLOADS = Path(__file__).resolve().parents[1] / "data" / "probe" / "workloads.yaml"
+FAST = ["--time-scale", "0.02", "--requests", "4", "--top", "1"]
+
+
+def test_run_probes_plans_and_exports_in_one_go(advisor_home: Path, tmp_path: Path) -> None:
+    router, report = tmp_path / "router.yaml", tmp_path / "plan.md"
+    args = ["run", str(PROBE_WORKLOADS), "--probe", "sim", *FAST]
+    args += ["--export", f"litellm:{router}", "--export", f"report:{report}"]
+    result = CliRunner(env={"COLUMNS": "200"}).invoke(cli, args, catch_exceptions=False)
+    assert result.exit_code == 0, result.stderr
+    config = yaml.safe_load(router.read_text())
+    assert "tagger" in {d["model_name"] for d in config["model_list"]}
+    text = router.read_text()
+    assert text.startswith("# LiteLLM proxy config written by model-advisor")
+    assert "SIMULATED" in text and "simulated probe run 1" in text
+    md = report.read_text()
+    assert "(simulated, n=" in md and "## tagger" in md
+    again = CliRunner().invoke(cli, args)
+    assert again.exit_code == 2 and "exists; use --force" in again.output
+
+
+def test_a_live_run_writes_no_key_into_exports(
+    advisor_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from probes.simulator import running_simulator
+
+    monkeypatch.setenv("OPENAI_API_KEY", SECRET)
+    with running_simulator((BUNDLED_DIR,), time_scale=0.02, seed=3) as sim:
+        advisor_home.mkdir(parents=True, exist_ok=True)
+        (advisor_home / "providers.yaml").write_text(
+            f"providers:\n  openai: {{base_url: {sim.url}/p/openai/v1}}\n", encoding="utf-8"
+        )
+        outputs = {
+            fmt: tmp_path / name
+            for fmt, name in [
+                ("litellm", "l.yaml"),
+                ("tensorzero", "t.toml"),
+                ("portkey", "p.json"),
+                ("openrouter", "o.json"),
+                ("report", "r.md"),
+            ]
+        }
+        args = ["run", str(PROBE_WORKLOADS), "--probe", "live", "--budget-usd", "5", *FAST]
+        for fmt, path in outputs.items():
+            args += ["--export", f"{fmt}:{path}"]
+        result = CliRunner(env={"COLUMNS": "200"}).invoke(cli, args, catch_exceptions=False)
+    assert result.exit_code == 0, result.stderr
+    assert SECRET not in result.stdout and SECRET not in result.stderr
+    for path in outputs.values():
+        text = path.read_text()
+        assert SECRET not in text
+        assert "live probe run" in text
+    assert "os.environ/OPENAI_API_KEY" in outputs["litellm"].read_text()

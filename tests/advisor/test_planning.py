@@ -15,10 +15,12 @@ from advisor.plan import (
     Plan,
     PlanError,
     PlanOptions,
+    Unplanned,
     WorkloadPlan,
     make_plan,
     resolve_endpoints,
 )
+from advisor.plan.edit import EDITED_NOTE, PlanDraft, drop_fallback, move_fallback
 from advisor.workloads import Workload
 from catalog import Catalog, load_catalog
 from probes.store import AttemptRecord, RunStore
@@ -177,6 +179,7 @@ def test_a_confirmed_primary_takes_its_timeouts_from_measured_percentiles(catalo
     wp = only(plan(catalog, workload(), fast))
     assert wp.primary.key == "alpha/a-small"
     assert "confirmed by probes" in wp.primary.reason
+    assert "best-ranked" in wp.primary.reason
     assert wp.timeouts.request_s == 5.0  # 2 × 2.2 s, rounded up
     assert wp.timeouts.first_token_s == 2.0  # 3 × 0.4 s, rounded up
     assert {b.origin for b in wp.timeouts.basis} == {"simulated"}
@@ -334,3 +337,113 @@ def test_read_run_collects_figures_and_failures(tmp_path: Path) -> None:
     assert got.error_rate == 0.25  # the rate-limit probe's 429 is not held against it
     with pytest.raises(KeyError):
         read_run(store, run + 1)
+
+
+# Hand edits (advisor.plan.edit): what the TUI's Plan screen changes.
+
+
+def draft(catalog: Catalog, w: Workload, **options: Any) -> PlanDraft:
+    result = match(w, catalog, today=TODAY)
+    return PlanDraft(
+        [result],
+        catalog,
+        resolve_endpoints(catalog, {}),
+        options=PlanOptions(**options),
+        today=TODAY,
+    )
+
+
+def test_moving_and_dropping_fallbacks_makes_new_plans(catalog: Catalog) -> None:
+    wp = only(plan(catalog, workload()))
+    assert keys(wp) == ["beta/b-mid", "gamma/large-hosted", "alpha/a-large"]
+    moved = move_fallback(wp, 2, -1)
+    assert keys(moved) == ["beta/b-mid", "alpha/a-large", "gamma/large-hosted"]
+    assert keys(wp) == ["beta/b-mid", "gamma/large-hosted", "alpha/a-large"]  # untouched
+    assert keys(move_fallback(wp, 0, -5)) == keys(wp)  # already first: nothing to do
+    assert move_fallback(wp, 0, -5) is wp
+    assert keys(move_fallback(wp, 0, 9))[-1] == "beta/b-mid"
+    dropped = drop_fallback(moved, 0)
+    assert keys(dropped) == ["alpha/a-large", "gamma/large-hosted"]
+    (note,) = [n for n in dropped.notes if n.startswith(EDITED_NOTE)]
+    assert note.endswith("beta/b-mid, gamma/large-hosted, alpha/a-large")  # the planner's
+    with pytest.raises(IndexError):
+        drop_fallback(wp, 3)
+
+
+def test_an_edited_plan_names_only_the_providers_it_routes_to(catalog: Catalog) -> None:
+    d = draft(catalog, workload())
+    assert set(d.plan.endpoints) == {"alpha", "beta", "gamma"}
+    d.drop("job", 1)  # gamma/large-hosted
+    assert keys(only(d.plan)) == ["beta/b-mid", "alpha/a-large"]
+    assert set(d.plan.endpoints) == {"alpha", "beta"}
+    assert d.edited("job") and d.can_undo("job")
+    assert d.undo("job")
+    assert keys(only(d.plan)) == ["beta/b-mid", "gamma/large-hosted", "alpha/a-large"]
+    assert set(d.plan.endpoints) == {"alpha", "beta", "gamma"}
+    assert not d.can_undo("job") and not d.undo("job")
+
+
+def test_replanning_restores_dropped_fallbacks_and_keeps_the_options(catalog: Catalog) -> None:
+    d = draft(catalog, workload())
+    d.set_canary("job", 0.1)
+    d.drop("job", 0)
+    d.move("job", 1, -1)
+    assert keys(only(d.plan)) == ["alpha/a-large", "gamma/large-hosted"]
+    canary = only(d.plan).canary
+    assert canary is not None and canary.weight == 0.1  # options survive fallback edits
+    d.replan("job")
+    assert keys(only(d.plan)) == ["beta/b-mid", "gamma/large-hosted", "alpha/a-large"]
+    assert not d.edited("job") and only(d.plan).canary is not None
+    assert not any(n.startswith(EDITED_NOTE) for n in only(d.plan).notes)
+    d.undo("job")  # re-planning is an edit like the others
+    assert keys(only(d.plan)) == ["alpha/a-large", "gamma/large-hosted"]
+
+
+def test_canary_verifier_and_degraded_keep_the_fallback_order(catalog: Catalog) -> None:
+    d = draft(catalog, workload(latency={"ttft_p95_ms": 1000}), max_fallbacks=2)
+    d.move("job", 1, -1)
+    order = keys(only(d.plan))
+    d.set_canary("job", 0.05)
+    wp = only(d.plan)
+    assert wp.canary is not None and wp.canary.weight == 0.05 and wp.canary.gates
+    d.set_verifier("job", True)
+    d.set_degraded("job", True)
+    wp = only(d.plan)
+    assert keys(wp) == order and wp.verifier is not None and wp.degraded is not None
+    d.set_canary("job", 0)
+    d.set_verifier("job", False)
+    wp = only(d.plan)
+    assert wp.canary is None and wp.verifier is None and wp.degraded is not None
+    for bad in (-0.1, 1.0, 1.5):
+        with pytest.raises(ValueError, match="canary weight"):
+            d.set_canary("job", bad)
+
+
+def test_dropping_every_fallback_gives_the_retries_of_a_lone_primary(catalog: Catalog) -> None:
+    d = draft(catalog, workload())
+    assert only(d.plan).timeouts.retries == 1
+    for _ in range(3):
+        d.drop("job", 0)
+    wp = only(d.plan)
+    assert wp.fallbacks == () and wp.timeouts.retries == 2
+    assert "no fallback" in wp.timeouts.reason
+
+
+def test_a_new_draft_adopts_the_edits_of_unchanged_workloads(catalog: Catalog) -> None:
+    old = draft(catalog, workload())
+    old.drop("job", 0)
+    same = draft(catalog, workload())
+    same.adopt(old)
+    assert keys(only(same.plan)) == keys(only(old.plan)) and same.can_undo("job")
+    changed = draft(catalog, workload(output_tokens=50))
+    changed.adopt(old)
+    assert len(keys(only(changed.plan))) == 3 and not changed.can_undo("job")
+
+
+def test_an_unplanned_workload_cannot_be_edited(catalog: Catalog) -> None:
+    d = draft(catalog, workload(context_tokens=500_000))
+    assert isinstance(d.outcome("job"), Unplanned)
+    with pytest.raises(ValueError, match="no plan"):
+        d.set_canary("job", 0.1)
+    with pytest.raises(ValueError, match="no plan"):
+        d.drop("job", 0)

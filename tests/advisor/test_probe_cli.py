@@ -37,22 +37,48 @@ def test_simulated_run_gives_every_probe_kind_figures_with_n(advisor_home: Path)
     assert data["simulated"] is True
     (offering,) = data["workloads"]["tagger"]
     probes = data["workloads"]["tagger"][offering]
-    assert set(probes) == {"latency", "determinism", "context", "structured", "samples"}
+    assert set(probes) == {
+        "latency",
+        "determinism",
+        "context",
+        "structured",
+        "samples",
+        "retention",
+        "correctness",
+    }
     ttft = probes["latency"]["ttft_ms_p50"]
     assert ttft["n"] == 4 and ttft["value"] > 0 and ttft["unit"] == "ms"
     outputs = probes["samples"]["outputs"]["detail"]["outputs"]
     assert [o["expected"] for o in outputs] == [{"tag": "bug"}, {"tag": "question"}]
     assert all(o["schema"] == "valid" for o in outputs)
+    # Two conversations of eight turns; the tagger answers in JSON, so its format
+    # constraint is a JSON key (its schema's required `tag`).
+    retention = probes["retention"]
+    assert retention["kept_share"]["n"] == 16 and 0 <= retention["kept_share"]["value"] <= 1
+    kinds = [c["constraint"] for c in retention["kept_share"]["detail"]["conversations"]]
+    assert kinds == ["json_key", "avoid_word"]
+    # No declared peak: five a second for five seconds, after six one at a time.
+    correctness = probes["correctness"]
+    assert correctness["rest_correct_share"]["n"] == 6
+    assert correctness["load_correct_share"]["n"] == 25
+    assert correctness["load_rate_rps"]["value"] == 5
+    assert correctness["load_valid_share"]["value"] == 1.0  # native JSON Schema
+    assert correctness["load_ttft_ms_p95"]["unit"] == "ms"
     (run,) = RunStore(advisor_home / "runs.sqlite").runs()
     assert (run.status, run.simulated) == ("complete", True)
     assert run.attempts == data["requests_sent"]
 
 
 def test_table_output_says_simulated(advisor_home: Path) -> None:
-    code, out, _ = invoke("probe", str(WORKLOADS), "--probes", "latency,samples", *FAST)
+    probes = "latency,samples,retention,correctness"
+    code, out, _ = invoke("probe", str(WORKLOADS), "--probes", probes, *FAST)
     assert code == 0
     assert "tagger: probe results (simulated)" in out
     assert "tagger: sample outputs" in out
+    assert "tagger: instruction retention over a conversation (simulated)" in out
+    assert "json_key " in out and "avoid_word " in out  # each conversation, turn by turn
+    assert "tagger: correctness at rest → under load (simulated)" in out
+    assert "5/s" in out and "6 → 25" in out  # the rate, and n at rest and under load
 
 
 def test_the_cap_refuses_a_run_whose_worst_case_exceeds_it(advisor_home: Path) -> None:

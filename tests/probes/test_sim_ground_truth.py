@@ -52,6 +52,30 @@ def test_stream_reports_intended_and_actual_send_times(http: httpx.Client) -> No
     assert first_content is not None and first_content >= pairs[1][1]
 
 
+def test_ground_truth_is_kept_on_the_server_when_asked(http: httpx.Client) -> None:
+    """For clients that keep no raw stream: `x-sim-truth: keep` keeps the same stamps the
+    stream's comments carry, served by /_sim/truth under the response id."""
+    response = http.post(
+        OPENAI,
+        json=chat("gpt-6.1-sol", stream=True),
+        headers={"x-sim-output-tokens": "5", "x-sim-truth": "keep"},
+    )
+    pairs = stamps(response.text)
+    request_id = response.headers["x-request-id"]
+    unasked = http.post(OPENAI, json=chat("gpt-6.1-sol", stream=True))
+    kept = {r["id"]: r for r in http.get("/_sim/truth").json()["requests"]}
+    assert unasked.headers["x-request-id"] not in kept
+    truth = kept[request_id]
+    assert truth["offering"] == "openai/gpt-6.1-sol"
+    assert truth["received_ns"] == int(response.headers["x-sim-received-ns"])
+    assert truth["received_unix_ns"] == int(response.headers["x-sim-received-unix-ns"])
+    # Event 0 is the role chunk; 1..5 the tokens; then the finish chunk and [DONE].
+    assert (truth["first_token_due_ns"], truth["first_token_sent_ns"]) == pairs[1]
+    assert (truth["last_token_due_ns"], truth["last_token_sent_ns"]) == pairs[5]
+    assert truth["first_token_due_ns"] - truth["received_ns"] == truth["ttft_ns"]
+    assert truth["last_token_due_ns"] - truth["received_ns"] == truth["e2e_ns"]
+
+
 def test_whole_body_reports_its_schedule(http: httpx.Client) -> None:
     response = http.post(OPENAI, json=chat("gpt-6.1-sol"))
     received = int(response.headers["x-sim-received-ns"])

@@ -94,22 +94,43 @@ def test_redactor_from_environment_ignores_unset_and_short(monkeypatch: pytest.M
     assert redact("x abcdefgh12345 abc") == "x [redacted:A_KEY] abc"
 
 
-def test_killed_run_keeps_finished_attempts_and_shows_interrupted(tmp_path: Path) -> None:
+SAVE_SYNC = """
+for i in range(3):
+    store.record_attempt(
+        run, AttemptRecord(offering="acme/a", probe="latency", outcome="ok", request_index=i)
+    )
+"""
+SAVE_ON_WRITER = """
+import asyncio
+
+async def save():
+    for i in range(3):
+        await store.save_attempt(
+            run, AttemptRecord(offering="acme/a", probe="latency", outcome="ok", request_index=i)
+        )
+
+asyncio.run(save())
+"""
+
+
+@pytest.mark.parametrize("save", [SAVE_SYNC, SAVE_ON_WRITER], ids=["record", "save_on_writer"])
+def test_killed_run_keeps_finished_attempts_and_shows_interrupted(
+    tmp_path: Path, save: str
+) -> None:
+    """What the harness awaited is on disk when the process dies, whichever way it was
+    written (the harness writes from a thread of its own)."""
     db = tmp_path / "runs.sqlite"
-    script = textwrap.dedent(
-        f"""
-        import time
-        from pathlib import Path
-        from probes.store import AttemptRecord, RunStore
-        store = RunStore(Path({str(db)!r}))
-        run = store.start_run(target="sim", simulated=True)
-        for i in range(3):
-            store.record_attempt(
-                run, AttemptRecord(offering="acme/a", probe="latency", outcome="ok", request_index=i)
-            )
-        print("ready", flush=True)
-        time.sleep(60)
-        """
+    script = "\n".join(
+        [
+            "import time",
+            "from pathlib import Path",
+            "from probes.store import AttemptRecord, RunStore",
+            f"store = RunStore(Path({str(db)!r}))",
+            'run = store.start_run(target="sim", simulated=True)',
+            textwrap.dedent(save),
+            'print("ready", flush=True)',
+            "time.sleep(60)",
+        ]
     )
     child = subprocess.Popen(
         [sys.executable, "-c", script], cwd=ROOT, stdout=subprocess.PIPE, text=True
@@ -123,3 +144,19 @@ def test_killed_run_keeps_finished_attempts_and_shows_interrupted(tmp_path: Path
     assert summary.status == "interrupted"
     assert summary.attempts == 3
     assert store.runs()[0].status == "interrupted"  # and it stays so
+
+
+async def test_saves_from_the_writer_thread_keep_their_order_and_spend(tmp_path: Path) -> None:
+    store = RunStore(tmp_path / "runs.sqlite")
+    run = store.start_run(target="sim", simulated=True)
+    for i in range(20):
+        record = AttemptRecord(
+            offering="acme/a", probe="latency", outcome="ok", request_index=i, cost_usd=0.001
+        )
+        await store.save_attempt(run, record)
+    # The loop's own connection sees every commit the writer made.
+    assert [a["request_index"] for a in store.attempts(run)] == list(range(20))
+    (summary,) = store.runs()
+    assert summary.spent_usd == pytest.approx(0.02)
+    store.close()
+    assert RunStore(tmp_path / "runs.sqlite").runs()[0].attempts == 20

@@ -26,27 +26,11 @@ def opened(monkeypatch: pytest.MonkeyPatch) -> list[AdvisorApp]:
     return apps
 
 
-class FakeSimulator:
-    url = "http://127.0.0.1:1"
-    stopped = False
-
-    def stop(self) -> None:
-        self.stopped = True
-
-
 @pytest.fixture(autouse=True)
-def simulators(monkeypatch: pytest.MonkeyPatch) -> list[FakeSimulator]:
-    """Simulators the CLI started; no provider key is set unless a test sets one."""
-    started: list[FakeSimulator] = []
-
-    def start(*args: object, **kwargs: object) -> FakeSimulator:
-        started.append(FakeSimulator())
-        return started[-1]
-
-    monkeypatch.setattr("advisor.cli.tui_cmd.start_simulator", start)
+def no_keys(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No provider key is set unless a test sets one."""
     for name in ("OPENAI_API_KEY", "ANTHROPIC_API_KEY", "GEMINI_API_KEY", "OPENROUTER_API_KEY"):
         monkeypatch.delenv(name, raising=False)
-    return started
 
 
 def invoke(*args: str) -> Result:
@@ -93,22 +77,17 @@ def test_commands_are_not_taken_for_files(opened: list[AdvisorApp]) -> None:
     assert result.exit_code == 2 and "No such command 'nonsense'" in result.output
 
 
-def test_without_any_key_the_simulator_runs_while_the_tui_is_open(
-    opened: list[AdvisorApp], simulators: list[FakeSimulator]
-) -> None:
+def test_without_any_key_probes_target_the_simulator(opened: list[AdvisorApp]) -> None:
     assert invoke().exit_code == 0
-    (sim,) = simulators
-    assert sim.stopped
     (app,) = opened
     assert app.probe_target == "simulator (no provider key set)"
 
 
-def test_with_a_key_no_simulator_starts(
-    opened: list[AdvisorApp], simulators: list[FakeSimulator], monkeypatch: pytest.MonkeyPatch
+def test_with_a_key_probes_go_live(
+    opened: list[AdvisorApp], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-test-0000000000")
     assert invoke().exit_code == 0
-    assert simulators == []
     (app,) = opened
     assert app.probe_target is None
 

@@ -1,22 +1,29 @@
-"""The Probes screen, driven by keys: real small runs on the simulator, cancel, the cap."""
+"""The Probes screen, driven by keys: real small runs on the simulator, cancel, the cap, the
+latency load settings and the samples view."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from rich.console import Console
-from textual.widgets import Input, ProgressBar, SelectionList, Static, TabbedContent
+from textual.coordinate import Coordinate
+from textual.pilot import Pilot
+from textual.widgets import Checkbox, Input, ProgressBar, SelectionList, Static, TabbedContent
 
 from advisor import catalogs
-from advisor.probing import chosen_offerings
+from advisor.probe_report import compare_samples
+from advisor.probing import chosen_offerings, stored_outcome
 from advisor.tui.app import AdvisorApp
 from advisor.tui.screens.probes import TABS, ProbesScreen
 from advisor.tui.widgets.probe_progress import LatencyHistogram
-from advisor.tui.widgets.probe_tables import ProbeResultsTable, RunHistoryTable
+from advisor.tui.widgets.probe_tables import ProbeResultsTable, RunHistoryTable, SamplesCompareTable
+from catalog import Catalog
 from probes.store import RunStore
 from tests.conftest import DATA
-from tests.tui.conftest import TODAY, settle
+from tests.tui.conftest import TODAY, WORKLOADS, settle
 
 PROBE_WORKLOADS = DATA / "probe" / "workloads.yaml"
 """One workload, `tagger`, allowed only openai: three simulated offerings to probe."""
@@ -184,3 +191,243 @@ async def test_without_workloads_the_screen_says_how_to_get_some(app: AdvisorApp
         await pilot.press("right_square_bracket", "left_square_bracket")  # nothing to cycle
         await pilot.pause()
         assert isinstance(app.screen, ProbesScreen)
+
+
+# -- the latency load ----------------------------------------------------------------------
+
+
+async def test_load_settings_are_checked_and_shape_the_estimate(advisor_home: Path) -> None:
+    app = probe_app()
+    async with app.run_test(size=(100, 36)) as pilot:
+        await settle(pilot)
+        screen = screen_of(app)
+        rate = screen.query_one("#probes-rate", Input)
+        concurrency = screen.query_one("#probes-concurrency", Input)
+        poisson = screen.query_one("#probes-poisson", Checkbox)
+        assert "latency: 10 requests, one at a time" in shown(app, "#probes-estimate")
+        assert poisson.disabled and not concurrency.disabled
+        concurrency.value = "8"
+        await pilot.pause()
+        assert "latency: 10 requests, 8 concurrent" in shown(app, "#probes-estimate")
+        concurrency.value = "0"
+        await pilot.pause()
+        assert "In flight must be between 1 and 256." in shown(app, "#probes-estimate")
+        await pilot.press("r")  # refused: nothing runs with a bad field
+        await pilot.pause()
+        assert not screen.running and runs(advisor_home) == []
+        concurrency.value = "1"
+        rate.value = "20"
+        await pilot.pause()
+        assert concurrency.disabled and not poisson.disabled  # an open loop: no in-flight cap
+        estimate = shown(app, "#probes-estimate")
+        assert "latency: 10 requests, open loop, 20 requests/s, about 0.5 s" in estimate
+        poisson.focus()
+        await pilot.press("space")
+        await pilot.pause()
+        assert "open loop, 20 requests/s (Poisson)" in shown(app, "#probes-estimate")
+        rate.value = "0"
+        await pilot.pause()
+        assert "The rate must be above 0 and at most 500 requests/s." in shown(
+            app, "#probes-estimate"
+        )
+        rate.value = ""
+        await pilot.pause()
+        assert not poisson.value and poisson.disabled  # Poisson means nothing without a rate
+        assert "one at a time" in shown(app, "#probes-estimate")
+
+
+async def test_a_run_sends_at_the_chosen_rate(advisor_home: Path) -> None:
+    app = probe_app()
+    async with app.run_test(size=(100, 40)) as pilot:
+        await settle(pilot)
+        screen = screen_of(app)
+        screen.query_one("#probes-kinds", SelectionList).deselect("samples")
+        screen.query_one("#probes-requests", Input).value = "5"
+        screen.query_one("#probes-rate", Input).value = "50"
+        await pilot.pause()
+        await pilot.press("r")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert runs(advisor_home) == [(screen.last_run, "complete", True)]
+        store = RunStore(advisor_home / "runs.sqlite")
+        (settings,) = store.db.execute("select settings from runs").fetchone()
+        assert json.loads(settings)["load"] == "open loop, 50 requests/s"
+        by_offering: dict[str, list[int]] = {}
+        for attempt in store.attempts(screen.last_run or 0):
+            by_offering.setdefault(attempt["offering"], []).append(attempt["intended_ns"])
+        assert len(by_offering) == 3
+        for intended in by_offering.values():
+            gaps = [b - a for a, b in zip(sorted(intended), sorted(intended)[1:], strict=False)]
+            assert gaps == pytest.approx([20_000_000] * 4, abs=1_000)  # 50 a second
+
+
+# -- the samples view ----------------------------------------------------------------------
+
+
+async def test_the_samples_view_compares_the_latest_run(advisor_home: Path) -> None:
+    app = probe_app()
+    async with app.run_test(size=(100, 40)) as pilot:
+        await settle(pilot)
+        screen = screen_of(app)
+        screen.query_one("#probes-requests", Input).value = "1"
+        await pilot.pause()
+        await pilot.press("r")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        await pilot.press("s")
+        await pilot.pause()
+        assert app.screen.query_one(TabbedContent).active == TABS["samples"]
+        table = screen.query_one(SamplesCompareTable)
+        assert table.has_focus and table.row_count == 2
+        stored = compare_samples(
+            stored_outcome(RunStore(advisor_home / "runs.sqlite"), screen.last_run or 0), "tagger"
+        )
+        assert stored is not None
+        assert [str(c.label) for c in table.columns.values()] == [
+            "#",
+            "expected",
+            *stored.offerings,
+        ]
+        assert f"Run {screen.last_run} (simulated): 2 samples × 3 offerings" in shown(
+            app, "#samples-title"
+        )
+        for row in range(2):
+            for column, key in enumerate(stored.offerings, start=2):
+                cell = str(table.get_cell_at(Coordinate(row, column)))
+                answer = stored.answers[row][key]
+                assert cell.startswith({True: "✓", False: "✗", None: " "}[answer.agrees])
+        detail = shown(app, "#samples-detail")
+        assert 'Sample 1 · expected {"tag": "bug"}' in detail
+        assert "The export button crashes the app." in detail
+        await pilot.press("right", "right", "down")  # the first offering's second answer
+        await pilot.pause()
+        detail = shown(app, "#samples-detail")
+        first = stored.offerings[0]
+        assert "Sample 2" in detail and f"{first}:" in detail
+        assert stored.answers[1][first].output in detail.replace("\n", "")
+        await pilot.press("s")
+        await pilot.pause()
+        assert app.screen.query_one(TabbedContent).active == TABS["run"]
+
+
+async def test_without_a_run_the_samples_view_says_how_to_get_one(advisor_home: Path) -> None:
+    app = probe_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("s")
+        await pilot.pause()
+        assert "No run has sample outputs for tagger yet" in shown(app, "#samples-title")
+        assert not screen_of(app).query_one(SamplesCompareTable).display
+
+
+async def test_the_highlighted_offering_shows_its_retention(advisor_home: Path) -> None:
+    app = probe_app()
+    async with app.run_test(size=(100, 40)) as pilot:
+        await settle(pilot)
+        screen = screen_of(app)
+        kinds: SelectionList[str] = screen.query_one("#probes-kinds", SelectionList)
+        kinds.deselect_all()
+        kinds.select("retention")
+        await pilot.pause()
+        await pilot.press("r")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        summary = shown(app, "#probes-offering")
+        assert "retention kept" in summary and "of 16 turns" in summary
+        assert "json_key " in summary and "avoid_word " in summary
+        table = screen.query_one(ProbeResultsTable)
+        assert str(table.get_row_at(0)[-2]).endswith("%")  # the `kept` headline
+
+
+# -- how it looks ----------------------------------------------------------------------------
+
+
+def seed_samples_run(home: Path, workloads: Path) -> None:
+    """A finished simulated run of the tagger's two samples on three offerings, one answer of
+    each kind: agreeing, disagreeing, fenced, schema broken."""
+    store = RunStore(home / "runs.sqlite")
+    run = store.start_run(target="sim", simulated=True, workloads_file=str(workloads))
+    expected = [{"tag": "bug"}, {"tag": "question"}]
+    answers = {
+        "acme/acme-large-2": [
+            ("valid", True, '{"tag": "bug"}'),
+            ("valid", False, '{"tag": "praise"}'),
+        ],
+        "acme/acme-small-2": [
+            ("fenced", False, '```json\n{"tag": "bug"}\n```'),
+            ("valid", True, '{"tag": "question"}'),
+        ],
+        "hostel/opal-70b": [
+            ("schema_broken", False, '{"tag": 3}'),
+            ("valid", True, '{"tag": "question"}'),
+        ],
+    }
+    rows: list[dict[str, Any]] = []
+    for key, outputs in answers.items():
+        detail = [
+            {
+                "index": i,
+                "outcome": "ok",
+                "output": output,
+                "schema": schema,
+                "expected": expected[i],
+                "agrees": agrees,
+                "ttft_ms": 180.0 + 10 * i,
+                "e2e_ms": 420.0,
+                "cost_usd": None,
+            }
+            for i, (schema, agrees, output) in enumerate(outputs)
+        ]
+        rows.append(
+            {
+                "offering": key,
+                "probe": "samples",
+                "workload": "tagger",
+                "metric": "outputs",
+                "value": 2.0,
+                "n": 2,
+                "unit": "samples",
+                "detail": {"outputs": detail},
+            }
+        )
+    store.record_results(run, rows)
+    store.finish_run(run, "complete")
+
+
+def fixture_app(
+    catalog: Catalog, monkeypatch: pytest.MonkeyPatch, workloads: Path = PROBE_WORKLOADS
+) -> AdvisorApp:
+    """The app on the fixture catalog (stable pictures), opened on Probes, live probing off."""
+    for provider in catalog.providers.values():
+        if provider.key_env:
+            monkeypatch.delenv(provider.key_env, raising=False)
+    return AdvisorApp(catalog=catalog, workloads_path=workloads, today=TODAY, screen="probes")
+
+
+def test_snapshot_open_loop_settings(
+    tiny_catalog: Catalog, snap_compare: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def run_before(pilot: Pilot[None]) -> None:
+        await settle(pilot)
+        pilot.app.screen.query_one("#probes-rate", Input).value = "20"
+        await pilot.pause()
+        pilot.app.screen.query_one("#probes-poisson", Checkbox).focus()
+        await pilot.press("space")
+        await pilot.pause()
+
+    app = fixture_app(tiny_catalog, monkeypatch, WORKLOADS)  # ticket-triage has candidates
+    assert snap_compare(app, run_before=run_before, terminal_size=(80, 24))
+
+
+def test_snapshot_samples_view(
+    tiny_catalog: Catalog, snap_compare: Any, monkeypatch: pytest.MonkeyPatch, advisor_home: Path
+) -> None:
+    seed_samples_run(advisor_home, PROBE_WORKLOADS)
+
+    async def run_before(pilot: Pilot[None]) -> None:
+        await settle(pilot)
+        await pilot.press("s", "right", "right", "right")  # the fenced answer
+        await pilot.pause()
+
+    app = fixture_app(tiny_catalog, monkeypatch)
+    assert snap_compare(app, run_before=run_before, terminal_size=(80, 24))

@@ -14,7 +14,7 @@ HELP = """\
 **Anywhere**
 
 - `F1` this help · `Ctrl+P` command palette (also: save as) · `Ctrl+Q` quit
-- `F2` Catalog · `F3` Workloads · `F4` Candidates · `F5` Probes
+- `F2` Catalog · `F3` Workloads · `F4` Candidates · `F5` Probes · `F6` Plan
 - `Ctrl+O` open a workload file · `Ctrl+S` save the workloads
 - `Esc` back to the table; closes this help and dialogs
 - `z` maximise or restore the focused pane
@@ -39,9 +39,20 @@ valid. Numbers take `8k`, `1.5m`, `200,000`; a blank budget means none.
 
 **Probes** (the selected workload's pinned candidates, else its top 3)
 
-- check probe kinds, pick simulator or live, set the cap and requests
+- check probe kinds, pick simulator or live, set the cap and the latency load: requests,
+  in flight at once, or an open-loop rate (blank: closed loop) with Poisson arrivals
 - `r` run (refused when the worst case exceeds the cap) · `c` or `Esc` cancel
-- `h` Run ⇄ History · `[` `]` previous, next workload
+- `s` Run ⇄ Samples (the latest run's sample outputs side by side) · `h` Run ⇄ History
+- `[` `]` previous, next workload
+
+**Plan** (on the newest complete probe run of the file, else catalog figures)
+
+- `[` `]` previous, next workload · `e` Plan ⇄ Export
+- `Shift+↑` `Shift+↓` (or `K` `J`) move the highlighted fallback · `x` drop it
+- `u` undo · `r` re-plan the workload (dropped fallbacks come back)
+- `c` canary weight (0 to below 1; `Enter` applies, 0 removes it)
+- `v` verifier · `d` degraded last resort
+- Export: `f` next format · `w` write the file (asks before replacing one)
 
 **Search** (Catalog)
 

@@ -2,9 +2,12 @@
 live, within a spending cap.
 
 It probes the workload picked in the bar (the same selection as Candidates): its pinned
-candidates if any, else the top three. The estimate follows every change of the controls;
-`r` runs (refused when the worst case exceeds the cap), `c` or `Esc` cancels and keeps what
-finished. A History tab lists the run store's runs.
+candidates if any, else the top three. The controls set the probe kinds, the target, the cap
+and the latency probe's load, as `advisor probe` does: requests, and either a number in
+flight at once or an open-loop rate (constant or Poisson arrivals). The estimate follows
+every change of the controls; `r` runs (refused when the worst case exceeds the cap), `c` or
+`Esc` cancels and keeps what finished. A Samples tab (`s`) puts the workload's samples side
+by side across the offerings of its latest run; a History tab (`h`) lists the run store's runs.
 """
 
 from __future__ import annotations
@@ -24,6 +27,8 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.widgets import (
+    Checkbox,
+    DataTable,
     Footer,
     Header,
     Input,
@@ -40,21 +45,30 @@ from textual.widgets import (
 from advisor import paths
 from advisor.catalogs import catalog_layers
 from advisor.matching import MatchResult
+from advisor.probe_report import SampleComparison, compare_samples, offering_summary
 from advisor.probing import (
     DEFAULT_BUDGET_USD,
     Prepared,
     chosen_offerings,
+    latest_samples_run,
     open_store,
     prepare,
     start,
+    stored_outcome,
 )
 from advisor.session import Session
 from advisor.tui.screens.session_screen import WorkloadScreen
 from advisor.tui.widgets.probe_progress import LatencyHistogram, TargetProgress
-from advisor.tui.widgets.probe_tables import ProbeResultsTable, RunHistoryTable
+from advisor.tui.widgets.probe_tables import (
+    ProbeResultsTable,
+    RunHistoryTable,
+    SamplesCompareTable,
+    one_line,
+)
 from advisor.tui.widgets.workload_bar import WorkloadBar
 from probes.harness import Sent
 from probes.kinds.base import Settings
+from probes.load import Load
 from probes.run import KINDS, Outcome, execute
 from probes.simulator import start_simulator
 from probes.store import RunStatus, RunStore
@@ -70,7 +84,14 @@ DEFAULT_KINDS = ("latency", "samples")
 ESTIMATE_URL = "http://127.0.0.1:0"
 """A stand-in simulator address: the estimate needs targets, not a running simulator."""
 
-TABS = {"run": "tab-probes-run", "history": "tab-probes-history"}
+TABS = {"run": "tab-probes-run", "samples": "tab-probes-samples", "history": "tab-probes-history"}
+
+MAX_REQUESTS = 1000
+MAX_CONCURRENCY = 256
+"""The probe client's connection pool size."""
+MAX_RATE = 500.0
+"""Bounds against a slipped digit, like the others; one event loop sending open loop is
+measured at 200 requests/s (docs/benchmarks.md), not far beyond."""
 
 
 @dataclass(frozen=True)
@@ -81,6 +102,12 @@ class Choice:
     target: str
     budget_usd: float
     requests: int
+    load: Load = Load()
+    """How the latency probe releases its requests."""
+
+    @property
+    def settings(self) -> Settings:
+        return Settings(requests=self.requests, load=self.load)
 
 
 class ProbesScreen(WorkloadScreen):
@@ -89,8 +116,9 @@ class ProbesScreen(WorkloadScreen):
     BINDINGS = [
         Binding("r", "run", "Run", id="probes.run"),
         Binding("c,escape", "cancel", "Cancel", id="probes.cancel"),
+        Binding("s", "tab('samples')", "Samples", id="probes.samples"),
         Binding("h", "tab('history')", "History", id="probes.history"),
-        Binding("h", "tab('run')", "Run tab", id="probes.run_tab"),
+        Binding("h,s", "tab('run')", "Run tab", id="probes.run_tab"),
         Binding("right_square_bracket", "cycle(1)", "Next workload", show=False),
         Binding("left_square_bracket", "cycle(-1)", "Previous workload", show=False),
     ]
@@ -113,6 +141,8 @@ class ProbesScreen(WorkloadScreen):
         self.running = False
         self.last_run: int | None = None
         """The id of the latest run this screen started."""
+        self.last_outcome: tuple[str, Outcome] | None = None
+        """The latest run's workload and figures, for the results and their details."""
         self._done: dict[str, int] = {}
         self._totals: dict[str, int] = {}
         self._ttfts: list[float] = []
@@ -127,7 +157,7 @@ class ProbesScreen(WorkloadScreen):
         )
         with TabbedContent(id="probes-tabs"):
             with TabPane("Run", id=TABS["run"]), Horizontal(id="probes-body"):
-                with Vertical(id="probes-controls"):
+                with VerticalScroll(id="probes-controls"):
                     yield Label("Probes", classes="probes-heading -first")
                     yield SelectionList[str](
                         *((name, name, name in DEFAULT_KINDS) for name in KINDS),
@@ -148,6 +178,7 @@ class ProbesScreen(WorkloadScreen):
                             id="probes-budget",
                             compact=True,
                         )
+                    yield Label("Latency load", classes="probes-heading")
                     with Horizontal(classes="probes-field"):
                         yield Label("Requests")
                         yield Input(
@@ -156,6 +187,18 @@ class ProbesScreen(WorkloadScreen):
                             id="probes-requests",
                             compact=True,
                         )
+                    with Horizontal(classes="probes-field"):
+                        yield Label("In flight")
+                        yield Input("1", type="integer", id="probes-concurrency", compact=True)
+                    with Horizontal(classes="probes-field"):
+                        yield Label("Rate /s")
+                        yield Input(
+                            placeholder="closed loop",
+                            type="number",
+                            id="probes-rate",
+                            compact=True,
+                        )
+                    yield Checkbox("Poisson", id="probes-poisson", disabled=True, compact=True)
                 with VerticalScroll(id="probes-main"):
                     yield Static(id="probes-estimate")
                     with Vertical(id="probes-live"):
@@ -164,6 +207,12 @@ class ProbesScreen(WorkloadScreen):
                         yield LatencyHistogram(id="probes-histogram")
                     yield Static(id="probes-results-title")
                     yield ProbeResultsTable(id="probes-results")
+                    yield Static(id="probes-offering")
+            with TabPane("Samples", id=TABS["samples"]), Vertical(id="probes-samples-pane"):
+                yield Static(id="samples-title")
+                yield SamplesCompareTable(id="probes-samples")
+                with VerticalScroll(id="samples-detail-scroll"):
+                    yield Static(id="samples-detail")
             with TabPane("History", id=TABS["history"]):
                 yield RunHistoryTable(id="probes-history")
         yield Footer(compact=True, show_command_palette=False)
@@ -178,7 +227,8 @@ class ProbesScreen(WorkloadScreen):
 
     @property
     def active_tab(self) -> str:
-        return "history" if self.query_one(TabbedContent).active == TABS["history"] else "run"
+        active = self.query_one(TabbedContent).active
+        return next((name for name, pane in TABS.items() if pane == active), "run")
 
     def choice(self) -> Choice | str:
         """The controls' values, or what is wrong with them."""
@@ -195,11 +245,37 @@ class ProbesScreen(WorkloadScreen):
             requests = int(self.query_one("#probes-requests", Input).value)
         except ValueError:
             return "Requests must be a whole number."
-        if not 1 <= requests <= 1000:
-            return "Requests must be between 1 and 1000."
+        if not 1 <= requests <= MAX_REQUESTS:
+            return f"Requests must be between 1 and {MAX_REQUESTS}."
+        load = self.load()
+        if isinstance(load, str):
+            return load
         live = self.query_one("#target-live", RadioButton).value
         ordered = tuple(name for name in KINDS if name in kinds)
-        return Choice(ordered, "live" if live else "sim", budget, requests)
+        return Choice(ordered, "live" if live else "sim", budget, requests, load)
+
+    def load(self) -> Load | str:
+        """The latency probe's load: an open loop when a rate is set, else a closed loop of
+        so many requests in flight; or what is wrong with the fields."""
+        rate_text = self.query_one("#probes-rate", Input).value.strip()
+        poisson = self.query_one("#probes-poisson", Checkbox).value
+        if rate_text:
+            try:
+                rate = float(rate_text)
+            except ValueError:
+                return "The rate must be a number of requests per second."
+            if not 0 < rate <= MAX_RATE:
+                return f"The rate must be above 0 and at most {MAX_RATE:g} requests/s."
+            return Load(mode="open", rate=rate, poisson=poisson)
+        if poisson:
+            return "Poisson arrivals need a rate."
+        try:
+            concurrency = int(self.query_one("#probes-concurrency", Input).value)
+        except ValueError:
+            return "In flight must be a whole number."
+        if not 1 <= concurrency <= MAX_CONCURRENCY:
+            return f"In flight must be between 1 and {MAX_CONCURRENCY}."
+        return Load(concurrency=concurrency)
 
     def _result(self) -> MatchResult | None:
         """The selected workload's match, narrowed to its pins when it has any."""
@@ -220,7 +296,7 @@ class ProbesScreen(WorkloadScreen):
             [result],
             target=choice.target,
             kinds=choice.kinds,
-            settings=Settings(requests=choice.requests),
+            settings=choice.settings,
             top=len(result.candidates) if self.session.pinned(result.workload.name) else TOP,
             budget_usd=choice.budget_usd,
             sim_url=sim_url,
@@ -236,6 +312,7 @@ class ProbesScreen(WorkloadScreen):
         self.query_one("#probes-live").display = False
         self.query_one("#probes-results-title").display = False
         self.query_one(ProbeResultsTable).display = False
+        self.query_one("#probes-offering").display = False
         self.sync()
         self.show_history()
         self.query_one("#probes-kinds").focus()
@@ -257,6 +334,8 @@ class ProbesScreen(WorkloadScreen):
             Text.assemble((summary, "green" if pinned else ""), (" · [ ] other workload", "dim"))
         )
         self.show_estimate()
+        if self.active_tab == "samples":
+            self.show_samples()
 
     def show_estimate(self) -> None:
         """What a run with the current controls would send and could cost."""
@@ -295,6 +374,8 @@ class ProbesScreen(WorkloadScreen):
                 (" · over the cap: r refuses" if over else " · r runs", "red" if over else "dim"),
             ),
         ]
+        if "latency" in choice.kinds:
+            lines.append(latency_load_line(choice))
         if prepared.simulated:
             lines.append(Text("simulated: nothing is spent", style="dim"))
         if plan.unpriced:
@@ -313,15 +394,27 @@ class ProbesScreen(WorkloadScreen):
     @on(SelectionList.SelectedChanged)
     @on(Input.Changed)
     @on(RadioSet.Changed)
+    @on(Checkbox.Changed)
     def _controls_changed(self) -> None:
-        if self.is_mounted:
-            self.show_estimate()
+        if not self.is_mounted:
+            return
+        # A rate makes it an open loop: what is in flight is then up to the server.
+        open_loop = bool(self.query_one("#probes-rate", Input).value.strip())
+        self.query_one("#probes-concurrency", Input).disabled = open_loop
+        poisson = self.query_one("#probes-poisson", Checkbox)
+        poisson.disabled = not open_loop
+        if not open_loop and poisson.value:
+            poisson.value = False
+        self.show_estimate()
 
     @on(TabbedContent.TabActivated)
     def _tab_activated(self) -> None:
         if self.active_tab == "history":
             self.show_history()
-            self.query_one(RunHistoryTable).focus()
+        elif self.active_tab == "samples":
+            self.show_samples()
+        if self.focused is None or not self.focused.is_on_screen:
+            self._focus_tab(self.active_tab)
         self.refresh_bindings()
 
     # Actions
@@ -339,6 +432,16 @@ class ProbesScreen(WorkloadScreen):
 
     def action_tab(self, tab: str) -> None:
         self.query_one(TabbedContent).active = TABS[tab]
+        # Focus moves along: a widget still focused on the tab left behind would bring it back.
+        self._focus_tab(tab)
+
+    def _focus_tab(self, tab: str) -> None:
+        if tab == "history":
+            self.query_one(RunHistoryTable).focus()
+        elif tab == "samples":
+            self.query_one(SamplesCompareTable).focus()
+        else:
+            self.query_one("#probes-kinds").focus()
 
     def action_run(self) -> None:
         choice = self.choice()
@@ -414,6 +517,7 @@ class ProbesScreen(WorkloadScreen):
     async def run_probes(self, result: MatchResult, choice: Choice, cancel: asyncio.Event) -> None:
         """Start the simulator if needed, record a run, send it, show what came back."""
         sim = None
+        store: RunStore | None = None
         title = self.query_one("#probes-results-title", Static)
         try:
             if choice.target == "sim":
@@ -425,8 +529,9 @@ class ProbesScreen(WorkloadScreen):
             prepared = self._prepare(result, choice, sim.url if sim else None)
             store = open_store(self.session.catalog)
             path = self.session.path
-            settings = Settings(requests=choice.requests)
-            run_id = start(store, prepared, str(path) if path else None, settings, choice.kinds)
+            run_id = start(
+                store, prepared, str(path) if path else None, choice.settings, choice.kinds
+            )
             self.last_run = run_id
             self._begin(prepared)
             try:
@@ -453,6 +558,8 @@ class ProbesScreen(WorkloadScreen):
             title.update(Text(f"The run failed: {error}", style="red"))
             self.notify(str(error), title="Probing failed", severity="error", markup=False)
         finally:
+            if store is not None:
+                store.close()
             if sim is not None:
                 await asyncio.to_thread(sim.stop)
             self.running = False
@@ -460,6 +567,92 @@ class ProbesScreen(WorkloadScreen):
             if self.is_mounted:
                 self.show_history()
                 self.refresh_bindings()
+
+    @on(DataTable.RowHighlighted, "#probes-results")
+    def _show_offering(self) -> None:
+        """The highlighted offering's retention and correctness, behind their headlines."""
+        detail = self.query_one("#probes-offering", Static)
+        table = self.query_one(ProbeResultsTable)
+        if self.last_outcome is None or not table.row_count:
+            detail.display = False
+            return
+        name, outcome = self.last_outcome
+        row = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        summary = offering_summary(outcome, name, str(row))
+        detail.display = bool(summary)
+        detail.update(summary)
+
+    # The samples view
+
+    def show_samples(self) -> None:
+        """The selected workload's samples across the offerings of its latest run with
+        sample outputs (made from this workload file)."""
+        title = self.query_one("#samples-title", Static)
+        table = self.query_one(SamplesCompareTable)
+        name = self.workload_name
+        path = paths.runs_db()
+        found = None
+        if name is not None and path.exists():
+            store = RunStore(path)
+            run = latest_samples_run(store, name, self.session.path)
+            if run is not None:
+                comparison = compare_samples(stored_outcome(store, run.id), name)
+                if comparison is not None:
+                    found = run, comparison
+            store.close()
+        if found is None:
+            table.display = False
+            self.query_one("#samples-detail", Static).update("")
+            title.update(
+                Text(
+                    f"No run has sample outputs for {name} yet: check samples on the Run tab "
+                    "and press r.",
+                    style="dim",
+                )
+            )
+            return
+        run, comparison = found
+        label = "simulated" if run.simulated else "live"
+        tallies = [
+            f"{key} {agree}/{judged}"
+            for key in comparison.offerings
+            for agree, judged in [comparison.agreement(key)]
+            if judged
+        ]
+        title.update(
+            Text.assemble(
+                (f"Run {run.id} ({label})", "bold"),
+                f": {len(comparison.answers)} samples × {len(comparison.offerings)} offerings",
+                (" · ✓ agrees with expected ✗ does not", "dim"),
+                *((f"\nagreement: {' · '.join(tallies)}", ""),) if tallies else (),
+            )
+        )
+        table.show(comparison)
+        table.display = True
+        self._show_sample_detail()
+
+    @on(DataTable.CellHighlighted, "#probes-samples")
+    def _show_sample_detail(self) -> None:
+        """The highlighted sample in full: its prompt, what is expected, and the answer of
+        the highlighted offering (or every offering's verdict on the first two columns)."""
+        table = self.query_one(SamplesCompareTable)
+        detail = self.query_one("#samples-detail", Static)
+        spot = table.highlighted
+        if spot is None or table.comparison is None:
+            detail.update("")
+            return
+        detail.update(sample_detail(table.comparison, self._prompts(), *spot))
+
+    def _prompts(self) -> list[str]:
+        """The selected workload's sample prompts (the last message of each)."""
+        name = self.workload_name
+        workload = next((w for w in self.session.workloads if w.name == name), None)
+        if workload is None:
+            return []
+        return [
+            s.prompt if s.prompt is not None else s.messages[-1].content if s.messages else ""
+            for s in workload.sample_list
+        ]
 
     def _show_results(
         self, run_id: int, status: str, name: str, prepared: Prepared, outcome: Outcome
@@ -474,8 +667,53 @@ class ProbesScreen(WorkloadScreen):
                 f" ({label}): {done} of {total} requests{spent}",
             )
         )
+        self.last_outcome = (name, outcome)
         table = self.query_one(ProbeResultsTable)
         table.show(outcome, name, prepared.simulated)
         table.display = True
+        self._show_offering()
         self.query_one("#probes-main", VerticalScroll).scroll_end(animate=False)
         self.notify(f"Run {run_id} {status}: {done} of {total} requests ({label})", timeout=3)
+
+
+def latency_load_line(choice: Choice) -> Text:
+    """How the latency probe will send its requests, with how long an open loop lasts."""
+    load = choice.load
+    text = Text.assemble("latency: ", f"{choice.requests} requests, {load.describe()}")
+    if load.mode == "open" and load.rate:
+        text.append(f", about {choice.requests / load.rate:.1f} s", style="dim")
+    return text
+
+
+def sample_detail(
+    comparison: SampleComparison, prompts: list[str], index: int, column: str
+) -> Text:
+    """One sample in full: prompt, expected, and one offering's answer with its verdicts, or
+    (on the `#` and `expected` columns) every offering's verdicts in a line each."""
+    expected = comparison.expected[index]
+    text = Text.assemble(
+        (f"Sample {index + 1}", "bold"),
+        " · expected ",
+        ("none" if expected is None else one_line(expected), "bold"),
+    )
+    if index < len(prompts):
+        text.append(f"\n{prompts[index]}", style="dim")
+    answers = comparison.answers[index]
+    keys = [column] if column in comparison.offerings else comparison.offerings
+    for key in keys:
+        answer = answers.get(key)
+        text.append(f"\n{key}: ", style="bold")
+        if answer is None:
+            text.append("not sent", style="dim")
+            continue
+        verdicts = [answer.outcome if answer.outcome != "ok" else ""]
+        if answer.agrees is not None:
+            verdicts.append("agrees" if answer.agrees else "differs from expected")
+        if answer.schema is not None:
+            verdicts.append("schema ok" if answer.schema == "valid" else answer.mark)
+        if answer.ttft_ms is not None:
+            verdicts.append(f"TTFT {answer.ttft_ms:.0f} ms")
+        text.append(" · ".join(v for v in verdicts if v), style=answer.style)
+        if len(keys) == 1:
+            text.append(f"\n{answer.output}")
+    return text

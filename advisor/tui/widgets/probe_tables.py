@@ -1,13 +1,16 @@
-"""Tables of the Probes screen: the headline figures of a run, and the run store's history."""
+"""Tables of the Probes screen: the headline figures of a run, the workload's samples across
+offerings, and the run store's history."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
+from typing import Any
 
 from rich.text import Text
 from textual.widgets import DataTable
 
-from advisor.probe_report import HEADLINES
+from advisor.probe_report import HEADLINES, SampleAnswer, SampleComparison
 from probes.run import Outcome
 from probes.store import RunSummary
 
@@ -37,6 +40,70 @@ class ProbeResultsTable(DataTable[str | Text]):
                 else:
                     cells.append(Text(fmt.format(figure.value), justify="right"))
             self.add_row(*cells, key=offering)
+
+
+class SamplesCompareTable(DataTable[str | Text]):
+    """The workload's samples (rows) across the offerings of one run (columns). Each cell is
+    the start of an answer: ✓ and green when it agrees with `expected`, ✗ and red when it
+    does not, with ✗schema, ✗fenced or ✗json when its form is wrong. The screen shows the
+    highlighted cell in full."""
+
+    EXPECTED_WIDTH = 14
+    ANSWER_WIDTH = 18
+    """Three offerings and the expected answer fit 80 columns."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.comparison: SampleComparison | None = None
+
+    def on_mount(self) -> None:
+        self.cursor_type = "cell"
+        self.zebra_stripes = True
+
+    def show(self, comparison: SampleComparison) -> None:
+        self.comparison = comparison
+        self.clear(columns=True)
+        self.add_column("#", key="#")
+        self.add_column("expected", key="expected", width=self.EXPECTED_WIDTH)
+        for key in comparison.offerings:
+            self.add_column(key, key=key, width=self.ANSWER_WIDTH)
+        for i, (expected, answers) in enumerate(
+            zip(comparison.expected, comparison.answers, strict=True)
+        ):
+            cells: list[str | Text] = [
+                Text(str(i + 1), justify="right"),
+                Text("–" if expected is None else one_line(expected), style="dim"),
+            ]
+            cells += [answer_cell(answers.get(key)) for key in comparison.offerings]
+            self.add_row(*cells, key=str(i))
+
+    @property
+    def highlighted(self) -> tuple[int, str] | None:
+        """The sample index and column key under the cursor."""
+        if self.comparison is None or not self.row_count:
+            return None
+        row, column = self.cursor_coordinate
+        keys = ["#", "expected", *self.comparison.offerings]
+        return row, keys[min(column, len(keys) - 1)]
+
+
+def one_line(value: object) -> str:
+    """A value on one line, structured values as JSON (as a workload file writes them),
+    line breaks as spaces."""
+    text = json.dumps(value) if isinstance(value, dict | list) else str(value)
+    return " ".join(text.split())
+
+
+def answer_cell(answer: SampleAnswer | None) -> Text:
+    """✓ or ✗ against `expected`, then what is wrong with the form (narrow columns cut the
+    end, so it comes first), then the answer."""
+    if answer is None:
+        return Text("– not sent", style="dim")
+    if answer.outcome != "ok":
+        return Text(f"✗ {answer.outcome}", style="red")
+    symbol = " " if answer.agrees is None else "✓" if answer.agrees else "✗"
+    mark = f"{answer.mark} " if answer.mark else ""
+    return Text(f"{symbol} {mark}{one_line(answer.output)}", style=answer.style)
 
 
 class RunHistoryTable(DataTable[str | Text]):

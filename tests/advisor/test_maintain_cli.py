@@ -1,0 +1,190 @@
+"""`advisor catalog import` and `advisor catalog lint`: what they print, write and exit with."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from advisor.cli import cli
+from catalog import load_catalog
+from tests.catalog.importing import LITELLM, MODELSDEV, OPENROUTER, TARGET
+
+LINT = Path(__file__).resolve().parents[1] / "catalog" / "data" / "lint"
+
+
+def run(*args: str) -> Result:
+    return CliRunner(env={"COLUMNS": "200"}).invoke(cli, list(args), catch_exceptions=False)
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    copy = tmp_path / "catalog"
+    shutil.copytree(TARGET, copy)
+    return copy
+
+
+def snapshot_of(folder: Path) -> dict[str, str]:
+    return {p.name: p.read_text() for p in sorted(folder.iterdir())}
+
+
+def test_import_shows_changes_and_writes_nothing(folder: Path) -> None:
+    before = snapshot_of(folder)
+    result = run("catalog", "import", "litellm", "--from", str(LITELLM), "-o", str(folder))
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    assert "acme/acme-small-2\n  ~ pricing: update [held]" in out
+    assert "held: the current values come from https://acme.invalid/pricing; " in out
+    assert "--accept acme/acme-small-2#pricing applies it" in out
+    assert "      input   0.15 → 0.2" in out
+    assert "+ acme/acme-next: context 1,000,000 · output ? · in 1 · out 4 USD/1M" in out
+    assert "  ! lifecycle: deprecation [accepted]" in out
+    # The fixture's refs name another version of the map: same values are confirmed.
+    assert "  = limits: same values, checked " in out
+    assert "nothing written: --apply writes the 9 accepted changes" in out
+    assert snapshot_of(folder) == before
+
+
+def test_apply_writes_a_valid_catalog_and_keeps_held_values(folder: Path) -> None:
+    result = run(
+        "catalog", "import", "litellm", "--from", str(LITELLM), "-o", str(folder), "--apply"
+    )
+    assert result.exit_code == 0, result.output
+    assert f"wrote 9 changes to 1 file\n  {folder / 'acme.yaml'}" in result.stdout
+    assert run("catalog", "validate", str(folder)).exit_code == 0
+    small = load_catalog([folder]).get("acme/acme-small-2")
+    assert small is not None and small.pricing is not None and small.pricing.input == 0.15
+    again = run("catalog", "import", "litellm", "--from", str(LITELLM), "-o", str(folder))
+    assert "1 update; 1 held" in again.stdout  # only the held change is left
+
+
+def test_accept_applies_a_held_change(folder: Path) -> None:
+    result = run(
+        "catalog", "import", "litellm", "--from", str(LITELLM), "-o", str(folder),
+        "--apply", "--accept", "acme/acme-small-2#pricing", "--reject", "acme/acme-typo",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    catalog = load_catalog([folder])
+    small = catalog.get("acme/acme-small-2")
+    assert small is not None and small.pricing is not None and small.pricing.input == 0.2
+    assert catalog.get("acme/acme-typo") is None
+
+
+def test_each_source_s_output_passes_validate(tmp_path: Path) -> None:
+    for source, path in (("models.dev", MODELSDEV), ("openrouter", OPENROUTER)):
+        folder = tmp_path / source
+        folder.mkdir()
+        result = run("catalog", "import", source, "--from", str(path), "-o", str(folder), "--apply")
+        assert result.exit_code == 0, result.output
+        validated = run("catalog", "validate", str(folder))
+        assert validated.exit_code == 0, validated.output
+    assert (tmp_path / "models.dev" / "newhost.yaml").exists()
+
+
+def test_json_lists_every_change(folder: Path) -> None:
+    result = run(
+        "catalog", "import", "litellm", "--from", str(LITELLM), "-o", str(folder), "--json"
+    )
+    data = json.loads(result.stdout)
+    assert data["source"]["importer"] == "litellm" and data["written"] == []
+    change = next(c for c in data["changes"] if c["id"] == "acme/acme-small-2#pricing")
+    assert change["selected"] is False and change["held"]
+    assert change["fields"][0] == {"field": "input", "old": 0.15, "new": 0.2}
+    assert {"key": "acme-embed", "reason": "mode embedding: only chat models are offerings"} in (
+        data["skipped"]
+    )
+
+
+def test_provider_filter_and_an_unknown_provider(folder: Path) -> None:
+    result = run(
+        "catalog", "import", "litellm", "--from", str(LITELLM), "-o", str(folder),
+        "--provider", "nope",
+    )  # fmt: skip
+    assert result.exit_code == 2
+    assert "unknown provider 'nope': litellm has acme, mystery" in result.output
+    assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ('{"data": [\n  {"id": 1,}\n]}', ":2:12: invalid JSON: Expecting property name"),
+        ('{"models": []}', ":1:1: data: expected an OpenRouter /api/v1/models response"),
+    ],
+)
+def test_a_bad_source_file_is_one_message_and_exit_two(
+    tmp_path: Path, content: str, message: str
+) -> None:
+    bad = tmp_path / "models.json"
+    bad.write_text(content)
+    result = run("catalog", "import", "openrouter", "--from", str(bad), "-o", str(tmp_path))
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"{bad}{message}")
+    assert len(result.stderr.splitlines()) == 1
+
+
+def test_an_unknown_change_id_is_bad_input(folder: Path) -> None:
+    result = run(
+        "catalog", "import", "litellm", "--from", str(LITELLM), "-o", str(folder),
+        "--accept", "acme/nothing",
+    )  # fmt: skip
+    assert result.exit_code == 2 and "no change has the id 'acme/nothing'" in result.output
+
+
+def test_models_dev_needs_a_file() -> None:
+    result = run("catalog", "import", "models.dev")
+    assert result.exit_code == 2 and "models.dev needs --from FILE" in result.output
+
+
+def test_review_opens_the_review_screen(folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from advisor.tui.app import AdvisorApp
+
+    opened: list[AdvisorApp] = []
+    monkeypatch.setattr(AdvisorApp, "run", lambda self, *a, **k: opened.append(self))
+    result = run(
+        "catalog", "import", "litellm", "--from", str(LITELLM), "-o", str(folder), "--review"
+    )
+    assert result.exit_code == 0, result.output
+    (app,) = opened
+    assert app.start_screen == "import-review"
+
+
+def test_lint_prints_one_line_per_problem_and_exits_two_on_an_error() -> None:
+    reference = LINT / "litellm_reference.json"
+    result = run(
+        "catalog", "lint", str(LINT), "--compare", f"litellm={reference}", "--today", "2026-11-25"
+    )
+    assert result.exit_code == 2
+    lines = result.stdout.splitlines()
+    assert len(lines) == 9
+    assert all(line.startswith(f"{LINT / 'planted.yaml'}:") for line in lines)
+    assert f"{LINT / 'planted.yaml'}:77:15: offerings[9].lifecycle.status: status is active" in (
+        result.stdout
+    )
+    assert "1 error, 8 warnings" in result.stderr
+
+
+def test_lint_json_and_warnings_only_exit_zero() -> None:
+    result = run("catalog", "lint", str(LINT), "--json", "--today", "2026-09-30")
+    assert result.exit_code == 0, result.output  # before the planted shutdown: warnings only
+    data = json.loads(result.stdout)
+    assert data["errors"] == 0 and data["warnings"] == len(data["problems"]) > 0
+    assert data["compared_with"] == []
+
+
+def test_lint_bad_compare_source() -> None:
+    result = run("catalog", "lint", "--compare", "nowhere")
+    assert result.exit_code == 2 and "unknown source 'nowhere'" in result.output
+
+
+def test_lint_of_a_catalog_that_does_not_load(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("provider: nobody\n")
+    result = run("catalog", "lint", str(bad))
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"{bad}:1:11: provider: unknown provider 'nobody'")
+    as_json = json.loads(run("catalog", "lint", str(bad), "--json").stdout)
+    assert as_json["errors"] == 1 and as_json["problems"][0]["path"] == str(bad)
