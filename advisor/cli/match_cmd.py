@@ -8,6 +8,7 @@ import click
 from rich.console import Console
 
 from advisor import catalogs
+from advisor.cli import options
 from advisor.cli.base import cli, extra_layers, print_json
 from advisor.matching import HORIZON_DAYS, match, result_json
 from advisor.render import candidates_table, exclusion_summary
@@ -15,11 +16,7 @@ from advisor.workloads import load_workloads
 
 
 @cli.command(name="match")
-@click.argument(
-    "workloads_file",
-    metavar="WORKLOADS.yaml",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-)
+@options.WORKLOADS_ARG
 @click.option("--json", "as_json", is_flag=True, help="Print candidates and exclusions as JSON.")
 @click.option("--top", type=click.IntRange(min=1), help="Show only the N best candidates.")
 @click.option(

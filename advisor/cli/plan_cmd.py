@@ -10,6 +10,7 @@ import click
 from rich.console import Console
 
 from advisor import catalogs, paths
+from advisor.cli import options
 from advisor.cli.base import cli, extra_layers, print_json
 from advisor.export import (
     DEFAULT_NAMES,
@@ -25,7 +26,7 @@ from advisor.matching import match
 from advisor.plan import Plan, PlanError, PlanOptions
 from advisor.plan_view import plan_tables
 from advisor.planning import latest_run, plan_for
-from advisor.probing import DEFAULT_BUDGET_USD, DEFAULT_KINDS
+from advisor.probing import DEFAULT_BUDGET_USD
 from advisor.workloads import load_workloads
 from catalog import Catalog
 
@@ -33,12 +34,6 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 SIM_BUDGET_USD = 100.0
 """`run --probe sim`'s default cap: simulated spend is not real, but stays bounded."""
-
-WORKLOADS_ARG = click.argument(
-    "workloads_file",
-    metavar="WORKLOADS.yaml",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-)
 
 
 def plan_options(f: F) -> F:
@@ -120,7 +115,7 @@ def make(
 
 
 @cli.command(name="plan")
-@WORKLOADS_ARG
+@options.WORKLOADS_ARG
 @RUN_OPTION
 @plan_options
 @click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON.")
@@ -141,7 +136,7 @@ def plan_command(
 
 
 @cli.command(name="export")
-@WORKLOADS_ARG
+@options.WORKLOADS_ARG
 @click.option(
     "--format", "fmt", type=click.Choice(FORMATS), required=True, help="The gateway format."
 )
@@ -199,7 +194,7 @@ def _parse_export(value: str) -> tuple[str, Path]:
 
 
 @cli.command(name="run")
-@WORKLOADS_ARG
+@options.WORKLOADS_ARG
 @click.option(
     "--probe",
     "probe_target",
@@ -217,39 +212,15 @@ def _parse_export(value: str) -> tuple[str, Path]:
 )
 @click.option("--force", is_flag=True, help="Replace existing export files.")
 @click.option(
-    "--top",
-    type=click.IntRange(min=1),
-    default=3,
-    show_default=True,
-    help="Probe the N best candidates of each workload.",
-)
-@click.option(
     "--budget-usd",
     type=click.FloatRange(min=0),
     default=None,
     help=f"Hard spending cap for probing (live: ${DEFAULT_BUDGET_USD:g}; sim: ${SIM_BUDGET_USD:g}, simulated).",
 )
-@click.option(
-    "--probes",
-    "kinds",
-    default=",".join(DEFAULT_KINDS),
-    show_default=True,
-    help="Comma-separated probe kinds, as for `advisor probe`.",
-)
-@click.option(
-    "--requests",
-    type=click.IntRange(min=1),
-    default=10,
-    show_default=True,
-    help="Requests per target for the latency probe.",
-)
-@click.option(
-    "--time-scale",
-    type=click.FloatRange(min=0, min_open=True),
-    default=1.0,
-    show_default=True,
-    help="With --probe sim: multiply the simulator's timings (figures scale with it).",
-)
+@options.KINDS
+@options.TOP
+@options.REQUESTS
+@options.TIME_SCALE
 @plan_options
 @click.pass_context
 def run_command(

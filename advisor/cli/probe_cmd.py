@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.progress import Progress
 
 from advisor import catalogs
+from advisor.cli import options
 from advisor.cli.base import cli, extra_layers, print_json
 from advisor.matching import match
 from advisor.probe_report import (
@@ -22,7 +23,6 @@ from advisor.probe_report import (
 from advisor.probing import (
     ALL_KINDS,
     DEFAULT_BUDGET_USD,
-    DEFAULT_KINDS,
     Prepared,
     open_store,
     prepare,
@@ -40,11 +40,7 @@ from probes.targets import Target
 
 
 @cli.command()
-@click.argument(
-    "workloads_file",
-    metavar="WORKLOADS.yaml",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-)
+@options.WORKLOADS_ARG
 @click.option(
     "--target",
     type=click.Choice(["sim", "live"]),
@@ -53,32 +49,11 @@ from probes.targets import Target
     help="The simulator, or every provider whose key is set.",
 )
 @click.option(
-    "--probes",
-    "kinds",
-    default=",".join(DEFAULT_KINDS),
-    show_default=True,
-    help="Comma-separated probe kinds; ratelimit (a ramp to the first 429) only when named.",
-)
-@click.option(
-    "--top",
-    type=click.IntRange(min=1),
-    default=3,
-    show_default=True,
-    help="Probe the N best candidates of each workload.",
-)
-@click.option(
     "--budget-usd",
     type=click.FloatRange(min=0),
     default=DEFAULT_BUDGET_USD,
     show_default=True,
     help="Hard spending cap for the run.",
-)
-@click.option(
-    "--requests",
-    type=click.IntRange(min=1),
-    default=10,
-    show_default=True,
-    help="Requests per target for the latency probe.",
 )
 @click.option(
     "--concurrency",
@@ -93,13 +68,10 @@ from probes.targets import Target
     help="Latency probe: open-loop requests per second instead of a closed loop.",
 )
 @click.option("--poisson", is_flag=True, help="With --rate: exponential gaps between arrivals.")
-@click.option(
-    "--time-scale",
-    type=click.FloatRange(min=0, min_open=True),
-    default=1.0,
-    show_default=True,
-    help="Simulator only: multiply its timings (0.1 = ten times faster).",
-)
+@options.KINDS
+@options.TOP
+@options.REQUESTS
+@options.TIME_SCALE
 @click.option("--json", "as_json", is_flag=True, help="Print figures as JSON.")
 @click.pass_context
 def probe(

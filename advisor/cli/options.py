@@ -1,0 +1,47 @@
+"""Options that more than one command takes, defined once so they read and behave alike."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from advisor.probing import DEFAULT_KINDS
+
+WORKLOADS_ARG = click.argument(
+    "workloads_file",
+    metavar="WORKLOADS.yaml",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+)
+
+KINDS = click.option(
+    "--probes",
+    "kinds",
+    default=",".join(DEFAULT_KINDS),
+    show_default=True,
+    help="Comma-separated probe kinds; ratelimit (a ramp to the first 429) only when named.",
+)
+
+TOP = click.option(
+    "--top",
+    type=click.IntRange(min=1),
+    default=3,
+    show_default=True,
+    help="Probe the N best candidates of each workload.",
+)
+
+REQUESTS = click.option(
+    "--requests",
+    type=click.IntRange(min=1),
+    default=10,
+    show_default=True,
+    help="Requests per target for the latency probe.",
+)
+
+TIME_SCALE = click.option(
+    "--time-scale",
+    type=click.FloatRange(min=0, min_open=True),
+    default=1.0,
+    show_default=True,
+    help="Simulator only: multiply its timings (0.1 = ten times faster; figures scale too).",
+)
