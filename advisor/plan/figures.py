@@ -3,6 +3,7 @@ then the catalog, and labelled with where it came from."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from advisor.matching import Candidate
@@ -112,21 +113,35 @@ def measured_problem(f: Figures) -> str | None:
     e2e = f.measured("latency.e2e_ms_p95", "p95 end-to-end", "ms")
     if e2e and w.latency.e2e_p95_ms is not None and e2e.value > w.latency.e2e_p95_ms:
         return f"{e2e} over the {w.latency.e2e_p95_ms:g} ms budget"
+    # Shares rule a candidate out only when the evidence is clear: the whole 95 % interval
+    # lies on the wrong side, so one miss in nine needles does not outweigh the ranking.
     errors = f.error_rate()
-    if errors and errors.value > MAX_ERROR_RATE:
-        return f"{errors} above {MAX_ERROR_RATE:.0%}"
+    if errors and wilson(errors)[0] > MAX_ERROR_RATE:
+        return f"{errors} clearly above {MAX_ERROR_RATE:.0%}"
     if w.structured_output == "json_schema":
         for name in ("structured.schema_valid_rate", "samples.schema_valid_rate"):
             valid = f.measured(name, "schema-valid", "share")
-            if valid and valid.value < MIN_SCHEMA_VALID:
-                return f"{valid} below {MIN_SCHEMA_VALID:.0%}"
+            if valid and wilson(valid)[1] < MIN_SCHEMA_VALID:
+                return f"{valid} clearly below {MIN_SCHEMA_VALID:.0%}"
     agreement = f.agreement()
     if w.determinism == "strict" and agreement and agreement.value < 1.0:
-        return f"{agreement}: repeats differed at temperature 0"
+        return f"{agreement}: repeats differed at temperature 0"  # one difference is proof
     recall = f.measured("context.needle_recall", "long-context recall", "share")
-    if recall and recall.value < MIN_RECALL:
-        return f"{recall} below {MIN_RECALL:.0%}"
+    if recall and wilson(recall)[1] < MIN_RECALL:
+        return f"{recall} clearly below {MIN_RECALL:.0%}"
     return None
+
+
+def wilson(share: Basis, z: float = 1.96) -> tuple[float, float]:
+    """The Wilson score interval (95 % by default) of a share measured over `n` trials; with
+    no trials, the whole range."""
+    n = share.n or 0
+    if n == 0:
+        return 0.0, 1.0
+    p = share.value
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return max(0.0, centre - half), min(1.0, centre + half)
 
 
 MAX_ERROR_RATE = 0.05

@@ -447,3 +447,33 @@ def test_an_unplanned_workload_cannot_be_edited(catalog: Catalog) -> None:
         d.set_canary("job", 0.1)
     with pytest.raises(ValueError, match="no plan"):
         d.drop("job", 0)
+
+
+def test_shares_rule_out_a_candidate_only_on_clear_evidence(catalog: Catalog) -> None:
+    def with_recall(found: int, n: int) -> RunMeasures:
+        by_key = {
+            ("job", "alpha/a-small"): OfferingMeasures(
+                {"context.needle_recall": Measure(found / n, n, "share")}, n, 0
+            )
+        }
+        return RunMeasures(9, True, by_key)
+
+    # One needle missed in nine: 89 %, but the interval reaches well above 90 %.
+    assert only(plan(catalog, workload(), with_recall(8, 9))).primary.key == "alpha/a-small"
+    lost = only(plan(catalog, workload(), with_recall(4, 9)))
+    assert lost.primary.key != "alpha/a-small"
+    assert any("clearly below 90%" in n for n in lost.notes)
+    # With many trials, 80 % is clear evidence; 89 % still is not.
+    assert only(plan(catalog, workload(), with_recall(80, 100))).primary.key != "alpha/a-small"
+    assert only(plan(catalog, workload(), with_recall(89, 100))).primary.key == "alpha/a-small"
+
+
+def test_the_wilson_interval_brackets_the_share() -> None:
+    from advisor.plan.figures import wilson
+    from advisor.plan.model import Basis
+
+    low, high = wilson(Basis("recall", 8 / 9, "share", "simulated", 9))
+    assert 0.5 < low < 8 / 9 < high < 1.0
+    assert wilson(Basis("x", 0.5, "share", "catalog")) == (0.0, 1.0)  # no trials: no evidence
+    low, high = wilson(Basis("x", 1.0, "share", "measured", 1000))
+    assert low > 0.99 and high == 1.0
