@@ -82,17 +82,7 @@ def test_the_same_model_on_another_host_comes_before_the_rest(catalog: Catalog) 
     wp = only(
         plan(
             catalog,
-            workload(
-                context_tokens=50_000,
-                weights={
-                    "cost": 1.0,
-                    "latency": 0,
-                    "context": 0,
-                    "task_fit": 0,
-                    "lifecycle": 0,
-                    "confidence": 0,
-                },
-            ),
+            workload(context_tokens=50_000),  # cheapest first, as every workload() here
         )
     )
     assert wp.primary.key == "beta/b-mid"
