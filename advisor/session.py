@@ -24,8 +24,8 @@ from typing import Any
 
 import yaml
 
-from advisor.matching import MatchResult, match
-from advisor.workloads import Workload, load_workloads
+from advisor.match.matching import MatchResult, match
+from advisor.workload.model import Workload, load_workloads
 from catalog import Catalog
 from catalog.problems import load_yaml
 

@@ -19,7 +19,7 @@ from typing import Any
 import yaml
 import yaml_rs
 
-from advisor.catalog_import import ImportRequest, plan_import, write_import
+from advisor.maintain.imports import ImportRequest, plan_import, write_import
 from bench.gen_catalog import write_catalog
 from bench.timing import Timing, measure
 from catalog import BUNDLED_DIR, load_catalog

@@ -51,7 +51,7 @@ FINDINGS = {
     "receive": (
         "Profiled with gc.callbacks in the client: a generation-2 collection (15–25 ms) "
         "once per run stalled every stream. The client now freezes its start-up heap as "
-        "`advisor probe` does (advisor.catalogs.load), and on a quiet machine the p99 "
+        "`advisor probe` does (advisor.home.load), and on a quiet machine the p99 "
         "receive delay at 128 streams was 0.7–0.8 ms; what is left above 2 ms is other "
         "processes taking the client's CPU (see the load averages at the top)."
     ),

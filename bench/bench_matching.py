@@ -9,8 +9,8 @@ import tempfile
 from pathlib import Path
 from typing import get_args
 
-from advisor.matching import match
-from advisor.workloads import (
+from advisor.match.matching import match
+from advisor.workload.model import (
     Budget,
     DeterminismNeed,
     Latency,
@@ -66,7 +66,7 @@ def run() -> list[str]:
         catalog = load_catalog([write_catalog(Path(tmp) / "catalog", 5000)])
     ws = workloads()
     first = measure(lambda: [match(w, catalog, today=TODAY) for w in ws], runs=1)
-    gc.freeze()  # as advisor.catalogs.load does for the app's long-lived catalog
+    gc.freeze()  # as advisor.home.load does for the app's long-lived catalog
     timing = measure(lambda: [match(w, catalog, today=TODAY) for w in ws], runs=11)
     results = [match(w, catalog, today=TODAY) for w in ws]
     candidates = sum(len(r.candidates) for r in results)

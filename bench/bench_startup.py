@@ -222,8 +222,8 @@ import json, sys, time
 started = time.perf_counter()
 import advisor.cli.tui_cmd
 cli = time.perf_counter()
-from advisor import catalogs
-catalogs.load([])
+from advisor import home
+home.load_catalog([])
 loaded = time.perf_counter()
 import advisor.tui.app
 textual = time.perf_counter()

@@ -30,7 +30,7 @@ from probes.targets import simulated_targets
 
 async def _run(sim_url: str, count: int, load: Load, store: RunStore) -> list[Sent]:
     catalog = load_catalog([BUNDLED_DIR])
-    gc.freeze()  # as advisor.catalogs.load does before every probe run
+    gc.freeze()  # as advisor.home.load does before every probe run
     offering = catalog.get(OFFERING)
     assert offering is not None, OFFERING
     (target,) = simulated_targets(catalog, [offering], sim_url)

@@ -9,10 +9,10 @@ from typing import Any
 import click
 from rich.console import Console
 
-from advisor import catalogs
+from advisor import home
 from advisor.cli.base import cli, extra_layers, print_json
-from advisor.render import offerings_table, problem_lines, successor_lines
-from advisor.workloads import WORKLOADS_SCHEMA_NAME, workloads_schema
+from advisor.present.render import offerings_table, problem_lines, successor_lines
+from advisor.workload.model import WORKLOADS_SCHEMA_NAME, workloads_schema
 from catalog import Catalog, InputError, load_catalog
 from catalog.jsonschema import CATALOG_SCHEMA_NAME, catalog_schema, dumps
 from catalog.query import parse_query
@@ -30,7 +30,7 @@ def catalog() -> None:
 def validate(ctx: click.Context, paths: tuple[Path, ...], as_json: bool) -> None:
     """Check catalog files: the bundled catalog and overlays, or PATHS on top of the bundled
     catalog. Prints PATH:LINE:COL: field: message per problem; exit status 2 on any error."""
-    layers = [*catalogs.catalog_layers(extra_layers(ctx)), *paths]
+    layers = [*home.catalog_layers(extra_layers(ctx)), *paths]
     try:
         result = load_catalog(layers)
     except InputError as error:
@@ -64,7 +64,7 @@ def validate(ctx: click.Context, paths: tuple[Path, ...], as_json: bool) -> None
 def show(ctx: click.Context, query: Sequence[str], as_json: bool) -> None:
     """List offerings, filtered by QUERY: words and filters such as provider:openai,
     status:active, input:image, ctx:128k, free, open (prefix '-' to exclude)."""
-    result = catalogs.load(extra_layers(ctx))
+    result = home.load_catalog(extra_layers(ctx))
     offerings = parse_query(" ".join(query)).filter(result.offerings)
     if as_json:
         print_json([_offering_json(result, o.key) for o in offerings])

@@ -7,9 +7,9 @@ from dataclasses import asdict
 import click
 from rich.console import Console
 
-from advisor import paths
+from advisor import home
 from advisor.cli.base import cli, print_json
-from advisor.render import runs_table, shifts_table
+from advisor.present.render import runs_table, shifts_table
 from probes.compare import compare_runs
 from probes.store import RunStore
 
@@ -25,7 +25,7 @@ from probes.store import RunStore
 )
 def history(as_json: bool, compare: tuple[int, int] | None) -> None:
     """List probing runs, newest first; a run whose process died shows as interrupted."""
-    path = paths.runs_db()
+    path = home.runs_db()
     store = RunStore(path) if path.exists() else None
     runs = store.runs() if store else []
     if compare:

@@ -13,8 +13,10 @@ from pathlib import Path
 
 import click
 
-from advisor import catalogs, paths
-from advisor.catalog_import import (
+from advisor import home
+from advisor.cli.base import extra_layers, print_json
+from advisor.cli.catalog_cmd import catalog
+from advisor.maintain.imports import (
     SOURCES,
     ImportPlan,
     ImportRefused,
@@ -25,16 +27,14 @@ from advisor.catalog_import import (
     source_file,
     write_import,
 )
-from advisor.cli.base import extra_layers, print_json
-from advisor.cli.catalog_cmd import catalog
-from advisor.import_render import (
+from advisor.present.imports import (
     change_lines,
     changeset_json,
     counts,
     skipped_reasons,
     source_line,
 )
-from advisor.render import problem_lines
+from advisor.present.render import problem_lines
 from catalog import InputError
 from catalog.cache import load_catalog_cached
 from catalog.importers import Snapshot, read_snapshot
@@ -117,7 +117,7 @@ def import_(
     request = ImportRequest(
         source=source,
         directory=directory or default_directory(),
-        layers=catalogs.catalog_layers(extra_layers(ctx)),
+        layers=home.catalog_layers(extra_layers(ctx)),
         today=dt.date.today(),
         file=from_file,
         providers=providers,
@@ -188,7 +188,7 @@ def _review(ctx: click.Context, plan: ImportPlan) -> None:
     from advisor.tui.app import AdvisorApp  # Textual loads only when the UI opens
     from advisor.tui.screens.import_review import ImportReviewScreen
 
-    app = AdvisorApp(catalog=catalogs.load(extra_layers(ctx)), screen="import-review")
+    app = AdvisorApp(catalog=home.load_catalog(extra_layers(ctx)), screen="import-review")
     app.add_mode("import-review", lambda: ImportReviewScreen(lambda: plan, write_import))
     app.run()
 
@@ -240,10 +240,10 @@ def lint(
     catalog). Exit status 0 with warnings only, 2 with errors.
     """
     day = today or dt.date.today()
-    layers = [*catalogs.catalog_layers(extra_layers(ctx)), *paths_]
+    layers = [*home.catalog_layers(extra_layers(ctx)), *paths_]
     references = [_reference(spec, day) for spec in compare]
     try:
-        loaded = load_catalog_cached(layers, paths.cache_dir())
+        loaded = load_catalog_cached(layers, home.cache_dir())
     except InputError as error:
         if not as_json:
             raise  # one line per problem, exit status 2, like every command

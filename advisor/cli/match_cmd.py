@@ -7,12 +7,12 @@ from pathlib import Path
 import click
 from rich.console import Console
 
-from advisor import catalogs
+from advisor import home
 from advisor.cli import options
 from advisor.cli.base import cli, extra_layers, print_json
-from advisor.matching import HORIZON_DAYS, match, result_json
-from advisor.render import candidates_table, exclusion_summary
-from advisor.workloads import load_workloads
+from advisor.match.matching import HORIZON_DAYS, match, result_json
+from advisor.present.render import candidates_table, exclusion_summary
+from advisor.workload.model import load_workloads
 
 
 @cli.command(name="match")
@@ -33,7 +33,7 @@ def match_command(
     """Rank catalog offerings for each workload: candidates with score, cost and flags;
     exclusions with every reason."""
     workloads = load_workloads(workloads_file)
-    result = catalogs.load(extra_layers(ctx))
+    result = home.load_catalog(extra_layers(ctx))
     results = [match(w, result, horizon_days=horizon_days) for w in workloads]
     if as_json:
         print_json(

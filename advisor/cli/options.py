@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from advisor.probing import DEFAULT_KINDS
+from advisor.probe.lifecycle import DEFAULT_KINDS
 
 WORKLOADS_ARG = click.argument(
     "workloads_file",

@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 import click
 from rich.console import Console
 
-from advisor import catalogs, paths
+from advisor import home
 from advisor.cli import options
 from advisor.cli.base import cli, extra_layers, print_json
 from advisor.export import (
@@ -22,12 +22,12 @@ from advisor.export import (
     write,
 )
 from advisor.export.report import plan_json
-from advisor.matching import match
+from advisor.match.matching import match
 from advisor.plan import Plan, PlanError, PlanOptions
-from advisor.plan_view import plan_tables
-from advisor.planning import latest_run, plan_for
-from advisor.probing import DEFAULT_BUDGET_USD
-from advisor.workloads import load_workloads
+from advisor.plan.inputs import latest_run, plan_for
+from advisor.present.plan import plan_tables
+from advisor.probe.lifecycle import DEFAULT_BUDGET_USD
+from advisor.workload.model import load_workloads
 from catalog import Catalog
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -102,13 +102,13 @@ def make(
 ) -> tuple[Plan, Catalog]:
     """Match and plan, turning a bad option into exit status 2."""
     workloads = load_workloads(workloads_file)
-    catalog = catalogs.load(extra_layers(ctx))
+    catalog = home.load_catalog(extra_layers(ctx))
     results = [match(w, catalog) for w in workloads]
     try:
         return plan_for(catalog, results, run_id=run_id, options=_options(kw)), catalog
     except KeyError:
         raise click.BadParameter(
-            f"no run {run_id} in {paths.runs_db()}", param_hint="--run"
+            f"no run {run_id} in {home.runs_db()}", param_hint="--run"
         ) from None
     except PlanError as error:
         raise click.UsageError(str(error)) from None

@@ -9,18 +9,18 @@ import click
 from rich.console import Console
 from rich.progress import Progress
 
-from advisor import catalogs
+from advisor import home
 from advisor.cli import options
 from advisor.cli.base import cli, extra_layers, print_json
-from advisor.matching import match
-from advisor.probe_report import (
+from advisor.match.matching import match
+from advisor.present.probe import (
     correctness_table,
     outcome_json,
     results_table,
     retention_table,
     samples_table,
 )
-from advisor.probing import (
+from advisor.probe.lifecycle import (
     ALL_KINDS,
     DEFAULT_BUDGET_USD,
     Prepared,
@@ -28,7 +28,7 @@ from advisor.probing import (
     prepare,
     start,
 )
-from advisor.workloads import load_workloads
+from advisor.workload.model import load_workloads
 from probes import aio
 from probes.harness import Sent
 from probes.kinds.base import Settings
@@ -101,13 +101,13 @@ def probe(
     if poisson and rate is None:
         raise click.BadParameter("--poisson needs --rate", param_hint="--poisson")
     workloads = load_workloads(workloads_file)
-    catalog_ = catalogs.load(extra_layers(ctx))
+    catalog_ = home.load_catalog(extra_layers(ctx))
     results = [match(w, catalog_) for w in workloads]
     load = Load(mode="open", rate=rate, poisson=poisson) if rate else Load(concurrency=concurrency)
     settings = Settings(requests=requests, load=load)
     err = Console(stderr=True)
     sim = (
-        start_simulator(catalogs.catalog_layers(extra_layers(ctx)), time_scale=time_scale)
+        start_simulator(home.catalog_layers(extra_layers(ctx)), time_scale=time_scale)
         if target == "sim"
         else None
     )

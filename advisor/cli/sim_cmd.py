@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from advisor import catalogs
+from advisor import home
 from advisor.cli.base import cli, extra_layers
 from probes.simulator import FaultError, serve
 
@@ -51,7 +51,7 @@ def sim(
     """Serve every catalog offering on loopback the way its provider's API does (OpenAI,
     Anthropic, Gemini wires), with the catalog's limits and traits, until Ctrl+C. Every
     response says it is simulated."""
-    catalog_ = catalogs.load(extra_layers(ctx))
+    catalog_ = home.load_catalog(extra_layers(ctx))
     try:
         serve(
             catalog_,

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from advisor import catalogs
+from advisor import home
 from advisor.cli.base import cli, extra_layers
 
 
@@ -30,7 +30,7 @@ def tui(ctx: click.Context, workloads_file: Path | None, screen: str | None) -> 
     When no provider key is set, probes run on the simulator: the Probes screen starts it for
     each run and stops it after.
     """
-    catalog_ = catalogs.load(extra_layers(ctx))
+    catalog_ = home.load_catalog(extra_layers(ctx))
     keys = [p.key_env for p in catalog_.providers.values() if p.key_env]
     simulated = not any(os.environ.get(name) for name in keys)
     from advisor.tui.app import AdvisorApp  # Textual loads only when the UI opens
@@ -40,5 +40,5 @@ def tui(ctx: click.Context, workloads_file: Path | None, screen: str | None) -> 
         workloads_path=workloads_file,
         probe_target="simulator (no provider key set)" if simulated else None,
         screen=screen,
-        layers=catalogs.catalog_layers(extra_layers(ctx)),
+        layers=home.catalog_layers(extra_layers(ctx)),
     ).run()

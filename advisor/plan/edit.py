@@ -13,10 +13,10 @@ import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
-from advisor.matching import MatchResult
-from advisor.measured import RunMeasures
+from advisor.match.matching import MatchResult
 from advisor.plan.model import Endpoint, Plan, Unplanned, WorkloadPlan
 from advisor.plan.planner import PlanOptions, make_plan
+from advisor.probe.measured import RunMeasures
 from catalog import Catalog
 
 EDITED_NOTE = "fallbacks edited by hand; planned order: "

@@ -6,9 +6,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from advisor.matching import Candidate
-from advisor.measured import OfferingMeasures, RunMeasures
+from advisor.match.matching import Candidate
 from advisor.plan.model import Basis, Origin
+from advisor.probe.measured import OfferingMeasures, RunMeasures
 from catalog import Offering
 
 

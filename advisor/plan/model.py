@@ -7,7 +7,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Literal
 
-from advisor.workloads import Workload
+from advisor.workload.model import Workload
 from catalog import Offering
 
 Origin = Literal["measured", "simulated", "catalog", "workload", "default"]

@@ -21,8 +21,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from advisor import __version__
-from advisor.matching import MatchResult
-from advisor.measured import RunMeasures
+from advisor.match.matching import MatchResult
 from advisor.plan.figures import Figures, figures_for, measured_problem
 from advisor.plan.model import (
     Basis,
@@ -37,6 +36,7 @@ from advisor.plan.model import (
     Unplanned,
     WorkloadPlan,
 )
+from advisor.probe.measured import RunMeasures
 from catalog import Catalog
 
 NEAR_WINDOW = 0.8

@@ -15,7 +15,7 @@ from typing import Any, Literal, get_args
 
 from pydantic import ValidationError
 
-from advisor.workloads import DeterminismNeed, StructuredNeed, Task, Workload
+from advisor.workload.model import DeterminismNeed, StructuredNeed, Task, Workload
 from catalog.problems import Locator, validation_problems
 from catalog.schema import Modality
 

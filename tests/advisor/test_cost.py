@@ -6,8 +6,8 @@ import datetime as dt
 
 import pytest
 
-from advisor.cost import estimate
-from advisor.workloads import Volume, Workload
+from advisor.match.cost import estimate
+from advisor.workload.model import Volume, Workload
 from catalog import Catalog
 
 

@@ -18,10 +18,10 @@ from click.testing import CliRunner
 from advisor.cli import cli
 from advisor.export import ExportError, ExportExists, check_no_secrets, render, write
 from advisor.export.openrouter import MAX_MODELS, PROVIDER_FIELDS
-from advisor.matching import match
-from advisor.measured import Measure, OfferingMeasures, RunMeasures
+from advisor.match.matching import match
 from advisor.plan import Plan, PlanOptions, make_plan, resolve_endpoints
-from advisor.workloads import load_workloads
+from advisor.probe.measured import Measure, OfferingMeasures, RunMeasures
+from advisor.workload.model import load_workloads
 from catalog import Catalog, load_catalog
 from catalog.loader import BUNDLED_DIR
 

@@ -7,8 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from advisor.matching import MatchResult, match
-from advisor.workloads import Budget, DataRules, Latency, ProviderRules, Workload, load_workloads
+from advisor.match.matching import MatchResult, match
+from advisor.workload.model import (
+    Budget,
+    DataRules,
+    Latency,
+    ProviderRules,
+    Workload,
+    load_workloads,
+)
 from catalog import Catalog, load_catalog
 
 TODAY = dt.date(2026, 11, 25)
@@ -144,7 +151,7 @@ def test_zero_retention_and_regions(tiny_catalog: Catalog) -> None:
 
 
 def test_free_tier_daily_cap(tiny_catalog: Catalog) -> None:
-    from advisor.workloads import Volume
+    from advisor.workload.model import Volume
 
     result = match(
         Workload(name="w", volume=Volume(requests_per_day=100)), tiny_catalog, today=TODAY

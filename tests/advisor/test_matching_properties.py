@@ -9,9 +9,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from advisor.cost import estimate
-from advisor.matching import HORIZON_DAYS, _hard_constraints, match
-from advisor.workloads import Task, Workload
+from advisor.match.cost import estimate
+from advisor.match.matching import HORIZON_DAYS, _hard_constraints, match
+from advisor.workload.model import Task, Workload
 from catalog import Catalog, load_catalog
 from tests.conftest import FIXTURE_CATALOG
 

@@ -9,8 +9,7 @@ from typing import Any
 
 import pytest
 
-from advisor.matching import match
-from advisor.measured import Measure, OfferingMeasures, RunMeasures, read_run
+from advisor.match.matching import match
 from advisor.plan import (
     Plan,
     PlanError,
@@ -21,7 +20,8 @@ from advisor.plan import (
     resolve_endpoints,
 )
 from advisor.plan.edit import EDITED_NOTE, PlanDraft, drop_fallback, move_fallback
-from advisor.workloads import Workload
+from advisor.probe.measured import Measure, OfferingMeasures, RunMeasures, read_run
+from advisor.workload.model import Workload
 from catalog import Catalog, load_catalog
 from probes.store import AttemptRecord, RunStore
 from probes.targets import ProviderOverride

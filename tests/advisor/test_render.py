@@ -7,7 +7,7 @@ import io
 import pytest
 from rich.console import Console
 
-from advisor import render
+from advisor.present import render
 from catalog import Catalog
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from advisor.session import Session, WouldOverwrite
-from advisor.workloads import Workload, load_workloads
+from advisor.workload.model import Workload, load_workloads
 from catalog import Catalog, InputError
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -6,9 +6,9 @@ import datetime as dt
 
 import pytest
 
-from advisor.matching import match
-from advisor.templates import TASKS, TEMPLATES, from_template
-from advisor.workloads import Task
+from advisor.match.matching import match
+from advisor.workload.model import Task
+from advisor.workload.templates import TASKS, TEMPLATES, from_template
 from catalog import BUNDLED_DIR, Catalog, load_catalog
 
 TODAY = dt.date(2026, 11, 25)

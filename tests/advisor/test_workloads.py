@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from advisor.workloads import Workload, load_workloads
+from advisor.workload.model import Workload, load_workloads
 from catalog import InputError
 from catalog.problems import Problem
 
@@ -141,7 +141,7 @@ def test_json_schema_accepts_the_example_and_rejects_unknown_keys() -> None:
     import jsonschema
     import yaml
 
-    from advisor.workloads import workloads_schema
+    from advisor.workload.model import workloads_schema
 
     schema = workloads_schema()
     jsonschema.Draft202012Validator.check_schema(schema)

@@ -19,9 +19,9 @@ import pytest
 import yaml
 
 from advisor.export import render
-from advisor.matching import match
+from advisor.match.matching import match
 from advisor.plan import Plan, PlanOptions, make_plan, resolve_endpoints
-from advisor.workloads import Workload
+from advisor.workload.model import Workload
 from catalog import Catalog
 from probes.simulator.app import sim_base_url
 from probes.targets import ProviderOverride

@@ -17,7 +17,7 @@ from advisor.tui.dialogs.template_picker import TemplateDialog
 from advisor.tui.screens.candidates import CandidatesScreen
 from advisor.tui.screens.compare import CompareScreen
 from advisor.tui.widgets.candidate_table import CandidateTable, ExclusionTable
-from advisor.workloads import Workload
+from advisor.workload.model import Workload
 from catalog import BUNDLED_DIR, load_catalog
 from tests.tui.conftest import TODAY, settle
 

@@ -7,7 +7,7 @@ import io
 from rich.console import Console
 from textual.widgets import Input, Static
 
-from advisor import render
+from advisor.present import render
 from advisor.tui.app import AdvisorApp
 from advisor.tui.screens.catalog import CatalogScreen
 from advisor.tui.screens.help import HelpScreen

@@ -10,7 +10,7 @@ import pytest
 from rich.console import Console
 from textual.widgets import DataTable, Static
 
-from advisor.catalog_import import ImportPlan, ImportRequest, plan_import
+from advisor.maintain.imports import ImportPlan, ImportRequest, plan_import
 from advisor.tui.app import AdvisorApp
 from advisor.tui.dialogs.confirm import ConfirmDialog
 from advisor.tui.dialogs.detail import DetailDialog

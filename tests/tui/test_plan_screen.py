@@ -16,7 +16,7 @@ from rich.console import Console
 from textual.pilot import Pilot
 from textual.widgets import Input, Static
 
-from advisor import catalogs, paths
+from advisor import home
 from advisor.export import DEFAULT_NAMES, FORMATS, ExportError, check_no_secrets
 from advisor.plan import WorkloadPlan
 from advisor.tui.app import AdvisorApp
@@ -48,7 +48,7 @@ def example(tmp_path: Path) -> Path:
 
 def plan_app(workloads: Path, catalog: Catalog | None = None) -> AdvisorApp:
     return AdvisorApp(
-        catalog=catalog or catalogs.load(), workloads_path=workloads, today=TODAY, screen="plan"
+        catalog=catalog or home.load_catalog(), workloads_path=workloads, today=TODAY, screen="plan"
     )
 
 
@@ -309,7 +309,7 @@ async def test_export_problems_are_notified_and_nothing_is_written(
 
 def record_run(workloads: Path, workload: str, offering: str, *, simulated: bool) -> int:
     """A complete probe run of `workloads` with latency figures for one offering."""
-    store = RunStore(paths.runs_db())
+    store = RunStore(home.runs_db())
     run = store.start_run(
         target="sim" if simulated else "live",
         simulated=simulated,

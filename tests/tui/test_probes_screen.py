@@ -13,9 +13,9 @@ from textual.coordinate import Coordinate
 from textual.pilot import Pilot
 from textual.widgets import Checkbox, Input, ProgressBar, SelectionList, Static, TabbedContent
 
-from advisor import catalogs
-from advisor.probe_report import compare_samples
-from advisor.probing import chosen_offerings, stored_outcome
+from advisor import home
+from advisor.present.probe import compare_samples
+from advisor.probe.lifecycle import chosen_offerings, stored_outcome
 from advisor.tui.app import AdvisorApp
 from advisor.tui.screens.probes import TABS, ProbesScreen
 from advisor.tui.widgets.probe_progress import LatencyHistogram
@@ -32,7 +32,7 @@ PROBE_WORKLOADS = DATA / "probe" / "workloads.yaml"
 @pytest.fixture(autouse=True)
 def no_provider_keys(monkeypatch: pytest.MonkeyPatch) -> None:
     """Live probing is off unless a key is set: make sure none is."""
-    catalog = catalogs.load()
+    catalog = home.load_catalog()
     for provider in catalog.providers.values():
         if provider.key_env:
             monkeypatch.delenv(provider.key_env, raising=False)
@@ -41,7 +41,7 @@ def no_provider_keys(monkeypatch: pytest.MonkeyPatch) -> None:
 def probe_app() -> AdvisorApp:
     """The app on the bundled catalog (what the simulator serves), opened on Probes."""
     app = AdvisorApp(
-        catalog=catalogs.load(), workloads_path=PROBE_WORKLOADS, today=TODAY, screen="probes"
+        catalog=home.load_catalog(), workloads_path=PROBE_WORKLOADS, today=TODAY, screen="probes"
     )
     app.probe_time_scale = 0.02
     return app
@@ -60,8 +60,8 @@ def shown(app: AdvisorApp, selector: str) -> str:
     return capture.get()
 
 
-def runs(home: Path) -> list[tuple[int, str, bool]]:
-    path = home / "runs.sqlite"
+def runs(folder: Path) -> list[tuple[int, str, bool]]:
+    path = folder / "runs.sqlite"
     return [(r.id, r.status, r.simulated) for r in RunStore(path).runs()] if path.exists() else []
 
 

@@ -17,7 +17,7 @@ from advisor.tui.screens.workloads import WorkloadsScreen
 from advisor.tui.widgets.candidate_table import CandidateTable
 from advisor.tui.widgets.workload_form import WorkloadForm
 from advisor.tui.widgets.workload_list import WorkloadList
-from advisor.workloads import load_workloads
+from advisor.workload.model import load_workloads
 from catalog import Catalog
 from tests.tui.conftest import TODAY, settle
 

@@ -11,8 +11,8 @@ from textual.screen import ModalScreen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from advisor.templates import TEMPLATES
-from advisor.workloads import Task
+from advisor.workload.model import Task
+from advisor.workload.templates import TEMPLATES
 
 
 class TemplateDialog(ModalScreen[Task | None]):

@@ -12,8 +12,8 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import Footer, Header, Static, TabbedContent, TabPane
 
-from advisor import render
-from advisor.matching import Candidate, MatchResult
+from advisor.match.matching import Candidate, MatchResult
+from advisor.present import render
 from advisor.session import Session
 from advisor.tui.dialogs.detail import DetailDialog
 from advisor.tui.screens.compare import MAX_COMPARED, MIN_COMPARED, CompareScreen

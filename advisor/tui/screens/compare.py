@@ -10,7 +10,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from advisor.matching import Candidate
+from advisor.match.matching import Candidate
 from advisor.tui.widgets.compare_table import compare_header, compare_table
 
 MIN_COMPARED = 2

@@ -24,15 +24,16 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, LoadingIndicator, Static
 from textual.worker import get_current_worker
 
-from advisor import catalogs, render
-from advisor.catalog_import import (
+from advisor import home
+from advisor.maintain.imports import (
     ImportPlan,
     ImportRequest,
     default_directory,
     plan_import,
     write_import,
 )
-from advisor.import_render import (
+from advisor.present import render
+from advisor.present.imports import (
     KIND_LABEL,
     change_summary,
     counts,
@@ -283,7 +284,7 @@ def _plan_file(path: Path) -> ImportPlan:
     request = ImportRequest(
         source=source,
         directory=default_directory(),
-        layers=catalogs.catalog_layers(),
+        layers=home.catalog_layers(),
         today=dt.date.today(),
         file=file,
     )

@@ -32,16 +32,16 @@ from textual.widgets import (
 )
 
 from advisor.export import FORMATS
-from advisor.matching import MatchResult
+from advisor.match.matching import MatchResult
 from advisor.plan import WorkloadPlan
 from advisor.plan.edit import PlanDraft
-from advisor.planning import endpoints, latest_run, run_measures
+from advisor.plan.inputs import endpoints, latest_run, run_measures
 from advisor.session import Session
 from advisor.tui.screens.session_screen import WorkloadScreen
 from advisor.tui.widgets.export_preview import ExportPreview
 from advisor.tui.widgets.plan_table import PlanRow, PlanTable, plan_rows
 from advisor.tui.widgets.workload_bar import WorkloadBar
-from advisor.workloads import Workload
+from advisor.workload.model import Workload
 
 TABS = {"plan": "tab-plan", "export": "tab-export"}
 

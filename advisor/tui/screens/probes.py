@@ -42,11 +42,11 @@ from textual.widgets import (
     TabPane,
 )
 
-from advisor import paths
-from advisor.catalogs import catalog_layers
-from advisor.matching import MatchResult
-from advisor.probe_report import SampleComparison, compare_samples, offering_summary
-from advisor.probing import (
+from advisor import home
+from advisor.home import catalog_layers
+from advisor.match.matching import MatchResult
+from advisor.present.probe import SampleComparison, compare_samples, offering_summary
+from advisor.probe.lifecycle import (
     DEFAULT_BUDGET_USD,
     Prepared,
     chosen_offerings,
@@ -222,7 +222,7 @@ class ProbesScreen(WorkloadScreen):
     def _live_ok(self) -> bool:
         """Whether some provider key is set, so that live probing can reach anything."""
         catalog = self.session.catalog
-        overrides = load_overrides(paths.providers_file(), catalog.providers)
+        overrides = load_overrides(home.providers_file(), catalog.providers)
         return any(os.environ.get(name) for name in key_variables(catalog, overrides))
 
     @property
@@ -387,7 +387,7 @@ class ProbesScreen(WorkloadScreen):
         return Group(*lines)
 
     def show_history(self) -> None:
-        path = paths.runs_db()
+        path = home.runs_db()
         runs = RunStore(path).runs() if path.exists() else []
         self.query_one(RunHistoryTable).show(runs)
 
@@ -590,7 +590,7 @@ class ProbesScreen(WorkloadScreen):
         title = self.query_one("#samples-title", Static)
         table = self.query_one(SamplesCompareTable)
         name = self.workload_name
-        path = paths.runs_db()
+        path = home.runs_db()
         found = None
         if name is not None and path.exists():
             store = RunStore(path)

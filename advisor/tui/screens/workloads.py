@@ -11,13 +11,13 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import Footer, Header, Static
 
-from advisor.templates import from_template
 from advisor.tui.dialogs.confirm import ConfirmDialog
 from advisor.tui.dialogs.template_picker import TemplateDialog
 from advisor.tui.screens.session_screen import SessionScreen
 from advisor.tui.widgets.workload_form import WorkloadForm
 from advisor.tui.widgets.workload_list import WorkloadList
-from advisor.workloads import Task
+from advisor.workload.model import Task
+from advisor.workload.templates import from_template
 
 
 def shown_path(path: Path) -> str:

@@ -13,9 +13,9 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
-from advisor import render
-from advisor.cost import CostEstimate
-from advisor.matching import Candidate, Exclusion
+from advisor.match.cost import CostEstimate
+from advisor.match.matching import Candidate, Exclusion
+from advisor.present import render
 
 
 def usd_small(value: float | None) -> str:

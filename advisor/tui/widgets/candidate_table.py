@@ -16,8 +16,8 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import DataTable
 
-from advisor import render
-from advisor.matching import Candidate, Exclusion, MatchResult
+from advisor.match.matching import Candidate, Exclusion, MatchResult
+from advisor.present import render
 from advisor.tui.widgets.offering_table import middle_ellipsis
 
 PADDING = 2  # DataTable's cell padding, one each side

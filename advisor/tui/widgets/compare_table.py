@@ -10,8 +10,8 @@ from rich import box
 from rich.table import Table
 from rich.text import Text
 
-from advisor import render
-from advisor.matching import Candidate
+from advisor.match.matching import Candidate
+from advisor.present import render
 from advisor.tui.widgets.candidate_detail import usd_small
 
 BEST = "bold green"

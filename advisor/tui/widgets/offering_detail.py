@@ -6,7 +6,7 @@ from textual.containers import VerticalScroll
 from textual.reactive import reactive
 from textual.widgets import Static
 
-from advisor import render
+from advisor.present import render
 from catalog import Offering
 
 

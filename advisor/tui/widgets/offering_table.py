@@ -15,7 +15,7 @@ from textual import events
 from textual.message import Message
 from textual.widgets import DataTable
 
-from advisor import render
+from advisor.present import render
 from catalog import Offering
 
 _LAST = float("inf")

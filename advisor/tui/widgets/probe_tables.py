@@ -10,7 +10,7 @@ from typing import Any
 from rich.text import Text
 from textual.widgets import DataTable
 
-from advisor.probe_report import HEADLINES, SampleAnswer, SampleComparison
+from advisor.present.probe import HEADLINES, SampleAnswer, SampleComparison
 from probes.run import Outcome
 from probes.store import RunSummary
 

@@ -29,7 +29,7 @@ from advisor.tui.form_fields import (
     parse_number,
     value_at,
 )
-from advisor.workloads import Workload
+from advisor.workload.model import Workload
 
 
 class WorkloadForm(Vertical):

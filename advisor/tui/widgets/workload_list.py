@@ -12,9 +12,9 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import DataTable
 
-from advisor import render
+from advisor.present import render
 from advisor.tui.widgets.offering_table import middle_ellipsis
-from advisor.workloads import Workload
+from advisor.workload.model import Workload
 
 NAME_WIDTH = (8, 22)
 """The name column fits the longest name within these bounds."""

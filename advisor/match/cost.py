@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from advisor.workloads import DAYS_PER_MONTH, Workload
+from advisor.workload.model import DAYS_PER_MONTH, Workload
 from catalog import Offering
 
 

@@ -12,9 +12,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from advisor import __version__, paths
-from advisor.matching import MatchResult
-from advisor.workloads import Workload
+from advisor import __version__, home
+from advisor.match.matching import MatchResult
+from advisor.workload.model import Workload
 from catalog import Catalog, Offering
 from probes.harness import Budget
 from probes.kinds.base import Figure, Settings
@@ -98,7 +98,7 @@ def prepare(
     """Pick targets for each workload's best candidates and plan every probe on them."""
     work: list[tuple[WorkloadSpec, list[Target]]] = []
     skipped: list[Skipped] = []
-    overrides = load_overrides(paths.providers_file(), catalog.providers)
+    overrides = load_overrides(home.providers_file(), catalog.providers)
     for result in results:
         offerings = chosen_offerings(result, top)
         if target == "sim":
@@ -115,8 +115,8 @@ def prepare(
 
 def open_store(catalog: Catalog) -> RunStore:
     """The user's run store, with every key variable's value hidden from it."""
-    overrides = load_overrides(paths.providers_file(), catalog.providers)
-    return RunStore(paths.runs_db(), Redactor.from_environment(key_variables(catalog, overrides)))
+    overrides = load_overrides(home.providers_file(), catalog.providers)
+    return RunStore(home.runs_db(), Redactor.from_environment(key_variables(catalog, overrides)))
 
 
 def start(

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any, get_args
 
-from advisor.workloads import Task, Workload
+from advisor.workload.model import Task, Workload
 
 
 @dataclass(frozen=True)

@@ -6,11 +6,11 @@ import datetime as dt
 from collections.abc import Sequence
 from pathlib import Path
 
-from advisor import paths
-from advisor.matching import MatchResult
-from advisor.measured import RunMeasures, read_run
+from advisor import home
+from advisor.match.matching import MatchResult
 from advisor.plan import Plan, PlanOptions, make_plan, resolve_endpoints
 from advisor.plan.model import Endpoint
+from advisor.probe.measured import RunMeasures, read_run
 from catalog import Catalog
 from probes.store import RunStore
 from probes.targets import load_overrides
@@ -18,12 +18,12 @@ from probes.targets import load_overrides
 
 def endpoints(catalog: Catalog) -> dict[str, Endpoint]:
     """Every provider's endpoint, with the user's providers file applied."""
-    return resolve_endpoints(catalog, load_overrides(paths.providers_file(), catalog.providers))
+    return resolve_endpoints(catalog, load_overrides(home.providers_file(), catalog.providers))
 
 
 def latest_run(workloads_file: Path) -> int | None:
     """The newest complete probe run made from this workload file, if any."""
-    db = paths.runs_db()
+    db = home.runs_db()
     if not db.exists():
         return None
     wanted = workloads_file.resolve()
@@ -39,7 +39,7 @@ def latest_run(workloads_file: Path) -> int | None:
 
 def run_measures(run_id: int) -> RunMeasures:
     """A run's figures; KeyError when the store has no such run."""
-    db = paths.runs_db()
+    db = home.runs_db()
     if not db.exists():
         raise KeyError(run_id)
     return read_run(RunStore(db), run_id)

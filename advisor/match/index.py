@@ -6,7 +6,7 @@ keeps, per constraint, the offerings that fail it for certain, sorted or grouped
 workload's survivors come from a few bisections and set differences. Only the survivors are
 then checked in full (for flags and scores); the reasons of the excluded are written on demand.
 
-The full checks in `advisor.matching` remain the definition: a test asserts that the survivors
+The full checks in `advisor.match.matching` remain the definition: a test asserts that the survivors
 here are exactly the offerings with no reason there.
 """
 
@@ -18,9 +18,9 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from advisor.cost import estimate
-from advisor.scoring import OfferingFacts
-from advisor.workloads import DAYS_PER_MONTH, Workload
+from advisor.match.cost import estimate
+from advisor.match.scoring import OfferingFacts
+from advisor.workload.model import DAYS_PER_MONTH, Workload
 from catalog import Catalog, Offering
 
 _PERCENTILES_THAT_FAIL = ("p50", "p75", "p90", "p95", "p99")
@@ -184,7 +184,7 @@ class CatalogIndex:
                 continue
             price_in, price_out, price_cache, simple = found
             if simple:
-                # The same arithmetic, in the same order, as advisor.cost.estimate.
+                # The same arithmetic, in the same order, as advisor.match.cost.estimate.
                 usd = fresh * price_in + cached * price_cache
                 usd += out * price_out
                 usd /= 1_000_000

@@ -14,7 +14,7 @@ from catalog import Offering, Problem
 from catalog.schema import Source
 
 if TYPE_CHECKING:
-    from advisor.matching import MatchResult
+    from advisor.match.matching import MatchResult
     from probes.compare import Shift
     from probes.store import RunSummary
 

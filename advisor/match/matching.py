@@ -14,11 +14,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from advisor.cost import CostEstimate, estimate, scaled
-from advisor.prefilter import index_for
-from advisor.render import tokens
-from advisor.scoring import Component, OfferingFacts, components, score
-from advisor.workloads import Workload
+from advisor.match.cost import CostEstimate, estimate, scaled
+from advisor.match.index import index_for
+from advisor.match.scoring import Component, OfferingFacts, components, score
+from advisor.present.render import tokens
+from advisor.workload.model import Workload
 from catalog import Catalog, Offering
 from catalog.perf import gc_paused
 

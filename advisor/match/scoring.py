@@ -9,8 +9,8 @@ import datetime as dt
 import math
 from collections.abc import Callable
 
-from advisor.cost import CostEstimate
-from advisor.workloads import Task, Workload
+from advisor.match.cost import CostEstimate
+from advisor.workload.model import Task, Workload
 from catalog import Offering
 
 STALE_DAYS = 180
