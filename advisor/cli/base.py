@@ -94,7 +94,7 @@ class AdvisorGroup(click.Group):
         return super().resolve_command(ctx, args)
 
     def invoke(self, ctx: click.Context) -> Any:
-        from advisor.present.render import problem_lines
+        from advisor.present.catalog import problem_lines
         from catalog import InputError
         from catalog.query import QueryError
 

@@ -11,7 +11,7 @@ from rich.console import Console
 
 from advisor import home
 from advisor.cli.base import cli, extra_layers, print_json
-from advisor.present.render import offerings_table, problem_lines, successor_lines
+from advisor.present.catalog import offerings_table, problem_lines, successor_lines
 from advisor.workload.model import WORKLOADS_SCHEMA_NAME, workloads_schema
 from catalog import Catalog, InputError, load_catalog
 from catalog.jsonschema import CATALOG_SCHEMA_NAME, catalog_schema, dumps

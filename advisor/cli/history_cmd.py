@@ -9,7 +9,7 @@ from rich.console import Console
 
 from advisor import home
 from advisor.cli.base import cli, print_json
-from advisor.present.render import runs_table, shifts_table
+from advisor.present.runs import runs_table, shifts_table
 from probes.compare import compare_runs
 from probes.store import RunStore
 

@@ -27,6 +27,7 @@ from advisor.maintain.imports import (
     source_file,
     write_import,
 )
+from advisor.present.catalog import problem_lines
 from advisor.present.imports import (
     change_lines,
     changeset_json,
@@ -34,7 +35,6 @@ from advisor.present.imports import (
     skipped_reasons,
     source_line,
 )
-from advisor.present.render import problem_lines
 from catalog import InputError
 from catalog.cache import load_catalog_cached
 from catalog.importers import Snapshot, read_snapshot

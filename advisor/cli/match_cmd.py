@@ -11,7 +11,7 @@ from advisor import home
 from advisor.cli import options
 from advisor.cli.base import cli, extra_layers, print_json
 from advisor.match.matching import HORIZON_DAYS, match, result_json
-from advisor.present.render import candidates_table, exclusion_summary
+from advisor.present.match import candidates_table, exclusion_summary
 from advisor.workload.model import load_workloads
 
 

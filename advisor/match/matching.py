@@ -17,7 +17,7 @@ from functools import cached_property
 from advisor.match.cost import CostEstimate, estimate, scaled
 from advisor.match.index import index_for
 from advisor.match.scoring import Component, OfferingFacts, components, score
-from advisor.present.render import tokens
+from advisor.units import tokens
 from advisor.workload.model import Workload
 from catalog import Catalog, Offering
 from catalog.perf import gc_paused

@@ -12,7 +12,7 @@ from typing import Any
 from rich.table import Table
 from rich.text import Text
 
-from advisor.present.render import UNKNOWN
+from advisor.units import UNKNOWN
 from catalog.importers import Change, ChangeSet, Skip
 from catalog.importers.changes import changes_by_offering
 from catalog.schema import Offering, Source

@@ -7,7 +7,7 @@ import io
 from rich.console import Console
 from textual.widgets import Input, Static
 
-from advisor.present import render
+from advisor.present import catalog
 from advisor.tui.app import AdvisorApp
 from advisor.tui.screens.catalog import CatalogScreen
 from advisor.tui.screens.help import HelpScreen
@@ -25,7 +25,7 @@ def detail_text(app: AdvisorApp) -> str:
     offering = app.screen.query_one(OfferingDetail).offering
     assert offering is not None
     console = Console(width=100, record=True, file=io.StringIO())
-    console.print(render.offering_detail(offering))
+    console.print(catalog.offering_detail(offering))
     return console.export_text()
 
 

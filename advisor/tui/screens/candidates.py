@@ -13,7 +13,7 @@ from textual.containers import Horizontal
 from textual.widgets import Footer, Header, Static, TabbedContent, TabPane
 
 from advisor.match.matching import Candidate, MatchResult
-from advisor.present import render
+from advisor.present import catalog
 from advisor.session import Session
 from advisor.tui.dialogs.detail import DetailDialog
 from advisor.tui.screens.compare import MAX_COMPARED, MIN_COMPARED, CompareScreen
@@ -245,7 +245,7 @@ class CandidatesScreen(WorkloadScreen):
                 return
             offering, body = candidate.offering, self._candidate_body(candidate, rank)
             title = f"Candidate #{rank}: {offering.key}"
-        traits = render.offering_detail(offering)
+        traits = catalog.offering_detail(offering)
         self.app.push_screen(DetailDialog(title, Group(body, Text(), traits)))
 
     def _candidate_body(self, candidate: Candidate, rank: int) -> Group:

@@ -32,7 +32,7 @@ from advisor.maintain.imports import (
     plan_import,
     write_import,
 )
-from advisor.present import render
+from advisor.present import catalog
 from advisor.present.imports import (
     KIND_LABEL,
     change_summary,
@@ -242,7 +242,7 @@ def _detail(change: Change | None, selected: bool) -> RenderableType:
         parts.append(Text(f"Held: {change.held}. Space accepts it.", "yellow"))
     if isinstance(change.value, Offering) and change.kind == "new":
         parts.append(Text(f"source: {source_text(change.new_source)}", "dim"))
-        parts.append(render.offering_detail(change.value))
+        parts.append(catalog.offering_detail(change.value))
     elif change.kind == "confirm":
         parts.append(Text("The source gives the same values; only its date moves on."))
     else:

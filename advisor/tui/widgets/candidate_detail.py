@@ -13,20 +13,21 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
+from advisor import units
 from advisor.match.cost import CostEstimate
 from advisor.match.matching import Candidate, Exclusion
-from advisor.present import render
+from advisor.present import catalog
 
 
 def usd_small(value: float | None) -> str:
     """Per-request costs are often fractions of a cent, so they keep three significant
     digits: '$0.0000305', '$0.0121', 'free', '?'."""
     if value is None:
-        return render.UNKNOWN
+        return units.UNKNOWN
     if value == 0:
         return "free"
     if value >= 1:
-        return render.usd(value)
+        return units.usd(value)
     decimals = max(2, 2 - math.floor(math.log10(value)))
     whole, _, fraction = f"{value:.{decimals}f}".partition(".")
     return f"${whole}.{fraction.rstrip('0').ljust(2, '0')}"
@@ -36,9 +37,9 @@ def cost_lines(cost: CostEstimate, today: dt.date) -> Text:
     """'$0.000123 a request · $0.12 per 1k · $369 a month', then when the prices were checked."""
     text = Text()
     text.append(f"{usd_small(cost.per_request)} a request", style="bold")
-    text.append(f" · {render.usd(cost.per_1k)} per 1k · ")
+    text.append(f" · {units.usd(cost.per_1k)} per 1k · ")
     text.append(
-        f"{render.usd(cost.per_month, 0)} a month" if cost.per_month is not None else "monthly: ?"
+        f"{units.usd(cost.per_month, 0)} a month" if cost.per_month is not None else "monthly: ?"
     )
     if cost.per_month is None and cost.known:
         text.append(" (set requests/day)", style="dim")
@@ -75,7 +76,7 @@ def candidate_detail(
 ) -> Group:
     """Everything the ranking says about one candidate."""
     o = candidate.offering
-    title = Text.assemble((f"#{rank} ", "bold"), (o.key, "bold"), ("  "), render.status(o))
+    title = Text.assemble((f"#{rank} ", "bold"), (o.key, "bold"), ("  "), catalog.status(o))
     if pinned:
         title.append("  ● pinned", style="green")
     if compared:
@@ -112,7 +113,7 @@ def exclusion_detail(exclusion: Exclusion) -> Group:
     for kind, reason in zip(exclusion.kinds, exclusion.reasons, strict=True):
         reasons.add_row(" •", kind, reason)
     return Group(
-        Text.assemble((o.key, "bold"), "  ", render.status(o)),
+        Text.assemble((o.key, "bold"), "  ", catalog.status(o)),
         Text("excluded because:", style="bold"),
         reasons,
     )

@@ -16,8 +16,9 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import DataTable
 
+from advisor import units
 from advisor.match.matching import Candidate, Exclusion, MatchResult
-from advisor.present import render
+from advisor.present import match
 from advisor.tui.widgets.offering_table import middle_ellipsis
 
 PADDING = 2  # DataTable's cell padding, one each side
@@ -114,7 +115,7 @@ class CandidateTable(_ResultTable):
         # Most flags are "needs probe: ...": the table names only the trait; the detail pane
         # says it in full.
         flags = [
-            render.compact_flags(c.flags, c.warnings).replace("probe: ", "") for c in candidates
+            match.compact_flags(c.flags, c.warnings).replace("probe: ", "") for c in candidates
         ]
         # The key names the row, so it gets the room first; the flags, shown in full in the
         # detail pane, keep enough to be recognised (or the header's width when there are none).
@@ -136,8 +137,8 @@ class CandidateTable(_ResultTable):
                 Text(str(rank), justify="right"),
                 Text(middle_ellipsis(c.offering.key, offering_width), style=style),
                 Text(f"{c.score:.2f}", justify="right"),
-                Text(render.usd(c.cost.per_1k), justify="right"),
-                Text(render.usd(c.cost.per_month, 0), justify="right"),
+                Text(units.usd(c.cost.per_1k), justify="right"),
+                Text(units.usd(c.cost.per_month, 0), justify="right"),
                 Text(_fit(flag_text, flags_width), style="yellow"),
                 key=c.offering.key,
             )

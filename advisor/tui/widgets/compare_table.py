@@ -10,8 +10,9 @@ from rich import box
 from rich.table import Table
 from rich.text import Text
 
+from advisor import units
 from advisor.match.matching import Candidate
-from advisor.present import render
+from advisor.present import catalog
 from advisor.tui.widgets.candidate_detail import usd_small
 
 BEST = "bold green"
@@ -28,7 +29,7 @@ class Row:
 
 
 def _tri(value: bool | None) -> Text:
-    return Text(render.tristate(value), style=render.TRISTATE_STYLE[value])
+    return Text(units.tristate(value), style=catalog.TRISTATE_STYLE[value])
 
 
 def _pair(*values: bool | None) -> Text:
@@ -37,7 +38,7 @@ def _pair(*values: bool | None) -> Text:
 
 def _price(c: Candidate) -> str:
     p = c.offering.pricing
-    return f"{render.price(p.input if p else None)} / {render.price(p.output if p else None)}"
+    return f"{units.price(p.input if p else None)} / {units.price(p.output if p else None)}"
 
 
 def _probes(c: Candidate) -> str:
@@ -67,10 +68,10 @@ SECTIONS: tuple[tuple[str, tuple[Row, ...]], ...] = (
                 lambda c: c.cost.per_request,
                 False,
             ),
-            Row("$ per 1k", lambda c: render.usd(c.cost.per_1k), lambda c: c.cost.per_1k, False),
+            Row("$ per 1k", lambda c: units.usd(c.cost.per_1k), lambda c: c.cost.per_1k, False),
             Row(
                 "$ a month",
-                lambda c: render.usd(c.cost.per_month, 0),
+                lambda c: units.usd(c.cost.per_month, 0),
                 lambda c: c.cost.per_month,
                 False,
             ),
@@ -83,13 +84,13 @@ SECTIONS: tuple[tuple[str, tuple[Row, ...]], ...] = (
         (
             Row(
                 "context",
-                lambda c: render.tokens(c.offering.limits.context),
+                lambda c: units.tokens(c.offering.limits.context),
                 lambda c: c.offering.limits.context,
             ),
-            Row("input cap", lambda c: render.tokens(c.offering.limits.input)),
+            Row("input cap", lambda c: units.tokens(c.offering.limits.input)),
             Row(
                 "max output",
-                lambda c: render.tokens(c.offering.limits.output),
+                lambda c: units.tokens(c.offering.limits.output),
                 lambda c: c.offering.limits.output,
             ),
             Row("$/1M in / out", _price),
@@ -124,12 +125,12 @@ SECTIONS: tuple[tuple[str, tuple[Row, ...]], ...] = (
                 "temp / seed",
                 lambda c: _pair(c.offering.determinism.temperature, c.offering.determinism.seed),
             ),
-            Row("guarantee", lambda c: c.offering.determinism.guarantee or render.UNKNOWN),
+            Row("guarantee", lambda c: c.offering.determinism.guarantee or units.UNKNOWN),
             Row("open weights", lambda c: _tri(c.offering.open_weights)),
             Row("zero retention", lambda c: _tri(c.offering.data.zero_retention)),
         ),
     ),
-    ("lifecycle", (Row("status", lambda c: render.status(c.offering)),)),
+    ("lifecycle", (Row("status", lambda c: catalog.status(c.offering)),)),
     (
         "score: value→pts",
         tuple(

@@ -6,7 +6,7 @@ from textual.containers import VerticalScroll
 from textual.reactive import reactive
 from textual.widgets import Static
 
-from advisor.present import render
+from advisor.present import catalog
 from catalog import Offering
 
 
@@ -24,5 +24,5 @@ class OfferingDetail(VerticalScroll):
         if offering is None:
             body.update("No offering matches the search.")
         else:
-            body.update(render.offering_detail(offering))
+            body.update(catalog.offering_detail(offering))
         self.scroll_home(animate=False)

@@ -15,7 +15,8 @@ from textual import events
 from textual.message import Message
 from textual.widgets import DataTable
 
-from advisor.present import render
+from advisor import units
+from advisor.present import catalog
 from catalog import Offering
 
 _LAST = float("inf")
@@ -106,14 +107,14 @@ class OfferingTable(DataTable[Text | str]):
         p = o.pricing
         cells: list[Text | str] = [
             Text(key, style=style),
-            Text(render.tokens(o.limits.context), justify="right"),
-            Text(render.tokens(o.limits.output), justify="right"),
-            Text(render.price(p.input if p else None), justify="right"),
-            Text(render.price(p.output if p else None), justify="right"),
+            Text(units.tokens(o.limits.context), justify="right"),
+            Text(units.tokens(o.limits.output), justify="right"),
+            Text(units.price(p.input if p else None), justify="right"),
+            Text(units.price(p.output if p else None), justify="right"),
         ]
         if wide:
-            cells.append(render.modalities(o))
-        cells.append(Text(o.lifecycle.status, style=render.STATUS_STYLE[o.lifecycle.status]))
+            cells.append(catalog.modalities(o))
+        cells.append(Text(o.lifecycle.status, style=catalog.STATUS_STYLE[o.lifecycle.status]))
         return cells
 
     @property

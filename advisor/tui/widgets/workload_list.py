@@ -12,7 +12,7 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import DataTable
 
-from advisor.present import render
+from advisor import units
 from advisor.tui.widgets.offering_table import middle_ellipsis
 from advisor.workload.model import Workload
 
@@ -24,10 +24,10 @@ PADDING = 2  # DataTable's cell padding, one each side
 
 def requirements(w: Workload) -> str:
     """The requirements that set a workload apart, shortest first: '1.5k→10 · strict · json'."""
-    size = render.tokens(w.context_tokens)
+    size = units.tokens(w.context_tokens)
     if w.max_context_tokens is not None and w.max_context_tokens != w.context_tokens:
-        size += f" (≤{render.tokens(w.max_context_tokens)})"
-    parts = [f"{size}→{render.tokens(w.output_tokens)}"]
+        size += f" (≤{units.tokens(w.max_context_tokens)})"
+    parts = [f"{size}→{units.tokens(w.output_tokens)}"]
     if w.determinism != "any":
         parts.append(w.determinism)
     if w.modalities != ["text"]:
@@ -41,9 +41,9 @@ def requirements(w: Workload) -> str:
     if w.latency.e2e_p95_ms is not None:
         parts.append(f"e2e≤{w.latency.e2e_p95_ms:,.0f}ms")
     if w.budget.usd_per_1k_requests is not None:
-        parts.append(f"≤{render.usd(w.budget.usd_per_1k_requests)}/1k")
+        parts.append(f"≤{units.usd(w.budget.usd_per_1k_requests)}/1k")
     if w.budget.usd_per_month is not None:
-        parts.append(f"≤{render.usd(w.budget.usd_per_month, 0)}/mo")
+        parts.append(f"≤{units.usd(w.budget.usd_per_month, 0)}/mo")
     if w.volume.requests_per_day is not None:
         parts.append(f"{w.volume.requests_per_day:,.0f}/day")
     if w.open_weights:

@@ -1,54 +1,19 @@
-"""Text formatting shared by the CLI and the TUI: numbers, prices, lifecycle marks, tables."""
+"""Offerings as Rich renderables: the catalog table, one offering's detail, lifecycle marks."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
 
 from rich import box
 from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
+from advisor.units import UNKNOWN, price, tokens, tristate
 from catalog import Offering, Problem
 from catalog.schema import Source
 
-if TYPE_CHECKING:
-    from advisor.match.matching import MatchResult
-    from probes.compare import Shift
-    from probes.store import RunSummary
-
-UNKNOWN = "?"
-"""How an unknown value is shown: never as a blank that reads like zero."""
-
-
-def tokens(value: int | None) -> str:
-    """128000 → '128k', 16384 → '16.4k', 1048576 → '1.05M', None → '?'."""
-    if value is None:
-        return UNKNOWN
-    if value >= 1_000_000:
-        return f"{value / 1_000_000:.3g}M"
-    if value >= 1_000:
-        return f"{value / 1_000:.3g}k"
-    return str(value)
-
-
-def price(value: float | None) -> str:
-    """USD per 1M tokens: 2.5 → '2.50', 0.075 → '0.075', 0 → 'free', None → '?'."""
-    if value is None:
-        return UNKNOWN
-    if value == 0:
-        return "free"
-    if value < 0.1:
-        return f"{value:.3g}"
-    return f"{value:.2f}"
-
-
 TRISTATE_STYLE = {True: "green", False: "red", None: "yellow"}
-
-
-def tristate(value: bool | None) -> str:
-    return UNKNOWN if value is None else ("yes" if value else "no")
 
 
 STATUS_STYLE = {
@@ -293,119 +258,3 @@ def offering_detail(offering: Offering) -> Group:
     if o.notes:
         row("notes", o.notes)
     return Group(title, grid)
-
-
-def usd(value: float | None, digits: int = 2) -> str:
-    """'$1,234.50'; '?' when unknown."""
-    if value is None:
-        return UNKNOWN
-    if 0 < value < 0.01:
-        return f"${value:.4f}"
-    return f"${value:,.{digits}f}"
-
-
-def candidates_table(result: MatchResult, top: int | None = None) -> Table:
-    """Ranked candidates of one workload."""
-    table = Table(
-        box=box.SIMPLE_HEAD,
-        header_style="bold",
-        pad_edge=False,
-        show_edge=False,
-        expand=True,
-        collapse_padding=True,
-        title=f"{result.workload.name} ({result.workload.task})",
-        title_justify="left",
-        title_style="bold",
-    )
-    table.add_column("#", justify="right", no_wrap=True)
-    table.add_column("offering", overflow="fold", min_width=20, ratio=2)
-    table.add_column("score", justify="right", no_wrap=True)
-    table.add_column("$/1k", justify="right", no_wrap=True)
-    table.add_column("$/month", justify="right", no_wrap=True)
-    table.add_column("flags", overflow="fold", ratio=1)
-    candidates = result.candidates[:top] if top else result.candidates
-    for rank, c in enumerate(candidates, start=1):
-        table.add_row(
-            str(rank),
-            c.offering.key,
-            f"{c.score:.2f}",
-            usd(c.cost.per_1k),
-            usd(c.cost.per_month, 0),
-            Text(compact_flags(c.flags, c.warnings), style="yellow"),
-        )
-    return table
-
-
-def compact_flags(flags: Iterable[str], warnings: Iterable[str] = ()) -> str:
-    """'probe: latency, context · unverified: cost · ⚠ 1' for a narrow column."""
-    groups: dict[str, list[str]] = {}
-    for flag in flags:
-        head, _, trait = flag.partition(": ")
-        groups.setdefault(head.replace("needs probe", "probe"), []).append(trait)
-    parts = [f"{head}: {', '.join(traits)}" for head, traits in groups.items()]
-    count = len(list(warnings))
-    if count:
-        parts.append(f"⚠ {count}")
-    return " · ".join(parts)
-
-
-def exclusion_summary(result: MatchResult) -> str:
-    """'78 excluded: 52 budget, 20 lifecycle, 6 context'."""
-    counts: dict[str, int] = {}
-    for exclusion in result.exclusions:
-        for kind in dict.fromkeys(exclusion.kinds):
-            counts[kind] = counts.get(kind, 0) + 1
-    parts = ", ".join(f"{n} {kind}" for kind, n in sorted(counts.items(), key=lambda kv: -kv[1]))
-    return f"{len(result.exclusions)} excluded" + (f" ({parts})" if parts else "")
-
-
-RUN_STATUS_STYLE = {
-    "running": "cyan",
-    "complete": "green",
-    "cancelled": "yellow",
-    "failed": "red",
-    "interrupted": "red",
-}
-
-
-def runs_table(runs: Iterable[RunSummary]) -> Table:
-    """Probing runs, newest first; simulated runs say so."""
-    table = Table(box=box.SIMPLE_HEAD, header_style="bold", pad_edge=False, show_edge=False)
-    for name in ("run", "started (UTC)", "status", "target", "offerings", "attempts", "spent"):
-        table.add_column(
-            name, justify="right" if name in ("run", "offerings", "attempts", "spent") else "left"
-        )
-    for run in runs:
-        table.add_row(
-            str(run.id),
-            run.started_at.replace("T", " ").removesuffix("+00:00"),
-            Text(run.status, style=RUN_STATUS_STYLE.get(run.status, "")),
-            f"{run.target} (simulated)" if run.simulated else run.target,
-            str(run.offerings),
-            str(run.attempts),
-            usd(run.spent_usd, 4) if run.spent_usd else "$0",
-        )
-    return table
-
-
-def shifts_table(shifts: Iterable[Shift], before: int, after: int) -> Table:
-    """How each probe figure moved between two runs."""
-    table = Table(box=box.SIMPLE_HEAD, header_style="bold", pad_edge=False, show_edge=False)
-    table.add_column("workload")
-    table.add_column("offering", overflow="fold")
-    table.add_column("figure")
-    table.add_column(f"run {before}", justify="right")
-    table.add_column(f"run {after}", justify="right")
-    table.add_column("change", justify="right")
-    for s in shifts:
-        relative = s.relative
-        style = "" if relative is None or abs(relative) < 0.1 else "yellow"
-        table.add_row(
-            s.workload,
-            s.offering,
-            f"{s.probe}.{s.metric}",
-            UNKNOWN if s.before is None else f"{s.before:.4g}",
-            UNKNOWN if s.after is None else f"{s.after:.4g}",
-            Text("" if relative is None else f"{relative:+.0%}", style=style),
-        )
-    return table

@@ -7,7 +7,8 @@ import io
 import pytest
 from rich.console import Console
 
-from advisor.present import render
+from advisor import units
+from advisor.present import catalog
 from catalog import Catalog
 
 
@@ -16,14 +17,14 @@ from catalog import Catalog
     [(None, "?"), (512, "512"), (8192, "8.19k"), (128000, "128k"), (1048576, "1.05M")],
 )
 def test_tokens(value: int | None, text: str) -> None:
-    assert render.tokens(value) == text
+    assert units.tokens(value) == text
 
 
 @pytest.mark.parametrize(
     ("value", "text"), [(None, "?"), (0, "free"), (0.075, "0.075"), (2.5, "2.50"), (15, "15.00")]
 )
 def test_price(value: float | None, text: str) -> None:
-    assert render.price(value) == text
+    assert units.price(value) == text
 
 
 def plain(renderable: object) -> str:
@@ -35,13 +36,13 @@ def plain(renderable: object) -> str:
 def test_status_of_a_retired_offering_names_shutdown_and_successor(tiny_catalog: Catalog) -> None:
     offering = tiny_catalog.get("acme/acme-small-1")
     assert offering is not None
-    assert render.status(offering).plain == "retired 2026-03-01 → acme/acme-small-2"
+    assert catalog.status(offering).plain == "retired 2026-03-01 → acme/acme-small-2"
 
 
 def test_detail_shows_unknowns_and_sources(tiny_catalog: Catalog) -> None:
     offering = tiny_catalog.get("hostel/opal-70b:free")
     assert offering is not None
-    text = plain(render.offering_detail(offering))
+    text = plain(catalog.offering_detail(offering))
     assert "output ?" in text
     assert "seed ?" in text
     assert "free tier   rpm 20 · rpd 50" in text
@@ -51,4 +52,4 @@ def test_detail_shows_unknowns_and_sources(tiny_catalog: Catalog) -> None:
 def test_detail_of_an_offering_without_pricing(tiny_catalog: Catalog) -> None:
     offering = tiny_catalog.get("acme/acme-small-1")
     assert offering is not None
-    assert "pricing     unknown" in plain(render.offering_detail(offering))
+    assert "pricing     unknown" in plain(catalog.offering_detail(offering))
