@@ -4,6 +4,10 @@ Per request: input tokens at the price of the context tier the prompt falls in (
 prefix at the cached-input price), output tokens, reasoning tokens where the offering always
 reasons, and any per-request fee. Then per 1,000 requests and per month at the declared
 volume. An estimate carries the date its prices were checked and notes on what it assumed.
+
+The formula lives in `per_request_usd` alone. It reads a `PriceCard`, the offering's prices
+copied out of the catalog model once, because matching prices thousands of offerings for
+every workload and attribute access on the model dominated that (docs/benchmarks.md).
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from dataclasses import dataclass
 
 from advisor.workload.model import DAYS_PER_MONTH, Workload
 from catalog import Offering
+from catalog.schema import PriceTier
 
 
 @dataclass(frozen=True)
@@ -30,50 +35,94 @@ class CostEstimate:
         return self.per_request is not None
 
 
-def estimate(workload: Workload, offering: Offering) -> CostEstimate:
-    """Estimate the cost of `workload`'s typical request on `offering`."""
+@dataclass(frozen=True, slots=True)
+class PriceCard:
+    """An offering's prices (USD per 1M tokens; the fee per request), known input and output."""
+
+    input: float
+    output: float
+    cache_read: float | None
+    reasoning: float | None
+    fee: float
+    tiers: tuple[PriceTier, ...]
+    always_reasons: bool
+    checked: dt.date
+
+
+def price_card(offering: Offering) -> PriceCard | CostEstimate:
+    """The offering's card, or the unknown estimate saying why it cannot be priced."""
     pricing = offering.pricing
     if pricing is None or pricing.input is None or pricing.output is None:
         why = "no price in the catalog" if pricing is None else "input or output price unknown"
         return CostEstimate(None, None, None, pricing.source.checked if pricing else None, (why,))
-
-    notes: list[str] = []
-    input_price, output_price = pricing.input, pricing.output
-    cache_price = pricing.cache_read
-    tier = next(
-        (t for t in reversed(pricing.tiers) if workload.context_tokens > t.above_input_tokens), None
+    return PriceCard(
+        pricing.input,
+        pricing.output,
+        pricing.cache_read,
+        pricing.reasoning,
+        pricing.per_request or 0.0,
+        tuple(pricing.tiers),
+        bool(offering.capabilities.reasoning.always_on),
+        pricing.source.checked,
     )
-    if tier is not None:
-        input_price = tier.input if tier.input is not None else input_price
-        output_price = tier.output if tier.output is not None else output_price
-        cache_price = tier.cache_read if tier.cache_read is not None else cache_price
-        notes.append(f"prompt above {tier.above_input_tokens:,} tokens: tier prices")
+
+
+def estimate(workload: Workload, offering: Offering) -> CostEstimate:
+    """Estimate the cost of `workload`'s typical request on `offering`."""
+    card = price_card(offering)
+    return card if isinstance(card, CostEstimate) else estimate_on(workload, card)
+
+
+def estimate_on(workload: Workload, card: PriceCard) -> CostEstimate:
+    """`estimate` from a price card."""
+    notes: list[str] = []
+    usd = per_request_usd(workload, card, notes)
+    return scaled(workload, usd, card.checked, tuple(notes))
+
+
+def per_request_usd(workload: Workload, card: PriceCard, notes: list[str] | None = None) -> float:
+    """USD for one typical request of `workload`; what the figure assumed goes to `notes`."""
+    input_price, output_price, cache_price = card.input, card.output, card.cache_read
+    if card.tiers:
+        tier = next(
+            (t for t in reversed(card.tiers) if workload.context_tokens > t.above_input_tokens),
+            None,
+        )
+        if tier is not None:
+            input_price = tier.input if tier.input is not None else input_price
+            output_price = tier.output if tier.output is not None else output_price
+            cache_price = tier.cache_read if tier.cache_read is not None else cache_price
+            if notes is not None:
+                notes.append(f"prompt above {tier.above_input_tokens:,} tokens: tier prices")
 
     cached = workload.cacheable_prefix_tokens
     if cached and cache_price is None:
-        notes.append("no cached-input price: prefix priced as input")
+        if notes is not None:
+            notes.append("no cached-input price: prefix priced as input")
         cache_price = input_price
     usd = (workload.context_tokens - cached) * input_price + cached * (cache_price or 0.0)
     usd += workload.output_tokens * output_price
 
-    reasoning = offering.capabilities.reasoning
-    if reasoning.always_on:
+    if card.always_reasons:
         if workload.reasoning_tokens is None:
-            notes.append("always reasons: reasoning tokens not included (set reasoning_tokens)")
+            if notes is not None:
+                notes.append("always reasons: reasoning tokens not included (set reasoning_tokens)")
         else:
-            price = pricing.reasoning if pricing.reasoning is not None else output_price
+            price = card.reasoning if card.reasoning is not None else output_price
             usd += workload.reasoning_tokens * price
-    usd /= 1_000_000
-    if pricing.per_request:
-        usd += pricing.per_request
-    return scaled(workload, usd, pricing.source.checked, tuple(notes))
+    return usd / 1_000_000 + card.fee
+
+
+def monthly(workload: Workload, per_request: float) -> float | None:
+    """USD a month at the declared volume; None when the volume is not declared."""
+    daily = workload.volume.requests_per_day
+    return None if daily is None else per_request * daily * DAYS_PER_MONTH
 
 
 def scaled(
     workload: Workload, per_request: float, checked: dt.date, notes: tuple[str, ...] = ()
 ) -> CostEstimate:
     """A per-request cost as an estimate: per 1k, and per month at the declared volume."""
-    per_month = None
-    if workload.volume.requests_per_day is not None:
-        per_month = per_request * workload.volume.requests_per_day * DAYS_PER_MONTH
-    return CostEstimate(per_request, per_request * 1000, per_month, checked, notes)
+    return CostEstimate(
+        per_request, per_request * 1000, monthly(workload, per_request), checked, notes
+    )

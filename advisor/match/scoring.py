@@ -82,6 +82,19 @@ class OfferingFacts:
         return self._task_fit[task]
 
 
+Part = Callable[[Workload, OfferingFacts, CostEstimate, float | None, dt.date], tuple[float, "Why"]]
+
+PARTS: tuple[tuple[str, Part], ...] = (
+    ("cost", lambda w, facts, cost, cheapest, today: _cost(w, cost, cheapest)),
+    ("latency", lambda w, facts, cost, cheapest, today: _latency(w, facts)),
+    ("context", lambda w, facts, cost, cheapest, today: _context(w, facts)),
+    ("task_fit", lambda w, facts, cost, cheapest, today: facts.task_fit(w.task)),
+    ("lifecycle", lambda w, facts, cost, cheapest, today: _lifecycle(facts, today)),
+    ("confidence", lambda w, facts, cost, cheapest, today: _confidence(facts, today)),
+)
+"""The score's components, in the order they are shown; the score is their weighted sum."""
+
+
 def components(
     w: Workload,
     facts: OfferingFacts,
@@ -91,14 +104,7 @@ def components(
     today: dt.date,
 ) -> tuple[Component, ...]:
     """Every component of an offering's score for `w`, in a fixed order."""
-    parts = (
-        ("cost", _cost(w, cost, cheapest)),
-        ("latency", _latency(w, facts)),
-        ("context", _context(w, facts)),
-        ("task_fit", facts.task_fit(w.task)),
-        ("lifecycle", _lifecycle(facts, today)),
-        ("confidence", _confidence(facts, today)),
-    )
+    parts = ((name, part(w, facts, cost, cheapest, today)) for name, part in PARTS)
     return tuple(Component(name, value, weights[name], why) for name, (value, why) in parts)
 
 
@@ -110,15 +116,11 @@ def score(
     cheapest: float | None,
     today: dt.date,
 ) -> float:
-    """The weighted sum of `components` without building them: ranking needs only this."""
-    return (
-        weights["cost"] * _cost(w, cost, cheapest)[0]
-        + weights["latency"] * _latency(w, facts)[0]
-        + weights["context"] * _context(w, facts)[0]
-        + weights["task_fit"] * facts.task_fit(w.task)[0]
-        + weights["lifecycle"] * _lifecycle(facts, today)[0]
-        + weights["confidence"] * _confidence(facts, today)[0]
-    )
+    """The weighted sum of `components`, without building them: ranking needs only this."""
+    total = 0.0
+    for name, part in PARTS:
+        total += weights[name] * part(w, facts, cost, cheapest, today)[0]
+    return total
 
 
 def _clamp(value: float) -> float:

@@ -9,8 +9,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from advisor.match.constraints import explain
 from advisor.match.cost import estimate
-from advisor.match.matching import HORIZON_DAYS, _hard_constraints, match
+from advisor.match.matching import HORIZON_DAYS, match
 from advisor.workload.model import Task, Workload
 from catalog import Catalog, load_catalog
 from tests.conftest import FIXTURE_CATALOG
@@ -148,7 +149,7 @@ def test_prefilter_survivors_are_exactly_the_offerings_with_no_reason(
     by_full_checks = {
         o.key
         for o in catalog.offerings
-        if not _hard_constraints(w, o, estimate(w, o), today, horizon).reasons
+        if not explain(w, o, estimate(w, o), today, horizon).reasons
     }
     assert passed == by_full_checks
 
