@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import secrets
-import shutil
 import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +25,8 @@ import yaml
 from advisor.match.matching import MatchResult, match
 from advisor.workload.model import Workload, load_workloads
 from catalog import Catalog
+from catalog.errors import BadInput
+from catalog.files import write_atomically
 from catalog.problems import load_yaml
 
 _FILE_FIELDS = ("response_schema", "samples")
@@ -39,9 +39,11 @@ _NUMBER_GROUPS = ("latency", "budget", "volume", "weights")
 """Nested fields that hold numbers pydantic keeps as floats."""
 
 
-class WouldOverwrite(Exception):
+class WouldOverwrite(BadInput):
     """Saving would replace a file the user did not open; ask before saving again with
     `overwrite=True`."""
+
+    title = "would overwrite"
 
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -319,34 +321,6 @@ class Session:
                 old_base = self.path.parent if self.path else base
                 entry[name] = _relative(old_base / ref.path, base)
         return _Block((name, entry[name]) for name in Workload.model_fields if name in entry)
-
-
-def write_atomically(path: Path, text: str) -> None:
-    """Write `text` to `path` through a temporary file in the same folder and a rename, so a
-    crash leaves either the old file or the new one, never half of one.
-
-    A new file gets the permissions the user's umask gives; a replaced one keeps its own.
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    while True:
-        temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
-        try:
-            # Not mkstemp: its files are private (0600), and a workload file is not a secret.
-            handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-            break
-        except FileExistsError:
-            continue
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as file:
-            file.write(text)
-            file.flush()
-            os.fsync(file.fileno())
-        if path.exists():
-            shutil.copymode(path, temporary)
-        os.replace(temporary, path)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
 
 
 def _same_file(a: Path, b: Path) -> bool:

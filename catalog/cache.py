@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import os
 import pickle
 import sys
 from collections.abc import Sequence
@@ -30,6 +29,8 @@ import pydantic
 from pydantic import BaseModel
 
 from catalog import schema
+from catalog.errors import AdvisorError
+from catalog.files import write_atomically
 from catalog.loader import Catalog, catalog_files, load_catalog
 from catalog.perf import gc_paused
 
@@ -168,12 +169,9 @@ def _write(path: Path, catalog: Catalog) -> None:
     try:
         with gc_paused():
             data = _dumps(catalog)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        temporary.write_bytes(data)
-        os.replace(temporary, path)
+        write_atomically(path, data)
         _prune(path.parent)
-    except (OSError, pickle.PicklingError):
+    except (AdvisorError, OSError, pickle.PicklingError):
         pass  # best effort: the next load is cold again
 
 

@@ -16,6 +16,8 @@ import yaml
 import yaml_rs
 from pydantic import ValidationError
 
+from catalog.errors import BadInput
+
 Loc = tuple[str | int, ...]
 Severity = Literal["error", "warning"]
 
@@ -54,12 +56,18 @@ def sorted_problems(problems: list[Problem], files: Sequence[Path] = ()) -> list
     return sorted(problems, key=lambda p: (order.get(p.path, len(order)), p.path, p.line, p.col))
 
 
-class InputError(Exception):
-    """Input that cannot be used, with every problem found in it."""
+class InputError(BadInput):
+    """A file that cannot be used, with every problem found in it (PATH:LINE:COL each)."""
+
+    title = "bad file"
 
     def __init__(self, problems: Sequence[Problem]) -> None:
         self.problems = list(problems)
         super().__init__("\n".join(str(p) for p in self.problems))
+
+    def lines(self) -> list[str]:
+        """One `PATH:LINE:COL: field: message` line per problem; warnings say so."""
+        return [str(p) if p.severity == "error" else f"{p}  [warning]" for p in self.problems]
 
 
 def field_path(loc: Loc) -> str:

@@ -14,13 +14,16 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from catalog.errors import BadInput
 from catalog.schema import Offering
 
 Predicate = Callable[[Offering], bool]
 
 
-class QueryError(ValueError):
+class QueryError(BadInput, ValueError):
     """A filter that cannot be understood, e.g. `ctx:lots`."""
+
+    title = "bad query"
 
 
 @dataclass(frozen=True)

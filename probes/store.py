@@ -29,6 +29,8 @@ from typing import Any, Literal
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
+from catalog.errors import BadInput
+
 RunStatus = Literal["running", "complete", "cancelled", "failed", "interrupted"]
 
 migrations = Migrations("advisor.runs")
@@ -338,11 +340,74 @@ class RunStore:
         yield from self.db.query("select * from attempts where run_id = ? order by id", [run_id])
 
     def results(self, run_id: int) -> list[dict[str, Any]]:
+        """The figures a run computed, in the order they were saved."""
         return list(self.db.query("select * from results where run_id = ? order by id", [run_id]))
+
+    def run(self, run_id: int) -> RunSummary:
+        """One run's summary; `UnknownRun` when the store has none of that id."""
+        found = next((r for r in self.runs() if r.id == run_id), None)
+        if found is None:
+            raise UnknownRun(f"no run {run_id} in {self.path}")
+        return found
+
+    def latest_run(self, workloads_file: Path) -> int | None:
+        """The newest complete run made from `workloads_file` (compared as resolved paths)."""
+        wanted = workloads_file.resolve()
+        rows = self.db.query(
+            "select id, workloads_file from runs where status = 'complete' order by id desc"
+        )
+        for row in rows:
+            if row["workloads_file"] and Path(row["workloads_file"]).resolve() == wanted:
+                return int(row["id"])
+        return None
+
+    def latest_run_with(
+        self, workload: str, probe: str, metric: str, workloads_file: Path | None
+    ) -> RunSummary | None:
+        """The newest run with a `probe.metric` figure for `workload`, made from
+        `workloads_file` when one is given (another file's workload of that name differs)."""
+        rows = self.db.execute(
+            """
+            select distinct r.id, r.workloads_file from runs r join results s on s.run_id = r.id
+            where s.workload = ? and s.probe = ? and s.metric = ?
+            order by r.id desc
+            """,
+            [workload, probe, metric],
+        ).fetchall()
+        wanted = workloads_file.resolve() if workloads_file is not None else None
+        for run_id, path in rows:
+            if wanted is None or (path and Path(path).resolve() == wanted):
+                return self.run(run_id)
+        return None
+
+    def outcome_counts(
+        self, run_id: int, *, except_probe: str | None = None
+    ) -> list[tuple[str, str, str, int]]:
+        """(workload, offering, outcome, attempts) for a run, leaving out one probe kind."""
+        rows = self.db.execute(
+            "select coalesce(workload, ''), offering, outcome, count(*) from attempts "
+            "where run_id = ? and probe is not ? group by workload, offering, outcome",
+            [run_id, except_probe],
+        ).fetchall()
+        return [(str(w), str(o), str(outcome), int(n)) for w, o, outcome, n in rows]
+
+    def __enter__(self) -> RunStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class UnknownRun(BadInput):
+    """A run id the store does not have."""
+
+    title = "unknown run"
 
 
 def _open(path: Path) -> Database:
-    db = Database(path)
+    # A store may be opened on a worker thread and used on the event loop's (never by two
+    # threads at once): the TUI keeps SQLite's file work off its UI thread that way.
+    db = Database(sqlite3.connect(str(path), check_same_thread=False))
     db.enable_wal()
     # In WAL mode NORMAL still survives a killed process (the WAL is in the OS cache);
     # only a power cut can lose the last commits, and it spares an fsync per attempt.

@@ -94,19 +94,18 @@ class AdvisorGroup(click.Group):
         return super().resolve_command(ctx, args)
 
     def invoke(self, ctx: click.Context) -> Any:
-        from advisor.present.catalog import problem_lines
-        from catalog import InputError
-        from catalog.query import QueryError
+        """Run the command; an `AdvisorError` becomes its lines on stderr and its exit status.
+
+        This is the one place the command line turns errors into output: commands raise.
+        """
+        from catalog.errors import AdvisorError
 
         try:
             return super().invoke(ctx)
-        except InputError as error:
-            for line in problem_lines(error.problems):
+        except AdvisorError as error:
+            for line in error.lines():
                 click.echo(line, err=True)
-            ctx.exit(2)
-        except QueryError as error:
-            click.echo(f"advisor: bad query: {error}", err=True)
-            ctx.exit(2)
+            ctx.exit(error.exit_status)
 
 
 @click.group(cls=AdvisorGroup, invoke_without_command=True)

@@ -19,7 +19,6 @@ from advisor.cli.catalog_cmd import catalog
 from advisor.maintain.imports import (
     SOURCES,
     ImportPlan,
-    ImportRefused,
     ImportRequest,
     default_directory,
     plan_import,
@@ -125,11 +124,8 @@ def import_(
         version=source_version,
         date=source_date,
     )
-    try:
-        plan = plan_import(request)
-        chosen = selection(plan, accept, reject)
-    except ImportRefused as error:
-        raise click.UsageError(str(error)) from None
+    plan = plan_import(request)
+    chosen = selection(plan, accept, reject)
     if review:
         _review(ctx, plan)
         return
@@ -301,8 +297,5 @@ def _reference(spec: str, today: dt.date) -> Snapshot:
         raise click.BadParameter(
             f"unknown source {source!r}: use {', '.join(SOURCES)}", param_hint="--compare"
         )
-    try:
-        path = source_file(source, Path(file) if file else None)
-    except ImportRefused as error:
-        raise click.BadParameter(str(error), param_hint="--compare") from None
+    path = source_file(source, Path(file) if file else None)
     return read_snapshot(source, path, imported=today)

@@ -15,15 +15,13 @@ from advisor.cli.base import cli, extra_layers, print_json
 from advisor.export import (
     DEFAULT_NAMES,
     FORMATS,
-    ExportError,
-    ExportExists,
     check_no_secrets,
     render,
     write,
 )
 from advisor.export.report import plan_json
 from advisor.match.matching import match
-from advisor.plan import Plan, PlanError, PlanOptions
+from advisor.plan import Plan, PlanOptions
 from advisor.plan.inputs import latest_run, plan_for
 from advisor.present.plan import plan_tables
 from advisor.probe.lifecycle import DEFAULT_BUDGET_USD
@@ -104,14 +102,7 @@ def make(
     workloads = load_workloads(workloads_file)
     catalog = home.load_catalog(extra_layers(ctx))
     results = [match(w, catalog) for w in workloads]
-    try:
-        return plan_for(catalog, results, run_id=run_id, options=_options(kw)), catalog
-    except KeyError:
-        raise click.BadParameter(
-            f"no run {run_id} in {home.runs_db()}", param_hint="--run"
-        ) from None
-    except PlanError as error:
-        raise click.UsageError(str(error)) from None
+    return plan_for(catalog, results, run_id=run_id, options=_options(kw)), catalog
 
 
 @cli.command(name="plan")
@@ -168,18 +159,11 @@ def export_command(
 
 def _emit(fmt: str, output: Path | None, plan: Plan, catalog: Catalog, force: bool) -> None:
     text = render(fmt, plan, catalog, output)
-    try:
-        check_no_secrets(text, plan)
-        if output is None:
-            click.echo(text, nl=False)
-            return
-        write(output, text, force=force)
-    except ExportExists as error:
-        raise click.UsageError(str(error)) from None
-    except ExportError as error:
-        raise click.ClickException(str(error)) from None
-    except OSError as error:
-        raise click.ClickException(f"cannot write {output}: {error.strerror or error}") from None
+    check_no_secrets(text, plan)
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    write(output, text, force=force)
     click.echo(f"wrote {output} ({fmt})", err=True)
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 import click
@@ -23,19 +22,16 @@ from advisor.present.probe import (
 from advisor.probe.lifecycle import (
     ALL_KINDS,
     DEFAULT_BUDGET_USD,
+    Finished,
     Prepared,
-    open_store,
-    prepare,
-    start,
+    ProbeRequest,
+    run_probes,
 )
 from advisor.workload.model import load_workloads
 from probes import aio
 from probes.harness import Sent
 from probes.kinds.base import Settings
 from probes.load import Load
-from probes.run import Outcome, Plan, execute
-from probes.simulator import start_simulator
-from probes.store import RunStore
 from probes.targets import Target
 
 
@@ -106,45 +102,20 @@ def probe(
     load = Load(mode="open", rate=rate, poisson=poisson) if rate else Load(concurrency=concurrency)
     settings = Settings(requests=requests, load=load)
     err = Console(stderr=True)
-    sim = (
-        start_simulator(home.catalog_layers(extra_layers(ctx)), time_scale=time_scale)
-        if target == "sim"
-        else None
+    request = ProbeRequest(
+        catalog_,
+        results,
+        target=target,
+        kinds=names,
+        settings=settings,
+        top=top,
+        budget_usd=budget_usd,
+        workloads_file=workloads_file,
+        layers=home.catalog_layers(extra_layers(ctx)),
+        time_scale=time_scale,
     )
-    try:
-        prepared = prepare(
-            catalog_,
-            results,
-            target=target,
-            kinds=names,
-            settings=settings,
-            top=top,
-            budget_usd=budget_usd,
-            sim_url=sim.url if sim else None,
-        )
-        plan = prepared.plan
-        for skip in prepared.skipped:
-            err.print(f"[yellow]skipped[/] {skip.offering.key}: {skip.reason}")
-        err.print(
-            f"plan: {plan.requests} requests on {len({t.target.key for t in plan.tasks})} offerings"
-            f" ({'simulated' if prepared.simulated else 'live'}); worst case ${plan.worst_case_usd:.4f},"
-            f" cap ${budget_usd:g}"
-            + (f"; no price for {', '.join(plan.unpriced)}" if plan.unpriced else "")
-        )
-        if plan.worst_case_usd > budget_usd:
-            err.print(
-                f"[red]refused[/]: the worst case ${plan.worst_case_usd:.4f} exceeds --budget-usd {budget_usd:g}"
-            )
-            ctx.exit(2)
-        if not plan.tasks:
-            err.print("nothing to probe")
-            ctx.exit(1)
-        store = open_store(catalog_)
-        run_id = start(store, prepared, str(workloads_file), settings, names)
-        outcome = _run_with_progress(plan, store, run_id, prepared, err, quiet=as_json)
-    finally:
-        if sim is not None:
-            sim.stop()
+    finished = _run_with_progress(request, err, quiet=as_json)
+    run_id, prepared, outcome = finished.run_id, finished.prepared, finished.outcome
     if as_json:
         print_json({"run": run_id, **outcome_json(outcome, prepared.simulated)})
         return
@@ -164,31 +135,35 @@ def probe(
     )
 
 
-def _run_with_progress(
-    plan: Plan, store: RunStore, run_id: int, prepared: Prepared, err: Console, quiet: bool
-) -> Outcome:
-    """Execute the plan with a progress bar on stderr; Ctrl+C cancels and keeps what finished."""
-    cancel: asyncio.Event | None = None
+def _announce(prepared: Prepared, err: Console) -> None:
+    """Skipped offerings, then what the run will send and may cost."""
+    plan = prepared.plan
+    for skip in prepared.skipped:
+        err.print(f"[yellow]skipped[/] {skip.offering.key}: {skip.reason}")
+    err.print(
+        f"plan: {plan.requests} requests on {len({t.target.key for t in plan.tasks})} offerings"
+        f" ({'simulated' if prepared.simulated else 'live'}); worst case ${plan.worst_case_usd:.4f},"
+        f" cap ${prepared.budget.cap_usd:g}"
+        + (f"; no price for {', '.join(plan.unpriced)}" if plan.unpriced else "")
+    )
+
+
+def _run_with_progress(request: ProbeRequest, err: Console, quiet: bool) -> Finished:
+    """Run with a progress bar on stderr; Ctrl+C cancels and keeps what finished."""
     with Progress(console=err, disable=quiet, transient=True) as progress:
-        bar = progress.add_task("probing", total=plan.requests)
+        bar = progress.add_task("probing", total=None)
+
+        def on_start(prepared: Prepared, run_id: int) -> None:
+            progress.update(bar, total=prepared.plan.requests)
 
         def on_sent(target: Target, kind: str, sent: Sent) -> None:
             progress.update(bar, advance=1, description=f"{kind} {target.key}")
 
-        async def main() -> Outcome:
-            nonlocal cancel
-            cancel = asyncio.Event()
-            return await execute(
-                plan, store, run_id, prepared.budget, cancel=cancel, on_sent=on_sent
+        return aio.run(
+            run_probes(
+                request,
+                on_sent=on_sent,
+                on_prepared=lambda prepared: _announce(prepared, err),
+                on_start=on_start,
             )
-
-        try:
-            outcome = aio.run(main())
-        except KeyboardInterrupt:
-            store.finish_run(run_id, "cancelled")
-            raise
-        except Exception:
-            store.finish_run(run_id, "failed")
-            raise
-    store.finish_run(run_id, "cancelled" if outcome.cancelled else "complete")
-    return outcome
+        )

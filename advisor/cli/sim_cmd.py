@@ -6,7 +6,8 @@ import click
 
 from advisor import home
 from advisor.cli.base import cli, extra_layers
-from probes.simulator import FaultError, serve
+from catalog.errors import AdvisorError
+from probes.simulator import serve
 
 
 @cli.command()
@@ -64,9 +65,5 @@ def sim(
             tpm=tpm,
             announce=lambda line: click.echo(line, err=True),
         )
-    except FaultError as error:
-        raise click.BadParameter(str(error), param_hint="--faults") from None
     except OSError as error:
-        raise click.ClickException(
-            f"cannot listen on {host}:{port}: {error.strerror or error}"
-        ) from None
+        raise AdvisorError(f"cannot listen on {host}:{port}: {error.strerror or error}") from None

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import json
 import os
-import secrets
 from collections.abc import Mapping
 from pathlib import Path
 
 from advisor.export import litellm, openrouter, portkey, report, tensorzero
 from advisor.plan.model import Plan
 from catalog import Catalog
+from catalog.errors import BadInput, Refused
+from catalog.files import write_atomically
 
 FORMATS = ("litellm", "tensorzero", "portkey", "openrouter", "report")
 DEFAULT_NAMES = {
@@ -23,12 +24,16 @@ DEFAULT_NAMES = {
 }
 
 
-class ExportError(Exception):
+class ExportError(Refused):
     """An export that must not be written: a key value slipped in."""
 
+    title = "export refused"
 
-class ExportExists(ExportError):
+
+class ExportExists(BadInput):
     """The target file exists and replacing it was not asked for."""
+
+    title = "export refused"
 
 
 def render(fmt: str, plan: Plan, catalog: Catalog, path: Path | None = None) -> str:
@@ -58,25 +63,11 @@ def check_no_secrets(text: str, plan: Plan, environ: Mapping[str, str] = os.envi
 
 
 def write(path: Path, text: str, *, force: bool = False) -> None:
-    """Write `text` to `path` atomically (a reader sees the old file or the new one, never
-    half of one); an existing file is replaced only with `force`."""
-    if path.exists() and not force:
-        raise ExportExists(f"{path} exists; use --force to replace it")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
-    # os.open with 0o666 lets the umask decide the mode, as for any file the user writes.
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    """Write `text` to `path` atomically; an existing file is replaced only with `force`."""
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        if not force and path.exists():  # appeared meanwhile: still never overwrite silently
-            raise ExportExists(f"{path} exists; use --force to replace it")
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+        write_atomically(path, text, replace=force)
+    except FileExistsError:
+        raise ExportExists(f"{path} exists; use --force to replace it") from None
 
 
 __all__ = [

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from catalog import BUNDLED_DIR, InputError, load_catalog
+from catalog.errors import BadInput
 from catalog.importers import (
     IMPORTERS,
     ChangeSet,
@@ -36,8 +37,10 @@ SOURCES = tuple(IMPORTERS)
 """The source names `advisor catalog import` takes."""
 
 
-class ImportRefused(ValueError):
+class ImportRefused(BadInput, ValueError):
     """An import that cannot run as asked: a missing package, an unknown provider or id."""
+
+    title = "import refused"
 
 
 @dataclass(frozen=True)

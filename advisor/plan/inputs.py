@@ -12,7 +12,7 @@ from advisor.plan import Plan, PlanOptions, make_plan, resolve_endpoints
 from advisor.plan.model import Endpoint
 from advisor.probe.measured import RunMeasures, read_run
 from catalog import Catalog
-from probes.store import RunStore
+from probes.store import RunStore, UnknownRun
 from probes.targets import load_overrides
 
 
@@ -26,23 +26,17 @@ def latest_run(workloads_file: Path) -> int | None:
     db = home.runs_db()
     if not db.exists():
         return None
-    wanted = workloads_file.resolve()
-    store = RunStore(db)
-    rows = store.db.query(
-        "select id, workloads_file from runs where status = 'complete' order by id desc"
-    )
-    for row in rows:
-        if row["workloads_file"] and Path(row["workloads_file"]).resolve() == wanted:
-            return int(row["id"])
-    return None
+    with RunStore(db) as store:
+        return store.latest_run(workloads_file)
 
 
 def run_measures(run_id: int) -> RunMeasures:
-    """A run's figures; KeyError when the store has no such run."""
+    """A run's figures; `UnknownRun` when the store has no such run."""
     db = home.runs_db()
     if not db.exists():
-        raise KeyError(run_id)
-    return read_run(RunStore(db), run_id)
+        raise UnknownRun(f"no run {run_id}: no probe run has been made yet ({db})")
+    with RunStore(db) as store:
+        return read_run(store, run_id)
 
 
 def plan_for(

@@ -38,6 +38,7 @@ from advisor.plan.model import (
 )
 from advisor.probe.measured import RunMeasures
 from catalog import Catalog
+from catalog.errors import BadInput
 
 NEAR_WINDOW = 0.8
 """An input above this share of the primary's window is near enough to need a fallback."""
@@ -61,8 +62,10 @@ class PlanOptions:
     degraded: bool = False
 
 
-class PlanError(ValueError):
+class PlanError(BadInput, ValueError):
     """An option the candidates cannot honour, e.g. a canary that is not a candidate."""
+
+    title = "bad plan option"
 
 
 def make_plan(

@@ -1,14 +1,19 @@
-"""From matched workloads to a probing run: which offerings, which targets, what it may cost.
+"""From matched workloads to a finished probing run: the one lifecycle both front ends call.
 
-The front ends (CLI and TUI) call these; the measuring itself lives in `probes`.
+`prepare` picks each workload's offerings and targets and plans every probe (what it would
+send and may cost); `refusal` says whether such a run may start; `run_probes` does the rest
+in order: start the simulator when the target is `sim`, open the run store, record the run,
+send it, mark how it ended (complete, cancelled, failed), close the store and stop the
+simulator, whatever happens. The measuring itself lives in `probes`.
 """
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import datetime as dt
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,12 +21,15 @@ from advisor import __version__, home
 from advisor.match.matching import MatchResult
 from advisor.workload.model import Workload
 from catalog import Catalog, Offering
-from probes.harness import Budget
+from catalog.errors import AdvisorError, BadInput
+from probes.harness import Budget, Sent
 from probes.kinds.base import Figure, Settings
-from probes.run import KINDS, Outcome, Plan, plan_run
+from probes.run import KINDS, Outcome, Plan, execute, plan_run
+from probes.simulator import start_simulator
 from probes.spec import SampleSpec, WorkloadSpec
-from probes.store import Redactor, RunStore, RunSummary
+from probes.store import Redactor, RunStatus, RunStore
 from probes.targets import (
+    ProviderOverride,
     Skipped,
     Target,
     key_variables,
@@ -94,11 +102,16 @@ def prepare(
     top: int,
     budget_usd: float,
     sim_url: str | None = None,
+    overrides: Mapping[str, ProviderOverride] | None = None,
 ) -> Prepared:
-    """Pick targets for each workload's best candidates and plan every probe on them."""
+    """Pick targets for each workload's best candidates and plan every probe on them.
+
+    `overrides` is the user's providers file, read here when not given (a screen that
+    estimates on every keystroke reads it once)."""
     work: list[tuple[WorkloadSpec, list[Target]]] = []
     skipped: list[Skipped] = []
-    overrides = load_overrides(home.providers_file(), catalog.providers)
+    if overrides is None:
+        overrides = load_overrides(home.providers_file(), catalog.providers)
     for result in results:
         offerings = chosen_offerings(result, top)
         if target == "sim":
@@ -113,9 +126,12 @@ def prepare(
     return Prepared(plan_run(work, kinds, sized), skipped, Budget(budget_usd), target == "sim")
 
 
-def open_store(catalog: Catalog) -> RunStore:
+def open_store(
+    catalog: Catalog, overrides: Mapping[str, ProviderOverride] | None = None
+) -> RunStore:
     """The user's run store, with every key variable's value hidden from it."""
-    overrides = load_overrides(home.providers_file(), catalog.providers)
+    if overrides is None:
+        overrides = load_overrides(home.providers_file(), catalog.providers)
     return RunStore(home.runs_db(), Redactor.from_environment(key_variables(catalog, overrides)))
 
 
@@ -159,21 +175,117 @@ def stored_outcome(store: RunStore, run_id: int) -> Outcome:
     return outcome
 
 
-def latest_samples_run(
-    store: RunStore, workload: str, workloads_file: Path | None
-) -> RunSummary | None:
-    """The newest run with sample outputs for `workload`, made from `workloads_file` when
-    one is given (another file's workload of the same name has other samples)."""
-    rows = store.db.execute(
-        """
-        select distinct r.id, r.workloads_file from runs r join results s on s.run_id = r.id
-        where s.workload = ? and s.probe = 'samples' and s.metric = 'outputs'
-        order by r.id desc
-        """,
-        [workload],
-    ).fetchall()
-    wanted = workloads_file.resolve() if workloads_file is not None else None
-    for run_id, path in rows:
-        if wanted is None or (path and Path(path).resolve() == wanted):
-            return next(r for r in store.runs() if r.id == run_id)
+class OverCap(BadInput):
+    """A run whose worst case exceeds its spending cap: refused before anything is sent."""
+
+    title = "refused"
+
+
+class NothingToProbe(AdvisorError):
+    """No workload has a candidate that can be reached on the chosen target."""
+
+    title = "nothing to probe"
+
+
+def refusal(prepared: Prepared) -> AdvisorError | None:
+    """Why a prepared run must not start, if it must not."""
+    plan = prepared.plan
+    cap = prepared.budget.cap_usd
+    if plan.worst_case_usd > cap:
+        return OverCap(
+            f"the worst case ${plan.worst_case_usd:.4f} exceeds the cap ${cap:g}: "
+            "raise the cap or send fewer requests"
+        )
+    if not plan.tasks:
+        return NothingToProbe("no candidate can be reached with these choices")
     return None
+
+
+@dataclass(frozen=True)
+class ProbeRequest:
+    """What a front end asks for: which workloads' candidates, where, which probes, how hard."""
+
+    catalog: Catalog
+    results: Sequence[MatchResult]
+    target: str
+    """`sim` (a simulator started for the run) or `live`."""
+    kinds: Sequence[str]
+    settings: Settings
+    top: int
+    budget_usd: float
+    workloads_file: Path | None
+    layers: Sequence[Path]
+    """The catalog layers the simulator serves."""
+    time_scale: float = 1.0
+    overrides: Mapping[str, ProviderOverride] | None = None
+
+
+@dataclass(frozen=True)
+class Finished:
+    """How a run ended, with what it measured."""
+
+    run_id: int
+    status: RunStatus
+    prepared: Prepared
+    outcome: Outcome
+
+
+async def run_probes(
+    request: ProbeRequest,
+    *,
+    cancel: asyncio.Event | None = None,
+    on_sent: Callable[[Target, str, Sent], None] | None = None,
+    on_phase: Callable[[str], None] = lambda text: None,
+    on_prepared: Callable[[Prepared], None] = lambda prepared: None,
+    on_start: Callable[[Prepared, int], None] = lambda prepared, run_id: None,
+) -> Finished:
+    """Run the probes `request` asks for, from the simulator's start to the store's close.
+
+    Raises `OverCap` or `NothingToProbe` before anything is recorded. A cancelled run (the
+    `cancel` event, a cancelled task, Ctrl+C) is stored as cancelled with every attempt that
+    finished; an exception as failed. `on_prepared` hears the planned run before it is
+    checked against its cap, `on_start` the run and its id once recorded.
+    """
+    sim = None
+    try:
+        if request.target == "sim":
+            on_phase("Starting the simulator…")
+            sim = await asyncio.to_thread(
+                start_simulator, request.layers, time_scale=request.time_scale
+            )
+        prepared = prepare(
+            request.catalog,
+            request.results,
+            target=request.target,
+            kinds=request.kinds,
+            settings=request.settings,
+            top=request.top,
+            budget_usd=request.budget_usd,
+            sim_url=sim.url if sim else None,
+            overrides=request.overrides,
+        )
+        on_prepared(prepared)
+        refused = refusal(prepared)
+        if refused is not None:
+            raise refused
+        store = await asyncio.to_thread(open_store, request.catalog, request.overrides)
+        with store:
+            workloads_file = str(request.workloads_file) if request.workloads_file else None
+            run_id = start(store, prepared, workloads_file, request.settings, request.kinds)
+            on_start(prepared, run_id)
+            try:
+                outcome = await execute(
+                    prepared.plan, store, run_id, prepared.budget, cancel=cancel, on_sent=on_sent
+                )
+            except (asyncio.CancelledError, KeyboardInterrupt):
+                store.finish_run(run_id, "cancelled")
+                raise
+            except BaseException:
+                store.finish_run(run_id, "failed")
+                raise
+            status: RunStatus = "cancelled" if outcome.cancelled else "complete"
+            store.finish_run(run_id, status)
+    finally:
+        if sim is not None:
+            await asyncio.to_thread(sim.stop)
+    return Finished(run_id, status, prepared, outcome)

@@ -59,10 +59,8 @@ class RunMeasures:
 
 
 def read_run(store: RunStore, run_id: int) -> RunMeasures:
-    """Load run `run_id`'s figures and failure counts; KeyError when there is no such run."""
-    run = next((r for r in store.runs() if r.id == run_id), None)
-    if run is None:
-        raise KeyError(run_id)
+    """Load run `run_id`'s figures and failure counts; `UnknownRun` when there is no such run."""
+    run = store.run(run_id)
     figures: dict[tuple[str, str], dict[str, Measure]] = {}
     for row in store.results(run_id):
         if row["value"] is None:
@@ -74,16 +72,12 @@ def read_run(store: RunStore, run_id: int) -> RunMeasures:
         )
     attempts: Counter[tuple[str, str]] = Counter()
     failed: Counter[tuple[str, str]] = Counter()
-    for row in store.db.query(
-        "select workload, offering, outcome, count(*) as n from attempts where run_id = ? "
-        "and probe != 'ratelimit' group by workload, offering, outcome",
-        [run_id],
-    ):
-        # The rate-limit probe looks for 429s on purpose; they are not failures of the offering.
-        key = (row["workload"] or "", row["offering"])
-        attempts[key] += row["n"]
-        if row["outcome"] != "ok":
-            failed[key] += row["n"]
+    # The rate-limit probe looks for 429s on purpose; they are not failures of the offering.
+    for workload, offering, outcome, n in store.outcome_counts(run_id, except_probe="ratelimit"):
+        key = (workload, offering)
+        attempts[key] += n
+        if outcome != "ok":
+            failed[key] += n
     keys = set(figures) | set(attempts)
     return RunMeasures(
         run_id,

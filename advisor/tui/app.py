@@ -20,7 +20,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
-from advisor.session import Session, read_document, write_atomically
+from advisor.session import Session, read_document
 from advisor.tui.dialogs.confirm import ConfirmDialog
 from advisor.tui.dialogs.detail import DetailDialog
 from advisor.tui.dialogs.path_prompt import PathDialog
@@ -32,7 +32,9 @@ from advisor.tui.screens.import_review import open_import_review
 from advisor.tui.screens.plan import PlanScreen
 from advisor.tui.screens.probes import ProbesScreen
 from advisor.tui.screens.workloads import WorkloadsScreen
-from catalog import Catalog, InputError
+from catalog import Catalog
+from catalog.errors import AdvisorError
+from catalog.files import write_atomically
 
 
 class AdvisorApp(App[None]):
@@ -129,9 +131,9 @@ class AdvisorApp(App[None]):
         self.sub_title = f"opening {path}…"
         try:
             document = await asyncio.to_thread(read_document, path)
-        except InputError as error:
+        except AdvisorError as error:
             self._retitle()
-            problems = Text("\n".join(str(p) for p in error.problems))
+            problems = Text("\n".join(error.lines()))
             self.push_screen(DetailDialog(f"Cannot open {path}", problems, error=True))
             return
         self.session.open(document)
@@ -189,7 +191,7 @@ class AdvisorApp(App[None]):
         version = session.version
         try:
             await asyncio.to_thread(write_atomically, target, text)
-        except OSError as error:
+        except AdvisorError as error:
             self.notify(str(error), title=f"Cannot save {target}", severity="error", markup=False)
             return
         session.saved(target, version)

@@ -18,6 +18,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, get_args
 
+from catalog.errors import BadInput
 from catalog.problems import InputError, Problem
 from catalog.schema import (
     PRICE_CEILING_USD_PER_1M,
@@ -127,8 +128,10 @@ def read_json(path: Path) -> Any:
         ) from None
 
 
-class ShapeError(ValueError):
+class ShapeError(BadInput, ValueError):
     """The document parsed, but it is not what the importer reads (e.g. the wrong source)."""
+
+    title = "bad source"
 
     def __init__(self, field: str, expected: str) -> None:
         super().__init__(f"expected {expected}")

@@ -28,6 +28,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString, SingleQuotedScalarString
 
+from catalog.files import write_atomically
 from catalog.importers import emit
 from catalog.importers.changes import Change, ChangeSet
 from catalog.importers.target import Target
@@ -76,10 +77,7 @@ def render_changes(
 def write_files(texts: Mapping[Path, str]) -> list[Path]:
     """Write each file atomically (a temporary file renamed over it); return the paths."""
     for path, text in texts.items():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_name(f".{path.name}.tmp")
-        temporary.write_text(text, encoding="utf-8")
-        os.replace(temporary, path)
+        write_atomically(path, text)
     return list(texts)
 
 

@@ -36,6 +36,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Final
 
+from catalog.errors import BadInput
 from probes.simulator.text import WORDS
 from probes.simulator.transport import CLOSE, RAW, STAMPED, Event, Reply
 from probes.simulator.wire import Rendered
@@ -84,8 +85,10 @@ class Fault:
         return text
 
 
-class FaultError(ValueError):
+class FaultError(BadInput, ValueError):
     """A profile that does not parse; the message names the bad part."""
+
+    title = "bad fault profile"
 
 
 def parse_faults(spec: str | None) -> tuple[Fault, ...]:

@@ -144,7 +144,9 @@ async def test_a_worst_case_over_the_cap_is_refused(advisor_home: Path) -> None:
         await pilot.press("r")
         await pilot.pause()
         assert not screen.running and screen.last_run is None
-        assert any("Refused" in n.message for n in app._notifications)
+        assert any(
+            n.title == "Refused" and "exceeds the cap" in n.message for n in app._notifications
+        )
         assert runs(advisor_home) == []
 
 
@@ -154,7 +156,7 @@ async def test_a_simulator_that_fails_to_start_is_reported(
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("the simulator did not start")
 
-    monkeypatch.setattr("advisor.tui.screens.probes.start_simulator", broken)
+    monkeypatch.setattr("advisor.probe.lifecycle.start_simulator", broken)
     app = probe_app()
     async with app.run_test(size=(100, 40)) as pilot:
         await settle(pilot)

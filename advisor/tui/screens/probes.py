@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -49,11 +49,11 @@ from advisor.present.probe import SampleComparison, compare_samples, offering_su
 from advisor.probe.lifecycle import (
     DEFAULT_BUDGET_USD,
     Prepared,
+    ProbeRequest,
     chosen_offerings,
-    latest_samples_run,
-    open_store,
     prepare,
-    start,
+    refusal,
+    run_probes,
     stored_outcome,
 )
 from advisor.session import Session
@@ -66,13 +66,13 @@ from advisor.tui.widgets.probe_tables import (
     one_line,
 )
 from advisor.tui.widgets.workload_bar import WorkloadBar
+from catalog.errors import AdvisorError
 from probes.harness import Sent
 from probes.kinds.base import Settings
 from probes.load import Load
-from probes.run import KINDS, Outcome, execute
-from probes.simulator import start_simulator
-from probes.store import RunStatus, RunStore
-from probes.targets import Target, key_variables, load_overrides
+from probes.run import KINDS, Outcome
+from probes.store import RunStore, RunSummary
+from probes.targets import ProviderOverride, Target, key_variables, load_overrides
 
 TOP = 3
 """Offerings probed when none is pinned."""
@@ -147,6 +147,9 @@ class ProbesScreen(WorkloadScreen):
         self._totals: dict[str, int] = {}
         self._ttfts: list[float] = []
         self._drawn_ttfts = 0
+        self._overrides: Mapping[str, ProviderOverride] = {}
+        """The user's providers file, read once off the UI thread when the screen mounts."""
+        self._providers_problem: str | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -167,9 +170,7 @@ class ProbesScreen(WorkloadScreen):
                     yield Label("Target", classes="probes-heading")
                     with RadioSet(id="probes-target", compact=True):
                         yield RadioButton("simulator", value=True, id="target-sim", compact=True)
-                        yield RadioButton(
-                            "live", id="target-live", disabled=not self._live_ok(), compact=True
-                        )
+                        yield RadioButton("live", id="target-live", disabled=True, compact=True)
                     with Horizontal(classes="probes-field -gap"):
                         yield Label("Cap USD")
                         yield Input(
@@ -221,9 +222,25 @@ class ProbesScreen(WorkloadScreen):
 
     def _live_ok(self) -> bool:
         """Whether some provider key is set, so that live probing can reach anything."""
+        if self._providers_problem is not None:
+            return False
         catalog = self.session.catalog
-        overrides = load_overrides(home.providers_file(), catalog.providers)
-        return any(os.environ.get(name) for name in key_variables(catalog, overrides))
+        return any(os.environ.get(name) for name in key_variables(catalog, self._overrides))
+
+    @work(exclusive=True, group="probes-providers", exit_on_error=False)
+    async def load_providers(self) -> None:
+        """Read the providers file once; a malformed one is shown, and live stays off."""
+        catalog = self.session.catalog
+        try:
+            self._overrides = await asyncio.to_thread(
+                load_overrides, home.providers_file(), catalog.providers
+            )
+            self._providers_problem = None
+        except AdvisorError as error:
+            self._overrides = {}
+            self._providers_problem = "\n".join(error.lines())
+        self.query_one("#target-live", RadioButton).disabled = not self._live_ok()
+        self.show_estimate()
 
     @property
     def active_tab(self) -> str:
@@ -300,6 +317,7 @@ class ProbesScreen(WorkloadScreen):
             top=len(result.candidates) if self.session.pinned(result.workload.name) else TOP,
             budget_usd=choice.budget_usd,
             sim_url=sim_url,
+            overrides=self._overrides,
         )
 
     def _pinned(self) -> tuple[str, ...]:
@@ -314,6 +332,7 @@ class ProbesScreen(WorkloadScreen):
         self.query_one(ProbeResultsTable).display = False
         self.query_one("#probes-offering").display = False
         self.sync()
+        self.load_providers()
         self.show_history()
         self.query_one("#probes-kinds").focus()
 
@@ -382,14 +401,18 @@ class ProbesScreen(WorkloadScreen):
             lines.append(Text(f"no price, not counted: {', '.join(plan.unpriced)}", "yellow"))
         for skip in prepared.skipped:
             lines.append(Text(f"skipped {skip.offering.key}: {skip.reason}", "yellow"))
-        if not self._live_ok():
+        if self._providers_problem is not None:
+            lines.append(Text(f"live is off: {self._providers_problem}", style="red"))
+        elif not self._live_ok():
             lines.append(Text("live is off: no provider key is set", style="dim"))
         return Group(*lines)
 
-    def show_history(self) -> None:
-        path = home.runs_db()
-        runs = RunStore(path).runs() if path.exists() else []
-        self.query_one(RunHistoryTable).show(runs)
+    @work(exclusive=True, group="probes-history", exit_on_error=False)
+    async def show_history(self) -> None:
+        """The run store's runs, read off the UI thread."""
+        runs = await asyncio.to_thread(_runs, home.runs_db())
+        if self.is_mounted:
+            self.query_one(RunHistoryTable).show(runs)
 
     @on(SelectionList.SelectedChanged)
     @on(Input.Changed)
@@ -452,16 +475,9 @@ class ProbesScreen(WorkloadScreen):
         if result is None:
             return
         prepared = self._prepare(result, choice, ESTIMATE_URL if choice.target == "sim" else None)
-        plan = prepared.plan
-        if plan.worst_case_usd > choice.budget_usd:
-            self.notify(
-                f"Refused: the worst case ${plan.worst_case_usd:.4f} exceeds the cap "
-                f"${choice.budget_usd:g}. Raise the cap or send fewer requests.",
-                severity="error",
-            )
-            return
-        if not plan.tasks:
-            self.notify("Nothing to probe with these choices.", severity="warning")
+        refused = refusal(prepared)
+        if refused is not None:
+            self.notify(str(refused), title=refused.title.capitalize(), severity="error")
             return
         self.action_tab("run")
         self.running = True
@@ -515,53 +531,47 @@ class ProbesScreen(WorkloadScreen):
 
     @work(exclusive=True, group="probes", exit_on_error=False)
     async def run_probes(self, result: MatchResult, choice: Choice, cancel: asyncio.Event) -> None:
-        """Start the simulator if needed, record a run, send it, show what came back."""
-        sim = None
-        store: RunStore | None = None
+        """Run the probes through the one run lifecycle, and show what came back."""
         title = self.query_one("#probes-results-title", Static)
-        try:
-            if choice.target == "sim":
-                title.display = True
-                title.update(Text("Starting the simulator…", style="dim"))
-                sim = await asyncio.to_thread(
-                    start_simulator, self.catalog_paths, time_scale=self.time_scale
-                )
-            prepared = self._prepare(result, choice, sim.url if sim else None)
-            store = open_store(self.session.catalog)
-            path = self.session.path
-            run_id = start(
-                store, prepared, str(path) if path else None, choice.settings, choice.kinds
-            )
+        request = ProbeRequest(
+            self.session.catalog,
+            [result],
+            target=choice.target,
+            kinds=choice.kinds,
+            settings=choice.settings,
+            top=len(result.candidates) if self.session.pinned(result.workload.name) else TOP,
+            budget_usd=choice.budget_usd,
+            workloads_file=self.session.path,
+            layers=self.catalog_paths,
+            time_scale=self.time_scale,
+            overrides=self._overrides,
+        )
+
+        def on_phase(text: str) -> None:
+            title.display = True
+            title.update(Text(text, style="dim"))
+
+        def on_start(prepared: Prepared, run_id: int) -> None:
             self.last_run = run_id
             self._begin(prepared)
-            try:
-                outcome = await execute(
-                    prepared.plan,
-                    store,
-                    run_id,
-                    prepared.budget,
-                    cancel=cancel,
-                    on_sent=self._on_sent,
-                )
-            except asyncio.CancelledError:
-                store.finish_run(run_id, "cancelled")
-                raise
-            except Exception:
-                store.finish_run(run_id, "failed")
-                raise
-            status: RunStatus = "cancelled" if outcome.cancelled else "complete"
-            store.finish_run(run_id, status)
+
+        try:
+            finished = await run_probes(
+                request, cancel=cancel, on_sent=self._on_sent, on_phase=on_phase, on_start=on_start
+            )
             self._draw_progress()
-            self._show_results(run_id, status, result.workload.name, prepared, outcome)
+            self._show_results(
+                finished.run_id,
+                finished.status,
+                result.workload.name,
+                finished.prepared,
+                finished.outcome,
+            )
         except Exception as error:  # shown, never fatal: the app stays up
             title.display = True
             title.update(Text(f"The run failed: {error}", style="red"))
             self.notify(str(error), title="Probing failed", severity="error", markup=False)
         finally:
-            if store is not None:
-                store.close()
-            if sim is not None:
-                await asyncio.to_thread(sim.stop)
             self.running = False
             self.cancel_event = None
             if self.is_mounted:
@@ -584,22 +594,18 @@ class ProbesScreen(WorkloadScreen):
 
     # The samples view
 
-    def show_samples(self) -> None:
+    @work(exclusive=True, group="probes-samples", exit_on_error=False)
+    async def show_samples(self) -> None:
         """The selected workload's samples across the offerings of its latest run with
-        sample outputs (made from this workload file)."""
+        sample outputs (made from this workload file), read off the UI thread."""
+        name = self.workload_name
+        found = None
+        if name is not None:
+            found = await asyncio.to_thread(_samples, home.runs_db(), name, self.session.path)
+        if not self.is_mounted or name != self.workload_name:
+            return
         title = self.query_one("#samples-title", Static)
         table = self.query_one(SamplesCompareTable)
-        name = self.workload_name
-        path = home.runs_db()
-        found = None
-        if name is not None and path.exists():
-            store = RunStore(path)
-            run = latest_samples_run(store, name, self.session.path)
-            if run is not None:
-                comparison = compare_samples(stored_outcome(store, run.id), name)
-                if comparison is not None:
-                    found = run, comparison
-            store.close()
         if found is None:
             table.display = False
             self.query_one("#samples-detail", Static).update("")
@@ -717,3 +723,24 @@ def sample_detail(
         if len(keys) == 1:
             text.append(f"\n{answer.output}")
     return text
+
+
+def _runs(path: Path) -> list[RunSummary]:
+    if not path.exists():
+        return []
+    with RunStore(path) as store:
+        return store.runs()
+
+
+def _samples(
+    path: Path, workload: str, workloads_file: Path | None
+) -> tuple[RunSummary, SampleComparison] | None:
+    """The newest run with sample outputs for `workload`, and its comparison."""
+    if not path.exists():
+        return None
+    with RunStore(path) as store:
+        run = store.latest_run_with(workload, "samples", "outputs", workloads_file)
+        if run is None:
+            return None
+        comparison = compare_samples(stored_outcome(store, run.id), workload)
+    return None if comparison is None else (run, comparison)

@@ -15,11 +15,12 @@ from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
 from textual.widgets import RadioButton, RadioSet, Static
 
-from advisor.export import DEFAULT_NAMES, FORMATS, ExportError, check_no_secrets, render, write
+from advisor.export import DEFAULT_NAMES, FORMATS, check_no_secrets, render, write
 from advisor.plan.model import Plan
 from advisor.tui.dialogs.confirm import ConfirmDialog
 from advisor.tui.dialogs.path_prompt import PathDialog
 from catalog import Catalog
+from catalog.errors import AdvisorError
 
 LEXERS = {
     "litellm": "yaml",
@@ -124,7 +125,7 @@ class ExportPreview(Vertical):
         try:
             text = render(fmt, plan, catalog, path)  # a report named *.json is JSON
             check_no_secrets(text, plan)
-        except ExportError as error:
+        except AdvisorError as error:
             self.notify(str(error), title="Not exported", severity="error", markup=False)
             return
         force = path.exists()
@@ -135,7 +136,7 @@ class ExportPreview(Vertical):
             return
         try:
             await asyncio.to_thread(write, path, text, force=force)
-        except ExportError as error:
+        except AdvisorError as error:
             self.notify(str(error), title="Not exported", severity="error", markup=False)
             return
         except OSError as error:
