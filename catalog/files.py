@@ -32,17 +32,14 @@ def write_atomically(
     (FileExistsError). With `parents=False` a missing folder is an error, not created.
     OS failures are raised as `CannotWrite`, naming the path.
     """
+    if not replace and path.exists():
+        raise FileExistsError(path)
     try:
-        if not replace and path.exists():
-            raise FileExistsError(path)
         if parents:
             path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = _open_temporary(path)
-    except FileExistsError:
-        raise
-    except OSError as error:
+        handle, name = _open_temporary(path)
+    except OSError as error:  # a file where a folder should be is a FileExistsError too
         raise CannotWrite(f"{path}: {error.strerror or error}") from error
-    handle, name = temporary
     try:
         with os.fdopen(handle, "wb") as file:
             file.write(data.encode("utf-8") if isinstance(data, str) else data)

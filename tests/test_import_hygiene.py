@@ -1,7 +1,12 @@
-"""Dependencies point one way, and only advisor/tui imports Textual.
+"""The import contracts of docs/architecture.md.
 
-Checked twice: statically over every module's imports, and at run time by importing every
-headless module in a fresh interpreter and looking at what got loaded.
+- The floors point one way: catalog ← probes ← the advisor core ← present ← cli / tui.
+- Only advisor/tui imports Textual; Rich stays out of the core (catalog, probes and the
+  advisor's stage packages), so every capability runs headless without either.
+
+Checked twice: statically over every module's imports (including imports inside functions),
+and at run time by importing every core module in a fresh interpreter and looking at what
+got loaded.
 """
 
 from __future__ import annotations
@@ -33,7 +38,32 @@ def imported(path: Path) -> set[str]:
             names.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
             names.add(node.module)
+            # `from advisor import home` imports the module advisor.home
+            names.update(f"{node.module}.{alias.name}" for alias in node.names)
     return names
+
+
+FLOORS = ("catalog", "probes", "core", "present", "front")
+"""Lowest first: a module may import its own floor and the floors below it."""
+
+
+def floor(name: str) -> str | None:
+    """The floor of one of our modules (None for anyone else's)."""
+    top = name.split(".")[0]
+    if top in ("catalog", "probes"):
+        return top
+    if top != "advisor":
+        return None
+    second = name.split(".")[1] if "." in name else ""
+    if second == "present":
+        return "present"
+    if second in ("cli", "tui", "__main__"):
+        return "front"
+    return "core"
+
+
+def is_core(name: str) -> bool:
+    return floor(name) in ("catalog", "probes", "core")
 
 
 def is_tui(name: str) -> bool:
@@ -54,27 +84,76 @@ def test_only_advisor_tui_imports_textual() -> None:
     assert offenders == []
 
 
-def test_dependencies_point_one_way() -> None:
-    allowed = {"catalog": {"catalog"}, "probes": {"catalog", "probes"}}
+def upward(found: list[tuple[str, Path]]) -> list[tuple[str, str]]:
+    """(module, what it imports) for every import of a higher floor."""
     offenders = []
-    for name, path in modules():
-        package = name.split(".")[0]
-        if package not in allowed:
-            continue
-        ours = {i.split(".")[0] for i in imported(path)} & set(PACKAGES)
-        if not ours <= allowed[package]:
-            offenders.append((name, sorted(ours - allowed[package])))
+    for name, path in found:
+        own = FLOORS.index(floor(name) or "front")
+        for target in imported(path):
+            target_floor = floor(target)
+            if target_floor is not None and FLOORS.index(target_floor) > own:
+                offenders.append((name, target))
+    return offenders
+
+
+def test_floors_point_one_way() -> None:
+    assert upward(modules()) == []
+
+
+def test_the_tui_does_not_import_the_command_line() -> None:
+    offenders = [
+        (name, i)
+        for name, path in modules()
+        if is_tui(name)
+        for i in imported(path)
+        if i == "advisor.cli" or i.startswith("advisor.cli.")
+    ]
     assert offenders == []
 
 
-def test_headless_modules_do_not_load_textual_at_run_time() -> None:
-    headless = [name for name, _ in modules() if not is_tui(name) and name != "advisor.__main__"]
+def test_the_core_imports_no_rich() -> None:
+    offenders = [
+        (name, i)
+        for name, path in modules()
+        if is_core(name)
+        for i in imported(path)
+        if i.split(".")[0] == "rich"
+    ]
+    assert offenders == []
+
+
+def test_a_planted_upward_import_is_caught(tmp_path: Path) -> None:
+    """The floor rule can fail: core and probe modules importing upwards are named."""
+    planted = tmp_path / "planted.py"
+    planted.write_text("from advisor.present import match\nimport advisor.cli.base\n")
+    inside_function = tmp_path / "lazy.py"
+    inside_function.write_text("def f():\n    from advisor.match.matching import match\n")
+    found = [("advisor.match.planted", planted), ("probes.lazy", inside_function)]
+    assert {(name, target.split(".")[1]) for name, target in upward(found)} == {
+        ("advisor.match.planted", "present"),
+        ("advisor.match.planted", "cli"),
+        ("probes.lazy", "match"),
+    }
+
+
+def loaded_by(names: list[str], package: str) -> list[str]:
+    """The modules of `package` that importing `names` in a fresh interpreter loads."""
     code = (
         "import importlib, json, sys\n"
-        f"for name in {headless!r}: importlib.import_module(name)\n"
-        "print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] == 'textual')))\n"
+        f"for name in {names!r}: importlib.import_module(name)\n"
+        f"print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] == {package!r})))\n"
     )
     result = subprocess.run(
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
     )
-    assert json.loads(result.stdout) == []
+    return list(json.loads(result.stdout))
+
+
+def test_headless_modules_do_not_load_textual_at_run_time() -> None:
+    headless = [name for name, _ in modules() if not is_tui(name) and name != "advisor.__main__"]
+    assert loaded_by(headless, "textual") == []
+
+
+def test_the_core_does_not_load_rich_at_run_time() -> None:
+    core = [name for name, _ in modules() if is_core(name)]
+    assert loaded_by(core, "rich") == []

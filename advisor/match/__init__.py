@@ -1,0 +1,1 @@
+"""Matching: hard constraints (one table), the catalog index, cost, score, ranked results."""

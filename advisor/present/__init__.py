@@ -1,0 +1,1 @@
+"""Presentation: Rich tables and renderables for the CLI and the TUI alike (never the core)."""

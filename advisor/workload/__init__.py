@@ -1,0 +1,1 @@
+"""Workloads: what each job needs (the model and its YAML file), and templates per task."""

@@ -23,7 +23,7 @@ from advisor.plan.edit import EDITED_NOTE, PlanDraft, drop_fallback, move_fallba
 from advisor.probe.measured import Measure, OfferingMeasures, RunMeasures, read_run
 from advisor.workload.model import Workload
 from catalog import Catalog, load_catalog
-from probes.store import AttemptRecord, RunStore
+from probes.store import AttemptRecord, RunStore, UnknownRun
 from probes.targets import ProviderOverride
 
 CATALOG = Path(__file__).parents[1] / "data" / "plan" / "catalog"
@@ -325,7 +325,7 @@ def test_read_run_collects_figures_and_failures(tmp_path: Path) -> None:
     assert got.get("latency.ttft_ms_p95") == Measure(420.0, 10, "ms")
     assert got.get("samples.schema_valid_rate") != got.get("structured.schema_valid_rate")
     assert got.error_rate == 0.25  # the rate-limit probe's 429 is not held against it
-    with pytest.raises(KeyError):
+    with pytest.raises(UnknownRun):
         read_run(store, run + 1)
 
 

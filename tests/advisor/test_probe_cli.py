@@ -84,7 +84,7 @@ def test_table_output_says_simulated(advisor_home: Path) -> None:
 def test_the_cap_refuses_a_run_whose_worst_case_exceeds_it(advisor_home: Path) -> None:
     code, _, err = invoke("probe", str(WORKLOADS), "--budget-usd", "0.000001", *FAST)
     assert code == 2
-    assert "refused" in err and "exceeds --budget-usd" in err
+    assert "refused" in err and "exceeds the cap" in err
     assert (
         not (advisor_home / "runs.sqlite").exists()
         or not RunStore(advisor_home / "runs.sqlite").runs()

@@ -12,6 +12,7 @@ import pytest
 from advisor.session import Session, WouldOverwrite
 from advisor.workload.model import Workload, load_workloads
 from catalog import Catalog, InputError
+from catalog.files import CannotWrite
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "workloads.yaml"
@@ -192,7 +193,7 @@ def test_save_is_atomic(session: Session, tmp_path: Path, monkeypatch: pytest.Mo
         raise OSError("disk full")
 
     monkeypatch.setattr(os, "replace", broken_replace)
-    with pytest.raises(OSError, match="disk full"):
+    with pytest.raises(CannotWrite, match="disk full"):
         session.save()
     assert target.read_text(encoding="utf-8") == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out.yaml"]  # no temporary left

@@ -21,6 +21,7 @@ from advisor.tui.dialogs.confirm import ConfirmDialog
 from advisor.tui.dialogs.path_prompt import PathDialog
 from catalog import Catalog
 from catalog.errors import AdvisorError
+from catalog.files import CannotWrite
 
 LEXERS = {
     "litellm": "yaml",
@@ -136,16 +137,14 @@ class ExportPreview(Vertical):
             return
         try:
             await asyncio.to_thread(write, path, text, force=force)
+        except CannotWrite as error:
+            reason = str(
+                error.__cause__.strerror if isinstance(error.__cause__, OSError) else error
+            )
+            self.notify(reason, title=f"Cannot write {path}", severity="error", markup=False)
+            return
         except AdvisorError as error:
             self.notify(str(error), title="Not exported", severity="error", markup=False)
-            return
-        except OSError as error:
-            self.notify(
-                str(error.strerror or error),
-                title=f"Cannot write {path}",
-                severity="error",
-                markup=False,
-            )
             return
         self.notify(f"Wrote {path} ({fmt}; {plan.figures_label})", timeout=4, markup=False)
 
