@@ -72,8 +72,10 @@ def main(argv: list[str]) -> None:
         if args.rate
         else Load(mode="closed", concurrency=args.streams)
     )
-    with tempfile.TemporaryDirectory(prefix="bench-harness-") as tmp:
-        store = RunStore(Path(tmp) / "runs.sqlite")
+    with (
+        tempfile.TemporaryDirectory(prefix="bench-harness-") as tmp,
+        RunStore(Path(tmp) / "runs.sqlite") as store,
+    ):
         sent = aio.run(_run(args.sim_url, args.count, load, store))
     samples = [dataclasses.asdict(_sample(s, load.mode == "open")) for s in sent if s.timed]
     json.dump({"samples": samples}, sys.stdout)

@@ -11,7 +11,7 @@ from advisor import home
 from advisor.cli.base import cli, print_json
 from advisor.present.runs import runs_table, shifts_table
 from probes.compare import compare_runs
-from probes.store import RunStore
+from probes.store import RunStore, UnknownRun
 
 
 @cli.command()
@@ -26,28 +26,16 @@ from probes.store import RunStore
 def history(as_json: bool, compare: tuple[int, int] | None) -> None:
     """List probing runs, newest first; a run whose process died shows as interrupted."""
     path = home.runs_db()
-    store = RunStore(path) if path.exists() else None
-    runs = store.runs() if store else []
-    if compare:
-        known = {run.id for run in runs}
-        missing = [str(r) for r in compare if r not in known]
-        if missing or store is None:
-            raise click.BadParameter(f"no run {', '.join(missing)}", param_hint="--compare")
-        shifts, changes = compare_runs(store, *compare)
-        if as_json:
-            print_json(
-                {
-                    "shifts": [{**asdict(s), "change": s.change} for s in shifts],
-                    "outputs": [asdict(c) for c in changes],
-                }
-            )
-            return
-        Console().print(shifts_table(shifts, *compare))
-        for c in changes:
-            click.echo(
-                f"{c.workload} {c.offering}: {c.changed} of {c.compared} sample outputs changed"
-            )
-        return
+    if not path.exists():
+        runs = []
+        if compare:
+            raise UnknownRun(f"no run {compare[0]}: no probe run has been made yet ({path})")
+    else:
+        with RunStore(path) as store:
+            runs = store.runs()
+            if compare:
+                _compare(store, compare, as_json)
+                return
     if as_json:
         print_json([asdict(run) for run in runs])
         return
@@ -55,3 +43,21 @@ def history(as_json: bool, compare: tuple[int, int] | None) -> None:
         click.echo("No runs yet.")
         return
     Console().print(runs_table(runs))
+
+
+def _compare(store: RunStore, compare: tuple[int, int], as_json: bool) -> None:
+    """Every figure's shift between two runs, and which sample outputs changed."""
+    for run_id in compare:
+        store.run(run_id)  # UnknownRun, exit 2, for an id the store does not have
+    shifts, changes = compare_runs(store, *compare)
+    if as_json:
+        print_json(
+            {
+                "shifts": [{**asdict(s), "change": s.change} for s in shifts],
+                "outputs": [asdict(c) for c in changes],
+            }
+        )
+        return
+    Console().print(shifts_table(shifts, *compare))
+    for c in changes:
+        click.echo(f"{c.workload} {c.offering}: {c.changed} of {c.compared} sample outputs changed")
