@@ -33,6 +33,11 @@ class CostEstimate:
 def estimate(workload: Workload, offering: Offering) -> CostEstimate:
     """Estimate the cost of `workload`'s typical request on `offering`."""
     pricing = offering.pricing
+    if pricing is None and offering.deployment is not None:
+        # Imported here: advisor.selfhosted builds on this module's CostEstimate.
+        from advisor.selfhosted import deployment_estimate
+
+        return deployment_estimate(workload, offering.deployment)
     if pricing is None or pricing.input is None or pricing.output is None:
         why = "no price in the catalog" if pricing is None else "input or output price unknown"
         return CostEstimate(None, None, None, pricing.source.checked if pricing else None, (why,))
