@@ -10,12 +10,14 @@ its own, so stopping it stops every process it started, whatever ends the block.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import json
 import math
 import os
 import signal
 import socket
 import subprocess
+import sys
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -33,6 +35,7 @@ MAX_MODEL_LEN = 1024
 READY_TIMEOUT_S = 420.0
 """Measured 36 to 100 s on an idle 2-core machine; a busy one (a parallel test run) is slower."""
 STOP_TIMEOUT_S = 30.0
+PR_SET_PDEATHSIG = 1
 OFFLINE = {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "VLLM_NO_USAGE_STATS": "1"}
 
 
@@ -147,7 +150,12 @@ def running_vllm(
     env = {**_env(), "VLLM_CPU_KVCACHE_SPACE": "1"}
     with log.open("wb") as out:
         process = subprocess.Popen(
-            cmd, stdout=out, stderr=subprocess.STDOUT, env=env, start_new_session=True
+            cmd,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env=env,
+            start_new_session=True,
+            preexec_fn=_die_with_parent,
         )
     try:
         engine = Engine(f"http://127.0.0.1:{port}", model_dir, process.pid, log, max_model_len)
@@ -155,6 +163,14 @@ def running_vllm(
         yield engine
     finally:
         stop(process)
+
+
+def _die_with_parent() -> None:
+    """In the child before exec: SIGTERM when the process that started it dies, so that a
+    test run killed outright (no `finally`) still leaves no server behind. Linux only."""
+    if sys.platform == "linux":
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 def _wait_ready(engine: Engine, process: subprocess.Popen[bytes]) -> None:
@@ -169,13 +185,13 @@ def _wait_ready(engine: Engine, process: subprocess.Popen[bytes]) -> None:
     raise TimeoutError(f"vLLM not ready after {READY_TIMEOUT_S:.0f} s:\n{_tail(engine.log)}")
 
 
-def stop(process: subprocess.Popen[bytes]) -> None:
+def stop(process: subprocess.Popen[Any], timeout_s: float = STOP_TIMEOUT_S) -> None:
     """SIGTERM to the server's process group, SIGKILL if it has not gone in time."""
     if process.poll() is None:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGTERM)
         try:
-            process.wait(STOP_TIMEOUT_S)
+            process.wait(timeout_s)
         except subprocess.TimeoutExpired:
             pass
     # Its engine core is a child in the same group: make sure nothing of it stays behind.
