@@ -88,13 +88,27 @@ def instruction(schema: dict[str, Any], index: int, seed: int) -> Instruction | 
     for name, sub in subs:
         choices = sub.get("enum")
         if isinstance(choices, list) and choices:
-            return Instruction(name, choices[index % len(choices)], 1 / len(choices))
+            return Instruction(name, choices[index % len(choices)], _guess(sub))
     for name, sub in subs:
         if sub.get("type") == "integer":
-            low = int(sub.get("minimum", 100))
-            high = int(sub.get("maximum", max(low, 999)))
-            return Instruction(name, rng.randint(low, high), 1 / (high - low + 1))
+            return Instruction(name, rng.randint(*_int_range(sub)), _guess(sub))
     return None
+
+
+def _int_range(sub: dict[str, Any]) -> tuple[int, int]:
+    """The integers an instruction picks from: the schema's bounds, else 100 to 999."""
+    low = int(sub.get("minimum", 100))
+    return low, int(sub.get("maximum", max(low, 999)))
+
+
+def _guess(sub: dict[str, Any]) -> float:
+    """The chance that any schema-valid value of the property is the dictated one."""
+    if isinstance(sub.get("enum"), list) and sub["enum"]:
+        return 1 / len(sub["enum"])
+    if sub.get("type") == "integer":
+        low, high = _int_range(sub)
+        return 1 / (high - low + 1)
+    return 0.0
 
 
 class Structured:
@@ -183,15 +197,7 @@ def told_in(request: ChatRequest, schema: dict[str, Any]) -> Instruction | None:
     if not found:
         return None
     prop, value = json.loads(found[1]), json.loads(found[2])
-    sub = (schema.get("properties") or {}).get(prop) or {}
-    if isinstance(sub.get("enum"), list) and sub["enum"]:
-        chance = 1 / len(sub["enum"])
-    elif sub.get("type") == "integer":
-        low = int(sub.get("minimum", 100))
-        chance = 1 / (int(sub.get("maximum", max(low, 999))) - low + 1)
-    else:
-        chance = 0.0
-    return Instruction(prop, value, chance)
+    return Instruction(prop, value, _guess((schema.get("properties") or {}).get(prop) or {}))
 
 
 def parse_json(text: str) -> Any:
