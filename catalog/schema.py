@@ -237,6 +237,21 @@ class Pricing(Strict):
     source: Source
 
 
+class Deployment(Strict):
+    """What a self-hosted offering's deployment costs to run: hardware rented or owned by the
+    hour, whatever it serves. The advisor turns it into cost per request at a throughput."""
+
+    usd_per_hour: float = Field(ge=0, description="USD per hour for one replica, always on.")
+    hardware: str = Field(min_length=1, description="e.g. '1x NVIDIA L4, 24 GB' or 'c7i.2xlarge'.")
+    throughput_rps: float | None = Field(
+        default=None,
+        gt=0,
+        description="Requests per second one replica sustains for the workload's typical request "
+        "(measured with `advisor probe` or a benchmark); null when not known.",
+    )
+    source: Source
+
+
 class RateLimits(Strict):
     """Requests and tokens allowed per minute or day, at a named account tier."""
 
@@ -301,6 +316,10 @@ class Offering(Strict):
     determinism: Determinism = Field(default_factory=Determinism)
     lifecycle: Lifecycle = Field(default_factory=Lifecycle)
     pricing: Pricing | None = None
+    deployment: Deployment | None = Field(
+        default=None,
+        description="Self-hosted: what the deployment costs per hour, instead of prices.",
+    )
     rate_limits: list[RateLimits] = Field(default_factory=list)
     free_tier: FreeTier | None = None
     performance: list[PerformanceFigure] = Field(default_factory=list)

@@ -5,19 +5,34 @@ prefix at the cached-input price), output tokens, reasoning tokens where the off
 reasons, and any per-request fee. Then per 1,000 requests and per month at the declared
 volume. An estimate carries the date its prices were checked and notes on what it assumed.
 
-The formula lives in `per_request_usd` alone. It reads a `PriceCard`, the offering's prices
-copied out of the catalog model once, because matching prices thousands of offerings for
+A self-hosted offering has no price per token; its deployment costs per hour whether it
+serves or idles (`deployment_estimate`). Given its hardware's USD per hour (`deployment` in the catalog) and how
+many requests per second one replica sustains (declared `throughput_rps`, or measured and
+passed in), the workload needs `ceil(peak / throughput)` replicas (at least one, always on):
+
+- per month = replicas × USD per hour × 24 × 30 (known even without a declared volume);
+- per request = per month / the workload's requests per month, when it declares a volume;
+  else one replica at full load: USD per hour / (3,600 × throughput).
+
+Without a throughput the monthly cost of one replica is still known, but not whether one is
+enough, nor the cost per request without a volume: the estimate says so. Every estimate's
+first note labels where its throughput came from (declared or measured).
+
+The per-token formula lives in `per_request_usd` alone. It reads a `PriceCard`, the
+offering's prices copied out of the catalog model once, because matching prices thousands of offerings for
 every workload and attribute access on the model dominated that (docs/benchmarks.md).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import dataclass
+from typing import Literal
 
 from advisor.workload.model import DAYS_PER_MONTH, Workload
 from catalog import Offering
-from catalog.schema import PriceTier
+from catalog.schema import Deployment, PriceTier
 
 
 @dataclass(frozen=True)
@@ -69,6 +84,8 @@ def price_card(offering: Offering) -> PriceCard | CostEstimate:
 
 def estimate(workload: Workload, offering: Offering) -> CostEstimate:
     """Estimate the cost of `workload`'s typical request on `offering`."""
+    if offering.pricing is None and offering.deployment is not None:
+        return deployment_estimate(workload, offering.deployment)
     card = price_card(offering)
     return card if isinstance(card, CostEstimate) else estimate_on(workload, card)
 
@@ -125,4 +142,46 @@ def scaled(
     """A per-request cost as an estimate: per 1k, and per month at the declared volume."""
     return CostEstimate(
         per_request, per_request * 1000, monthly(workload, per_request), checked, notes
+    )
+
+
+HOURS_PER_MONTH = 24 * DAYS_PER_MONTH
+
+Basis = Literal["declared", "measured"]
+
+
+def deployment_estimate(
+    workload: Workload,
+    deployment: Deployment,
+    measured_rps: float | None = None,
+) -> CostEstimate:
+    """The workload's cost on a deployment, at the measured throughput when given, else the
+    declared one."""
+    rps, basis = (
+        (measured_rps, "measured") if measured_rps else (deployment.throughput_rps, "declared")
+    )
+    per_day = workload.volume.requests_per_day
+    peak = workload.volume.peak_rps or (per_day / 86_400 if per_day else None)
+    replicas = max(1, math.ceil(peak / rps)) if rps and peak else 1
+    per_month = replicas * deployment.usd_per_hour * HOURS_PER_MONTH
+    label = f"self-hosted: ${deployment.usd_per_hour:g}/h on {deployment.hardware}"
+    notes = [
+        f"{label}, {basis} throughput {rps:g} req/s, {replicas} replica{'s' if replicas > 1 else ''}"
+        " always on"
+        if rps
+        else f"{label}, throughput unknown: one replica always on (declare throughput_rps)"
+    ]
+    if per_day:
+        per_request: float | None = per_month / (per_day * DAYS_PER_MONTH)
+    elif rps:
+        per_request = deployment.usd_per_hour / (3600 * rps)
+        notes.append("no declared volume: per request at one replica's full load")
+    else:
+        per_request = None
+        notes.append("no volume and no throughput: cost per request unknown")
+    if per_request is None:
+        return CostEstimate(None, None, per_month, deployment.source.checked, tuple(notes))
+    # A deployment costs its hours whatever it serves: the month is known without a volume.
+    return CostEstimate(
+        per_request, per_request * 1000, per_month, deployment.source.checked, tuple(notes)
     )

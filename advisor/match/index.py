@@ -15,7 +15,14 @@ from collections.abc import Sequence
 from typing import Any
 
 from advisor.match.constraints import INDEXED, Day, budget_breaches
-from advisor.match.cost import CostEstimate, PriceCard, per_request_usd, price_card, scaled
+from advisor.match.cost import (
+    CostEstimate,
+    PriceCard,
+    estimate,
+    per_request_usd,
+    price_card,
+    scaled,
+)
 from advisor.match.scoring import OfferingFacts
 from advisor.workload.model import Workload
 from catalog import Catalog, Offering
@@ -52,13 +59,15 @@ class CatalogIndex:
         costs: dict[int, CostEstimate] = {}
         for i in alive:
             card = self.cards[i]
-            if not isinstance(card, PriceCard):
-                costs[i] = card  # unknown: flagged, never excluded on cost
+            if isinstance(card, PriceCard):
+                notes: list[str] = []
+                usd = per_request_usd(w, card, notes)
+                if not budget_breaches(w, usd):
+                    costs[i] = scaled(w, usd, card.checked, tuple(notes))
                 continue
-            notes: list[str] = []
-            usd = per_request_usd(w, card, notes)
-            if not budget_breaches(w, usd):
-                costs[i] = scaled(w, usd, card.checked, tuple(notes))
+            cost = estimate(w, self.offerings[i])  # unpriced, or priced by its deployment
+            if cost.per_request is None or not budget_breaches(w, cost.per_request):
+                costs[i] = cost  # unknown: flagged, never excluded on cost
         return costs
 
 

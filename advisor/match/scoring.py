@@ -129,7 +129,9 @@ def _clamp(value: float) -> float:
 
 def _cost(w: Workload, cost: CostEstimate, cheapest: float | None) -> tuple[float, Why]:
     if cost.per_request is None:
-        return 0.0, "cost unknown"
+        # Unknown is neither cheap nor dear (a self-hosted offering before its deployment
+        # cost is declared): neutral, as latency is until probed, rather than last.
+        return 0.5, "cost unknown: neutral until priced (self-hosted: declare deployment)"
     budget = w.budget
     if budget.usd_per_1k_requests and cost.per_1k is not None:
         share = cost.per_1k / budget.usd_per_1k_requests

@@ -302,6 +302,8 @@ def outcome_json(outcome: Outcome, simulated: bool) -> dict[str, Any]:
                 "value": f.value,
                 "n": f.n,
                 "unit": f.unit,
+                # What a model that guesses scores on this share, beside it (docs/probes.md).
+                **({"chance": f.detail["chance"]} if "chance" in f.detail else {}),
                 **({"detail": f.detail} if f.detail else {}),
             }
             for f in figures

@@ -7,6 +7,7 @@ from __future__ import annotations
 import random
 
 from probes.clients import ChatRequest
+from probes.errors import is_context_error
 from probes.harness import Sent
 from probes.kinds.base import Batch, Figure, Settings, messages
 from probes.load import Load
@@ -69,6 +70,8 @@ class Context:
             confirmed += bool(reached)
             cells.append(
                 {
+                    "context_error": not s.ok
+                    and is_context_error(s.timed.status if s.timed else None, s.reply.error),
                     "tokens": intended,
                     "hit": bool(hit),
                     "usage_confirms": reached,
@@ -77,7 +80,14 @@ class Context:
             )
         n = len(grid)
         return [
-            Figure("needle_recall", found / n if n else None, n, "share", {"cells": cells}),
+            # A needle is a random 12-digit hex code: no answer that did not read it holds it.
+            Figure(
+                "needle_recall",
+                found / n if n else None,
+                n,
+                "share",
+                {"chance": 0.0, "cells": cells},
+            ),
             Figure("usage_confirms_length", confirmed / n if n else None, n, "share"),
             Figure(
                 "longest_prompt_tokens",

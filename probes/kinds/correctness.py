@@ -12,6 +12,12 @@ of words into a number: seven one four two. Output just your final answer.`
   requests, and no more than fit in BUDGET_SHARE of the run's cap at the offering's worst
   case (at least one of each request).
 
+The positive requirement is the right answer: `expected`, or the number. Its chance level
+(what a model that picks any schema-valid answer scores) is reported beside each share: 0
+for number words and free text, 1/k for a label among k enum values, and 100 % for a sample
+with a schema but no `expected` under the engine's constrained decoding, where validity is
+all that is checked and any model meets it: give such samples an `expected`.
+
 An answer is correct when the request succeeded, agrees with `expected` (or holds the
 number), and satisfies the schema where there is one; errors count as not correct, requests
 never sent (over the cap, cancelled) are left out. The
@@ -32,7 +38,7 @@ import jsonschema
 from probes.clients import ChatRequest
 from probes.harness import Sent, worst_case_cost
 from probes.kinds.base import Batch, Figure, Settings, outcome_counts
-from probes.kinds.samples import agrees, sample_requests
+from probes.kinds.samples import agrees, guess_chance, sample_requests
 from probes.kinds.structured import check_json
 from probes.load import Load
 from probes.spec import WorkloadSpec
@@ -130,24 +136,31 @@ class Correctness:
         figures: list[Figure] = []
         for phase, rows in (("rest", rest), ("load", load)):
             # Requests never sent (over the cap, cancelled) are neither right nor wrong.
-            verdicts = [judge(s) for s in rows if s.timed is not None]
+            sent_rows = [s for s in rows if s.timed is not None]
+            verdicts = [judge(s) for s in sent_rows]
             n = len(verdicts)
+            chances = [_chance(spec, s) for s in sent_rows]
             figures.append(
                 Figure(
                     f"{phase}_correct_share",
                     sum(v.correct for v in verdicts) / n if n else None,
                     n,
                     "share",
-                    {"outcomes": outcome_counts(rows)},
+                    {
+                        "outcomes": outcome_counts(rows),
+                        "chance": sum(chances) / n if n else None,
+                    },
                 )
             )
             if spec.response_schema is not None:
+                native = any(s.request.response_schema is not None for s in sent_rows)
                 figures.append(
                     Figure(
                         f"{phase}_valid_share",
                         sum(bool(v.valid) for v in verdicts) / n if n else None,
                         n,
                         "share",
+                        {"chance": 1.0 if native else 0.0},
                     )
                 )
         figures.append(_same_as_rest(rest, load, len(checkable_samples(spec)) or SYNTHETIC))
@@ -180,6 +193,17 @@ def _judge_for(spec: WorkloadSpec) -> Judge:
         return Verdict(s.ok and bool(digits) and found is not None, None)
 
     return sample if indexes else number
+
+
+def _chance(spec: WorkloadSpec, s: Sent) -> float:
+    """What a model picking any valid answer scores on this request (see the module notes)."""
+    indexes = checkable_samples(spec)
+    if not indexes:
+        return 0.0
+    expected = spec.samples[indexes[s.index % len(indexes)]].expected
+    if expected is None:
+        return 1.0 if s.request.response_schema is not None else 0.0
+    return guess_chance(expected, spec.response_schema)
 
 
 def _same_as_rest(rest: list[Sent], load: list[Sent], distinct: int) -> Figure:

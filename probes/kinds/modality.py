@@ -1,13 +1,21 @@
-"""Modality: does the offering accept the workload's image and PDF inputs at all?
+"""Modality: does the offering accept the workload's image and PDF inputs, and read them?
 
 Each non-text modality the workload declares is sent once, as a tiny file, in the wire's own
 shape (OpenAI `image_url`/`file` parts, turned into Anthropic `image`/`document` blocks or
 Gemini `inlineData` by the clients). Accepted means a complete answer; a 4xx means refused.
+
+Accepting a file is not reading it: a text model behind a lenient server, or one that answers
+noise, gives a complete answer too. So each file comes with a question only its content
+answers (the image is one red pixel; the PDF shows one word, "Invoice", under a neutral file
+name), and `<kind>_understood` is whether the answer names it: the positive requirement.
+Chance: naming the colour by guessing one of the eleven basic colour words is 1 in 11; the
+word on the page cannot be guessed (0).
 """
 
 from __future__ import annotations
 
 import base64
+import re
 
 from probes.clients import ChatRequest
 from probes.harness import Sent
@@ -36,9 +44,17 @@ PARTS = {
     "image": {"type": "image_url", "image_url": {"url": f"data:image/png;base64,{PNG}"}},
     "pdf": {
         "type": "file",
-        "file": {"filename": "invoice.pdf", "file_data": f"data:application/pdf;base64,{PDF}"},
+        "file": {"filename": "document.pdf", "file_data": f"data:application/pdf;base64,{PDF}"},
     },
 }
+QUESTIONS = {
+    "image": "What colour is this image? Answer with the colour's name.",
+    "pdf": "What word is written in this document? Answer with the word.",
+}
+ANSWERS = {"image": "red", "pdf": "invoice"}
+"""What an answer that read the file names (case-insensitive, as a whole word)."""
+CHANCE = {"image": 1 / 11, "pdf": 0.0}
+"""What guessing scores: one of the 11 basic colour words; the page's word cannot be guessed."""
 
 
 class Modality:
@@ -54,7 +70,7 @@ class Modality:
                 messages=[
                     {
                         "role": "user",
-                        "content": [{"type": "text", "text": f"Describe this {m}."}, PARTS[m]],
+                        "content": [{"type": "text", "text": QUESTIONS[m]}, PARTS[m]],
                     }
                 ],
                 max_tokens=32,
@@ -67,13 +83,23 @@ class Modality:
         self, spec: WorkloadSpec, target: Target, sent: dict[str, list[Sent]]
     ) -> list[Figure]:
         wanted = [m for m in spec.modalities if m in PARTS]
-        return [
-            Figure(
-                f"{m}_accepted",
-                1.0 if s.ok else 0.0,
-                1,
-                "bool",
-                {"outcome": s.reply.outcome, "error": s.reply.error},
-            )
-            for m, s in zip(wanted, sorted(sent["files"], key=lambda r: r.index), strict=True)
-        ]
+        figures = []
+        for m, s in zip(wanted, sorted(sent["files"], key=lambda r: r.index), strict=True):
+            read = s.ok and re.search(rf"\b{ANSWERS[m]}\b", s.reply.text, re.IGNORECASE)
+            figures += [
+                Figure(
+                    f"{m}_accepted",
+                    1.0 if s.ok else 0.0,
+                    1,
+                    "bool",
+                    {"outcome": s.reply.outcome, "error": s.reply.error},
+                ),
+                Figure(
+                    f"{m}_understood",
+                    1.0 if read else 0.0,
+                    1,
+                    "bool",
+                    {"chance": CHANCE[m], "expected": ANSWERS[m], "answer": s.reply.text[:200]},
+                ),
+            ]
+        return figures

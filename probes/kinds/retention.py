@@ -9,6 +9,13 @@ Two conversations per offering, each the workload's system prompt plus one const
 - a content constraint: `Never use the word "cost".`, while the user turns keep bringing
   costs up.
 
+Both also carry a positive requirement, so that a model cannot keep them by saying little or
+nothing: every user turn's notes have a reference (`(ref K7Q2X)`, random per turn) and the
+system prompt asks for it to be quoted in every answer. A turn keeps its constraint only when
+the answer quotes that turn's reference and keeps the constraint. An answer of noise, or a
+canned one, quotes no reference: it scores 0 (the chance of a random text holding a given
+five-character code from a 32-letter alphabet is 1 in 32⁵, about 33 million, per position).
+
 Each turn's user message is about the workload's typical input (notes of filler words and a
 follow-up question), so the conversation grows the way the workload's would. Every turn
 carries the answers the offering actually gave, so a slip can compound as it would in
@@ -19,8 +26,9 @@ keep their constraint, the first turn where one broke, and the turns held before
 from __future__ import annotations
 
 import json
+import random
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from probes.clients import ChatRequest
@@ -51,6 +59,14 @@ FOLLOW_UPS = (
 )
 """Ordinary follow-ups, several of which invite the forbidden word."""
 
+REFERENCE_RULE = (
+    'Quote the reference of the notes you answer (the code after "ref") in every answer.'
+)
+REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+REFERENCE = re.compile(r"\(ref ([A-Z0-9]{4,})\)")
+CHANCE = 0.0
+"""What an answer that does not read the turn scores: it cannot quote a reference it never saw."""
+
 Kind = Literal["json_key", "max_words", "avoid_word"]
 
 
@@ -69,9 +85,12 @@ class Constraint:
             return f"Always answer in at most {self.value} words."
         return f'Never use the word "{self.value}".'
 
-    def kept_by(self, text: str) -> bool:
-        """Whether an answer keeps the constraint. A JSON object in a markdown fence counts:
-        the format was kept, which is what this probe asks (`structured` counts fences)."""
+    def kept_by(self, text: str, reference: str | None = None) -> bool:
+        """Whether an answer keeps the constraint and quotes the turn's `reference`. A JSON
+        object in a markdown fence counts: the format was kept, which is what this probe asks
+        (`structured` counts fences)."""
+        if reference is not None and reference not in text:
+            return False
         if self.kind == "json_key":
             fenced = FENCE.match(text)
             try:
@@ -86,7 +105,7 @@ class Constraint:
     def max_tokens(self, spec: WorkloadSpec) -> int:
         """Room for an answer that breaks the constraint to show it."""
         if self.kind == "max_words":
-            return 4 * int(self.value) + 16
+            return 4 * int(self.value) + 24
         return max(48, min(300, 2 * spec.output_tokens))
 
 
@@ -126,7 +145,9 @@ class Retention:
         temperature = 0.0 if target.offering.determinism.temperature is not False else None
         batches = []
         for constraint in constraints(spec):
-            system = "\n\n".join(filter(None, [spec.system_prompt, constraint.sentence]))
+            system = "\n\n".join(
+                filter(None, [spec.system_prompt, constraint.sentence, REFERENCE_RULE])
+            )
             requests = []
             for turn in range(turns):
                 user = _user_turn(spec, turn, settings.seed)
@@ -164,6 +185,7 @@ class Retention:
                 len(judged),
                 "share",
                 {
+                    "chance": CHANCE,
                     "conversations": [e.as_dict() for e in exchanges],
                     "kept_by_turn": {t: sum(v) / len(v) for t, v in sorted(by_turn.items())},
                 },
@@ -191,12 +213,21 @@ class Exchange:
     constraint: Constraint
     verdicts: list[bool | None]
     outcomes: dict[str, int]
+    cited: list[bool | None] = field(default_factory=list)
+    """Whether each answer quoted its turn's reference (the positive half of a verdict)."""
 
     @classmethod
     def judge(cls, constraint: Constraint, rows: list[Sent]) -> Exchange:
         ordered = sorted(rows, key=lambda s: s.index)
-        verdicts = [constraint.kept_by(s.reply.text) if s.ok else None for s in ordered]
-        return cls(constraint, verdicts, outcome_counts(ordered))
+        verdicts = [
+            constraint.kept_by(s.reply.text, reference(s.request.messages)) if s.ok else None
+            for s in ordered
+        ]
+        cited = [
+            (ref in s.reply.text) if s.ok and (ref := reference(s.request.messages)) else None
+            for s in ordered
+        ]
+        return cls(constraint, verdicts, outcome_counts(ordered), cited)
 
     @property
     def first_break(self) -> int | None:
@@ -214,14 +245,25 @@ class Exchange:
             "constraint": self.constraint.kind,
             "instruction": self.constraint.sentence,
             "kept": self.verdicts,
+            "quoted_reference": self.cited,
             "first_break_turn": self.first_break,
             "turns_held": self.turns_held,
             "outcomes": self.outcomes,
         }
 
 
+def reference(messages: list[dict[str, Any]]) -> str | None:
+    """The reference of the turn's notes (in its last user message), if it has one."""
+    users = [m for m in messages if m.get("role") == "user"]
+    found = REFERENCE.search(str(users[-1]["content"])) if users else None
+    return found[1] if found else None
+
+
 def _user_turn(spec: WorkloadSpec, turn: int, seed: int) -> str:
-    """Notes of about the workload's typical input size, then a follow-up question."""
+    """Notes of about the workload's typical input size, with a reference to quote, then a
+    follow-up question."""
     ask = FOLLOW_UPS[turn % len(FOLLOW_UPS)]
-    notes = filler(max(8, _turn_tokens(spec) - len(ask) // 4 - 4), seed=seed + turn)
-    return f"Notes {turn + 1}: {notes}\n\n{ask}"
+    rng = random.Random(f"retention-ref:{seed}:{turn}")
+    ref = "".join(rng.choice(REFERENCE_ALPHABET) for _ in range(5))
+    notes = filler(max(8, _turn_tokens(spec) - len(ask) // 4 - 8), seed=seed + turn)
+    return f"Notes {turn + 1} (ref {ref}): {notes}\n\n{ask}"

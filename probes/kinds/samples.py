@@ -1,5 +1,13 @@
 """The workload's own representative requests, run on every candidate with its system prompt:
-each output kept, checked against `expected` and the response schema."""
+each output kept, checked against `expected` and the response schema.
+
+Agreement with `expected` is the positive requirement. Its chance level is what a model that
+picks any schema-valid answer scores: for an expected object whose fields are enums of the
+response schema, the product of 1/(number of values) (a 5-label classifier: 20 %); for
+anything else, 0 (free text cannot be guessed). Schema validity's chance level is 100 % when
+the request used the engine's native JSON Schema mode (constrained decoding makes any model's
+answer valid) and 0 otherwise.
+"""
 
 from __future__ import annotations
 
@@ -61,9 +69,31 @@ class Samples:
         n = len(rows)
         figures = [Figure("outputs", float(n), n, "samples", {"outputs": outputs})]
         if validator is not None:
-            figures.append(Figure("schema_valid_rate", valid / n if n else None, n, "share"))
+            native = any(s.request.response_schema is not None for s in rows)
+            figures.append(
+                Figure(
+                    "schema_valid_rate",
+                    valid / n if n else None,
+                    n,
+                    "share",
+                    {"chance": 1.0 if native else 0.0, "constrained": native},
+                )
+            )
         if judged:
-            figures.append(Figure("expected_agreement", agree / judged, judged, "share"))
+            chances = [
+                guess_chance(spec.samples[s.index].expected, spec.response_schema)
+                for s in rows
+                if s.ok and spec.samples[s.index].expected is not None
+            ]
+            figures.append(
+                Figure(
+                    "expected_agreement",
+                    agree / judged,
+                    judged,
+                    "share",
+                    {"chance": sum(chances) / len(chances)},
+                )
+            )
         return figures
 
 
@@ -87,6 +117,21 @@ def sample_requests(spec: WorkloadSpec, target: Target) -> list[ChatRequest]:
             )
         )
     return requests
+
+
+def guess_chance(expected: Any, schema: dict[str, Any] | None) -> float:
+    """The chance that a model picking any schema-valid answer agrees with `expected`: the
+    product of 1/(enum size) over the expected fields, 0 when a field is not an enum."""
+    props = (schema or {}).get("properties") or {}
+    if not isinstance(expected, dict) or not expected:
+        return 0.0
+    chance = 1.0
+    for key in expected:
+        choices = (props.get(key) or {}).get("enum")
+        if not isinstance(choices, list) or not choices:
+            return 0.0
+        chance /= len(choices)
+    return chance
 
 
 def agrees(text: str, expected: Any) -> bool:

@@ -26,6 +26,9 @@ often the JSON is right depends on what the offering supports:
 | prompted | JSON asked for in words only, or support unknown | 70 % | 8 % | 15 % | 7 % |
 
 "Fenced" wraps valid JSON in a ```json block; "invalid" is cut short or followed by prose.
+A prompt that ends `Set "<property>" to <JSON value>.` (the structured probe's instruction)
+gets that value in that property when the schema has it, as a model that reads its prompt
+would; a degraded answer under load draws another value instead.
 
 Retention and load. A request carrying a retention constraint is answered keeping or
 breaking it, less often kept as its conversation grows (retention.py); an offering with more
@@ -42,6 +45,7 @@ import datetime as dt
 import hashlib
 import json
 import random
+import re
 from dataclasses import dataclass, field
 from typing import Any, Final
 
@@ -183,6 +187,8 @@ class Ask:
     after_tool_result: bool = False
     media: list[tuple[str, str, str]] = field(default_factory=list)
     """(modality, wire part type, location) per media part."""
+    seen: list[str] = field(default_factory=list)
+    """What each media part shows, in a few words (files.py): what the answer describes."""
     forced_tokens: int | None = None
     forced_finish: str = "stop"
 
@@ -383,7 +389,9 @@ def answer(
         constraint=steer.constraint if constrained else None,
         keep_p=steer.keep_p if constrained else None,
         # Judged on the text as sent, after divergence and max_tokens had their say.
-        kept=retention.keeps(steer.constraint, "".join(pieces))
+        kept=retention.keeps(
+            steer.constraint, "".join(pieces), retention.find_reference(ask.last_user)
+        )
         if constrained and steer.constraint is not None
         else None,
         degraded=degraded,
@@ -443,12 +451,19 @@ def _compose(
             digits = _wrong_digit(digits, rng)
         return split_pieces(digits), None, "stop", "digits"
     if steer.constraint is not None:
-        text = retention.reply(steer.constraint, steer.keep, rng)
+        reference = retention.find_reference(ask.last_user)
+        text = retention.reply(steer.constraint, steer.keep, rng, reference)
         return split_pieces(text), None, "stop", "retention"
+    if ask.seen:
+        # A model that reads its files says what they show before anything else.
+        text = "It is " + " and ".join(ask.seen) + "."
+        return split_pieces(text), None, "stop", "media"
     mode = _json_mode(ask)
     if mode is not None:
         schema = ask.schema if ask.schema is not None else schema_in(ask.instructions)
-        return split_pieces(_json_text(mode, schema, rng, steer.degrade)), None, "stop", "json"
+        told = _told(ask.last_user, schema)
+        text = _json_text(mode, schema, rng, steer.degrade, told)
+        return split_pieces(text), None, "stop", "json"
     low, high = NATURAL_RANGE
     count = int(rng.lognormvariate(0.0, NATURAL_SIGMA) * NATURAL_MEDIAN_TOKENS)
     return prose(rng, min(high, max(low, count))), None, "stop", "prose"
@@ -533,10 +548,30 @@ def schema_in(text: str) -> dict[str, Any] | None:
     return None
 
 
+_TOLD: Final = re.compile(
+    r'\nSet ("(?:[^"\\]|\\.)*") to ("(?:[^"\\]|\\.)*"|-?\d+|true|false|null)\.$'
+)
+
+
+def _told(last_user: str, schema: dict[str, Any] | None) -> dict[str, Any]:
+    """The value a prompt dictates for one of the schema's properties, if it does."""
+    found = _TOLD.search(last_user)
+    if not found or not schema:
+        return {}
+    prop = json.loads(found[1])
+    return {prop: json.loads(found[2])} if prop in (schema.get("properties") or {}) else {}
+
+
 def _json_text(
-    mode: str, schema: dict[str, Any] | None, rng: random.Random, degrade: bool = False
+    mode: str,
+    schema: dict[str, Any] | None,
+    rng: random.Random,
+    degrade: bool = False,
+    told: dict[str, Any] | None = None,
 ) -> str:
     value = instance(schema or {"type": "object"}, rng)
+    if told and isinstance(value, dict) and not degrade:
+        value.update(told)
     if degrade:
         # Constrained decoding still gives valid JSON under load, only other values; the
         # other modes lose the schema.

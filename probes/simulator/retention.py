@@ -10,6 +10,11 @@ sentences anywhere in the system prompt (or the last user message):
 | `max_words` | `Always answer in at most <N> words.` | N words or fewer | 2–3 × N words |
 | `avoid_word` | `Never use the word "<word>".` | prose without the word | prose with it |
 
+A user message may carry the reference of its notes, `(ref <CODE>)`, with the system prompt
+asking for it to be quoted in every answer (the retention probe's positive requirement: an
+answer must show it read the turn, not only avoid something). The simulator quotes it in
+every answer, kept or broken, as a model that reads its input does.
+
 The turn is the number of user messages in the request. At turn t the constraint is kept
 with probability 0.5 ** ((t − 1) / H): always at the first turn, then halving every H
 turns, where H is the offering's retention horizon. The catalog has no figure for it, so
@@ -54,6 +59,15 @@ class Constraint:
     """The key, the word limit (as text) or the forbidden word."""
 
 
+_REFERENCE: Final = re.compile(r"\(ref ([A-Z0-9]{4,})\)")
+
+
+def find_reference(text: str) -> str | None:
+    """The notes' reference in a user message, if it carries one."""
+    found = _REFERENCE.search(text)
+    return found[1] if found else None
+
+
 def find_constraint(instructions: str) -> Constraint | None:
     """The first constraint sentence in the instructions, if any."""
     for kind, pattern in _PATTERNS:
@@ -78,17 +92,24 @@ def keep_probability(turn: int, turns_to_half: float) -> float:
     return float(0.5 ** (max(0, turn - 1) / max(turns_to_half, 1e-9)))
 
 
-def reply(constraint: Constraint, kept: bool, rng: random.Random) -> str:
-    """An answer that keeps or breaks the constraint."""
+def reply(
+    constraint: Constraint, kept: bool, rng: random.Random, reference: str | None = None
+) -> str:
+    """An answer that keeps or breaks the constraint, quoting `reference` first (where a
+    max_tokens cut cannot take it out)."""
+    cite = f"{reference} " if reference else ""
     if constraint.kind == "json_key":
-        sentence = "".join(prose(rng, rng.randint(*KEPT_JSON_WORDS)))
+        sentence = cite + "".join(prose(rng, rng.randint(*KEPT_JSON_WORDS))).lstrip()
         return json.dumps({constraint.value: sentence}) if kept else sentence
     if constraint.kind == "max_words":
-        limit = max(1, int(constraint.value))
+        limit = max(1, int(constraint.value)) - (1 if reference else 0)
         count = (
-            rng.randint(max(1, limit // 3), limit) if kept else rng.randint(2 * limit, 3 * limit)
+            rng.randint(max(1, limit // 3), max(1, limit))
+            if kept
+            # Over the limit even with the reference quoted: 2 to 3 times the words allowed.
+            else rng.randint(2 * limit + len(cite), 3 * limit + len(cite))
         )
-        return "".join(prose(rng, count))
+        return cite + "".join(prose(rng, count)).lstrip()
     word = constraint.value.lower()
     allowed = [w for w in WORDS if w != word]
     words = [rng.choice(allowed) for _ in range(rng.randint(*FREE_WORDS))]
@@ -96,11 +117,14 @@ def reply(constraint: Constraint, kept: bool, rng: random.Random) -> str:
         # Early in the answer, so that a max_tokens cut cannot take it out again.
         words.insert(rng.randrange(min(len(words), 8)), word)
     text = " ".join(words)
-    return text[0].upper() + text[1:] + "."
+    return cite + text[0].upper() + text[1:] + "."
 
 
-def keeps(constraint: Constraint, text: str) -> bool:
-    """Whether `text` keeps the constraint: the ground truth of what was sent."""
+def keeps(constraint: Constraint, text: str, reference: str | None = None) -> bool:
+    """Whether `text` keeps the constraint (and quotes `reference`, when the turn has one):
+    the ground truth of what was sent."""
+    if reference is not None and reference not in text:
+        return False
     if constraint.kind == "json_key":
         try:
             value = json.loads(text)

@@ -15,6 +15,7 @@ import json
 from typing import Any
 
 from catalog.schema import Offering
+from probes.simulator import files
 from probes.simulator.behaviour import (
     Answer,
     Ask,
@@ -70,6 +71,7 @@ class AnthropicWire:
         system = _system_text(body.get("system"))
         texts = [system] if system else []
         media: list[tuple[str, str, str]] = []
+        seen: list[str] = []
         tokens = count_text(system)
         last_user = ""
         after_tool = False
@@ -77,7 +79,7 @@ class AnthropicWire:
         for i, message in enumerate(messages):
             if not isinstance(message, dict) or message.get("role") not in ("user", "assistant"):
                 raise BadRequest(f"messages.{i}.role: Input should be 'user' or 'assistant'")
-            text, tool_result = _content_text(message.get("content"), i, media)
+            text, tool_result = _content_text(message.get("content"), i, media, seen)
             tokens += MESSAGE_OVERHEAD + count_text(text)
             texts.append(text)
             if message["role"] == "user":
@@ -115,6 +117,7 @@ class AnthropicWire:
             tool_choice=_tool_choice(body.get("tool_choice")),
             after_tool_result=after_tool,
             media=media,
+            seen=seen,
         )
 
     def render(self, ask: Ask, answer: Answer, ctx: Context) -> Rendered:
@@ -347,7 +350,14 @@ def _system_text(system: Any) -> str:
     return ""
 
 
-def _content_text(content: Any, index: int, media: list[tuple[str, str, str]]) -> tuple[str, bool]:
+def _source_data(block: dict[str, Any]) -> Any:
+    source = block.get("source")
+    return source.get("data") if isinstance(source, dict) else None
+
+
+def _content_text(
+    content: Any, index: int, media: list[tuple[str, str, str]], seen: list[str]
+) -> tuple[str, bool]:
     """(text, whether the message carries tool results)."""
     if isinstance(content, str):
         return content, False
@@ -362,6 +372,7 @@ def _content_text(content: Any, index: int, media: list[tuple[str, str, str]]) -
             parts.append(str(block.get("text", "")))
         elif kind == "image":
             media.append(("image", "image", where))
+            seen.append(files.read("image", files.decode(_source_data(block))))
         elif kind == "document":
             source = block.get("source")
             source = source if isinstance(source, dict) else {}
@@ -369,6 +380,7 @@ def _content_text(content: Any, index: int, media: list[tuple[str, str, str]]) -
                 parts.append(str(source.get("data", "")))
             else:
                 media.append(("pdf", "document", where))
+                seen.append(files.read("pdf", files.decode(source.get("data"))))
         elif kind == "tool_use":
             parts.append(json.dumps(block.get("input", {})))
         elif kind == "tool_result":
@@ -377,7 +389,7 @@ def _content_text(content: Any, index: int, media: list[tuple[str, str, str]]) -
             if isinstance(inner, str):
                 parts.append(inner)
             elif isinstance(inner, list):
-                parts.append(_content_text(inner, index, media)[0])
+                parts.append(_content_text(inner, index, media, seen)[0])
         elif kind in ("thinking", "redacted_thinking"):
             continue
         else:

@@ -14,6 +14,7 @@ import json
 from typing import Any
 
 from catalog.schema import Offering
+from probes.simulator import files
 from probes.simulator.behaviour import (
     Answer,
     Ask,
@@ -54,15 +55,16 @@ class GeminiWire:
         contents = body.get("contents")
         if not isinstance(contents, list) or not contents:
             raise BadRequest("* GenerateContentRequest.contents: contents is not specified")
-        system = _parts_text(_parts(body.get("systemInstruction")), "systemInstruction", [])[0]
+        system = _parts_text(_parts(body.get("systemInstruction")), "systemInstruction", [], [])[0]
         texts = [system] if system else []
         media: list[tuple[str, str, str]] = []
+        seen: list[str] = []
         tokens = count_text(system)
         last_user = ""
         after_tool = False
         turns = 0
         for i, content in enumerate(contents):
-            text, tool_result = _parts_text(_parts(content), f"contents[{i}]", media)
+            text, tool_result = _parts_text(_parts(content), f"contents[{i}]", media, seen)
             tokens += MESSAGE_OVERHEAD + count_text(text)
             texts.append(text)
             role = content.get("role", "user") if isinstance(content, dict) else "user"
@@ -105,6 +107,7 @@ class GeminiWire:
             tool_choice=_tool_choice(body.get("toolConfig")),
             after_tool_result=after_tool,
             media=media,
+            seen=seen,
         )
 
     def render(self, ask: Ask, answer: Answer, ctx: Context) -> Rendered:
@@ -258,7 +261,7 @@ def _parts(content: Any) -> list[Any]:
 
 
 def _parts_text(
-    parts: list[Any], where: str, media: list[tuple[str, str, str]]
+    parts: list[Any], where: str, media: list[tuple[str, str, str]], seen: list[str]
 ) -> tuple[str, bool]:
     texts: list[str] = []
     tool_result = False
@@ -273,6 +276,7 @@ def _parts_text(
                 kind = media_kind(str(data.get("mimeType", "")))
                 if kind is not None:
                     media.append((kind, key, f"{where}.parts[{j}]"))
+                    seen.append(files.read(kind, files.decode(data.get("data"))))
         if "functionCall" in part:
             texts.append(json.dumps(part["functionCall"]))
         if "functionResponse" in part:

@@ -14,6 +14,7 @@ import json
 from typing import Any
 
 from catalog.schema import Offering
+from probes.simulator import files
 from probes.simulator.behaviour import (
     Answer,
     Ask,
@@ -61,6 +62,7 @@ class OpenAIWire:
         texts: list[str] = []
         instructions: list[str] = []
         media: list[tuple[str, str, str]] = []
+        seen: list[str] = []
         tokens = 0
         last_user = ""
         after_tool = False
@@ -73,7 +75,7 @@ class OpenAIWire:
                     "invalid_value",
                 )
             role = message["role"]
-            text = _content_text(message.get("content"), i, media)
+            text = _content_text(message.get("content"), i, media, seen)
             if message.get("tool_calls"):
                 text += json.dumps(message["tool_calls"])
             tokens += MESSAGE_OVERHEAD + count_text(text)
@@ -119,6 +121,7 @@ class OpenAIWire:
             tool_choice=_tool_choice(body.get("tool_choice")),
             after_tool_result=after_tool,
             media=media,
+            seen=seen,
         )
         if body.get("ignore_eos") is True and max_tokens is not None:
             ask.forced_tokens, ask.forced_finish = max_tokens, "length"
@@ -347,7 +350,9 @@ def _usage(answer: Answer) -> dict[str, Any]:
     }
 
 
-def _content_text(content: Any, index: int, media: list[tuple[str, str, str]]) -> str:
+def _content_text(
+    content: Any, index: int, media: list[tuple[str, str, str]], seen: list[str]
+) -> str:
     if content is None:
         return ""
     if isinstance(content, str):
@@ -365,6 +370,9 @@ def _content_text(content: Any, index: int, media: list[tuple[str, str, str]]) -
             parts.append(str(part.get("text", "")))
         elif kind in PART_MEDIA:
             media.append((PART_MEDIA[kind], kind, f"messages.[{index}].content.[{j}].type"))
+            payload = part.get(kind) if isinstance(part.get(kind), dict) else {}
+            data = payload.get("url") or payload.get("file_data") or payload.get("data")
+            seen.append(files.read(PART_MEDIA[kind], files.decode(data)))
         elif kind == "refusal":
             parts.append(str(part.get("refusal", "")))
         else:

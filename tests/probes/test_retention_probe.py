@@ -21,7 +21,14 @@ from probes.harness import (
     worst_case_cost,
 )
 from probes.kinds.base import Figure, Settings
-from probes.kinds.retention import Constraint, Retention, constraints, turn_count
+from probes.kinds.retention import (
+    REFERENCE_RULE,
+    Constraint,
+    Retention,
+    constraints,
+    reference,
+    turn_count,
+)
 from probes.run import execute, plan_run
 from probes.simulator import SimulatorHandle, running_simulator
 from probes.simulator import retention as sim_retention
@@ -179,8 +186,12 @@ def test_plan_sizes_the_conversations_and_their_worst_case(
     first = batches[0].requests
     assert first[0].messages[0] == {
         "role": "system",
-        "content": "You are the team's assistant.\n\nAlways answer in at most 30 words.",
+        "content": "You are the team's assistant.\n\nAlways answer in at most 30 words.\n\n"
+        + REFERENCE_RULE,
     }
+    # Every turn's notes carry a reference of their own, which the answer must quote.
+    refs = [reference(r.messages) for r in first]
+    assert all(refs) and len(set(refs)) == len(refs)
     assert all(len(r.messages) == 1 for r in first[1:])  # later turns: their own message only
     # Each turn carries every earlier one and full-length answers: more than the turns alone.
     alone = sum(worst_case_cost(t.offering, r) for r in first)
