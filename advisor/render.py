@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
@@ -11,6 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from catalog import Offering, Problem
+from catalog.lifecycle import status_on
 from catalog.schema import Source
 
 if TYPE_CHECKING:
@@ -54,17 +56,19 @@ def tristate(value: bool | None) -> str:
 STATUS_STYLE = {
     "preview": "cyan",
     "active": "green",
+    "legacy": "blue",
     "deprecated": "yellow",
     "retired": "red strike",
 }
 
 
-def status(offering: Offering, *, successor: bool = True) -> Text:
-    """The lifecycle status, styled; deprecated and retired ones add their shutdown date and,
-    unless `successor` is False, what replaces them."""
+def status(offering: Offering, *, successor: bool = True, today: dt.date | None = None) -> Text:
+    """The lifecycle status on `today` (default: the real today), styled; deprecated and
+    retired ones add their shutdown date and, unless `successor` is False, what replaces them."""
     life = offering.lifecycle
-    text = Text(life.status, style=STATUS_STYLE[life.status])
-    if life.status in ("deprecated", "retired"):
+    now = status_on(life, today or dt.date.today()).status
+    text = Text(now, style=STATUS_STYLE[now])
+    if now in ("legacy", "deprecated", "retired"):
         if life.shutdown_date:
             text.append(f" {life.shutdown_date}")
         if successor and life.successor:
@@ -72,12 +76,14 @@ def status(offering: Offering, *, successor: bool = True) -> Text:
     return text
 
 
-def successor_lines(offerings: Iterable[Offering]) -> list[str]:
-    """'KEY → SUCCESSOR' for each deprecated or retired offering that names one."""
+def successor_lines(offerings: Iterable[Offering], today: dt.date | None = None) -> list[str]:
+    """'KEY → SUCCESSOR' for each offering that names one and is no longer active on `today`."""
+    day = today or dt.date.today()
     return [
         f"{o.key} → {o.lifecycle.successor}"
         for o in offerings
-        if o.lifecycle.successor and o.lifecycle.status in ("deprecated", "retired")
+        if o.lifecycle.successor
+        and status_on(o.lifecycle, day).status in ("legacy", "deprecated", "retired")
     ]
 
 
@@ -95,7 +101,9 @@ def modalities(offering: Offering) -> str:
     return ",".join(MODALITY_ABBREVIATIONS[m] for m in offering.modalities.input)
 
 
-def offerings_table(offerings: Iterable[Offering], width: int = 120) -> Table:
+def offerings_table(
+    offerings: Iterable[Offering], width: int = 120, today: dt.date | None = None
+) -> Table:
     """The catalog as a table, one row per offering. Below 100 columns the input modalities
     are left out so that keys and status stay readable."""
     wide = width >= 100
@@ -126,7 +134,7 @@ def offerings_table(offerings: Iterable[Offering], width: int = 120) -> Table:
         ]
         if wide:
             cells.append(modalities(o))
-        cells.append(status(o, successor=False))
+        cells.append(status(o, successor=False, today=today))
         table.add_row(*cells)
     return table
 
@@ -155,7 +163,7 @@ def _flags(pairs: Iterable[tuple[str, bool | None]]) -> Text:
     return text
 
 
-def offering_detail(offering: Offering) -> Group:
+def offering_detail(offering: Offering, today: dt.date | None = None) -> Group:
     """Every trait of one offering, each block with its source and checked date."""
     o = offering
     grid = Table.grid(padding=(0, 1))
@@ -172,7 +180,7 @@ def offering_detail(offering: Offering) -> Group:
     row("model", f"{o.model}" + (f" · family {o.family}" if o.family else ""))
     if o.aliases:
         row("aliases", ", ".join(o.aliases))
-    row("status", status(o), o.lifecycle.source if o.lifecycle.source else False)
+    row("status", status(o, today=today), o.lifecycle.source if o.lifecycle.source else False)
     if o.lifecycle.release_date or o.lifecycle.deprecation_date:
         row(
             "dates",

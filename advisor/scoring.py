@@ -220,6 +220,8 @@ def _lifecycle(facts: OfferingFacts, today: dt.date) -> tuple[float, Why]:
         return 1.0, "active"
     if facts.status == "preview":
         return 0.6, "preview: may change or go away"
+    if facts.status == "legacy" and facts.shutdown is None:
+        return 0.8, "legacy: superseded, still served"
     if facts.shutdown is None:
         return 0.4, "deprecated, shutdown date not announced"
     days = (facts.shutdown - today).days

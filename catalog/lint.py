@@ -6,8 +6,9 @@ The loader rejects what is wrong in itself (an output limit above the context, a
 - stale figures: a block checked more than `max_age_days` ago (or dated in the future);
 - an output limit equal to the context window, the usual mark of a copied value;
 - disagreement with a source snapshot above a relative threshold (prices and limits);
-- lifecycle gaps: a deprecated offering with no successor, a successor that is itself retired,
-  and, as an error, an offering past its shutdown date whose status still says it is served;
+- lifecycle gaps, judged by the status on the lint day (`catalog.lifecycle.status_on`): a
+  deprecated or retired offering with no successor, a successor that is itself retired, a
+  stored `retired` whose shutdown date is still ahead;
 - missing provenance: a lifecycle with dates or a status but no source;
 - prices above per-field sanity ceilings, far below the loader's unit-mistake ceiling.
 
@@ -24,6 +25,7 @@ from typing import Any
 
 from catalog.importers.base import Snapshot
 from catalog.importers.blocks import flatten
+from catalog.lifecycle import status_on
 from catalog.loader import Catalog
 from catalog.problems import (
     InputError,
@@ -164,23 +166,21 @@ def _limits(offering: Offering, at: _At) -> None:
 
 def _lifecycle(offering: Offering, catalog: Catalog, config: LintConfig, at: _At) -> None:
     life = offering.lifecycle
-    if life.shutdown_date is not None and life.shutdown_date < config.today:
-        if life.status != "retired":
-            days = (config.today - life.shutdown_date).days
-            at.add(
-                ("lifecycle", "status"),
-                f"status is {life.status} but the shutdown was {life.shutdown_date} "
-                f"({days} days ago): set status: retired",
-                "error",
-            )
-    if life.status in ("deprecated", "retired") and life.successor is None:
+    now = status_on(life, config.today)
+    if life.status == "retired" and now.served:
         at.add(
             ("lifecycle", "status"),
-            f"{life.status} with no successor: name the offering that replaces it",
+            f"status is retired but the shutdown date {life.shutdown_date} is still ahead: "
+            "check which the source says",
+        )
+    if now.status in ("deprecated", "retired") and life.successor is None:
+        at.add(
+            ("lifecycle", "status"),
+            f"{now.status} with no successor: name the offering that replaces it",
         )
     if life.successor is not None:
         successor = catalog.get(life.successor)
-        if successor is not None and _gone(successor, config.today):
+        if successor is not None and not status_on(successor.lifecycle, config.today).served:
             hint = successor.lifecycle.successor
             at.add(
                 ("lifecycle", "successor"),
@@ -192,13 +192,6 @@ def _lifecycle(offering: Offering, catalog: Catalog, config: LintConfig, at: _At
     )
     if has_values and life.source is None:
         at.add(("lifecycle",), "lifecycle without a source: add source: {ref, checked}")
-
-
-def _gone(offering: Offering, today: dt.date) -> bool:
-    life = offering.lifecycle
-    return life.status == "retired" or (
-        life.shutdown_date is not None and life.shutdown_date < today
-    )
 
 
 def _prices(offering: Offering, config: LintConfig, at: _At) -> None:

@@ -69,7 +69,8 @@ Date = Annotated[
 
 Modality = Literal["text", "image", "audio", "video", "pdf"]
 ApiKind = Literal["openai", "anthropic", "gemini", "openai-compatible"]
-Status = Literal["preview", "active", "deprecated", "retired"]
+Status = Literal["preview", "active", "legacy", "deprecated", "retired"]
+"""`legacy`: the provider still serves it but marks it superseded, with no shutdown set."""
 Percentile = Literal["p50", "p75", "p90", "p95", "p99", "mean"]
 Metric = Literal["ttft_ms", "ttfat_ms", "e2e_ms", "output_tps", "uptime_pct"]
 
