@@ -54,6 +54,8 @@ class ImportRequest:
     """The source file; None for litellm means the installed package's copy."""
     providers: tuple[str, ...] = ()
     include_new: bool = True
+    only: tuple[str, ...] = ()
+    """Shell patterns of offering keys to import; empty imports every offering."""
     version: str | None = None
     date: dt.date | None = None
 
@@ -114,6 +116,7 @@ def plan_import(request: ImportRequest) -> ImportPlan:
         ref_prefix=IMPORTERS[request.source].ref_prefix,
         providers=providers,
         include_new=request.include_new,
+        only=request.only,
     )
     return ImportPlan(request, changes, target, layers)
 

@@ -25,6 +25,7 @@ from typing import Any
 
 from catalog.importers.base import Snapshot
 from catalog.importers.blocks import flatten
+from catalog.importers.window import read_as_ours
 from catalog.lifecycle import status_on
 from catalog.loader import Catalog
 from catalog.problems import (
@@ -50,8 +51,15 @@ PRICE_CEILINGS: Mapping[str, float] = {
 """USD per 1M tokens above which a price is suspicious. The most expensive models of 2026
 (e.g. o1-pro at 150 / 600) sit at these ceilings; anything above deserves a second look."""
 
-COMPARED = ("limits.context", "limits.output", "pricing.input", "pricing.output")
-"""The figures compared with source snapshots."""
+COMPARED = (
+    "limits.context",
+    "limits.input",
+    "limits.output",
+    "pricing.input",
+    "pricing.output",
+)
+"""The figures compared with source snapshots. A source's single "context" that is our input
+cap is compared as the cap (`catalog.importers.window`)."""
 
 
 @dataclass(frozen=True)
@@ -222,7 +230,8 @@ def _disagreements(
     offering: Offering, other: Offering, snapshot: Snapshot, config: LintConfig, at: _At
 ) -> None:
     ours = {f"limits.{k}": v for k, v in flatten(offering.limits).items()}
-    theirs = {f"limits.{k}": v for k, v in flatten(other.limits).items()}
+    stated = read_as_ours(offering.limits, flatten(other.limits))
+    theirs = {f"limits.{k}": v for k, v in stated.items()}
     if offering.pricing is not None and other.pricing is not None:
         ours |= {f"pricing.{k}": v for k, v in flatten(offering.pricing).items()}
         theirs |= {f"pricing.{k}": v for k, v in flatten(other.pricing).items()}

@@ -80,6 +80,12 @@ def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.d
 )
 @click.option("--reject", multiple=True, metavar="ID", help="Do not apply this change.")
 @click.option("--no-new", is_flag=True, help="Only update offerings already in the folder.")
+@click.option(
+    "--only",
+    multiple=True,
+    metavar="PATTERN",
+    help="Only offerings whose key matches this shell pattern, e.g. 'azure/gpt-5*' (repeatable).",
+)
 @click.option("--review", is_flag=True, help="Review and apply the changes in the TUI.")
 @click.option(
     "--source-version",
@@ -102,6 +108,7 @@ def import_(
     accept: tuple[str, ...],
     reject: tuple[str, ...],
     no_new: bool,
+    only: tuple[str, ...],
     review: bool,
     source_version: str | None,
     source_date: dt.date | None,
@@ -122,6 +129,7 @@ def import_(
         file=from_file,
         providers=providers,
         include_new=not no_new,
+        only=only,
         version=source_version,
         date=source_date,
     )

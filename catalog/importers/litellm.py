@@ -49,6 +49,7 @@ from catalog.importers.base import (
     under_ceiling,
     valid_model_id,
 )
+from catalog.importers.families import family_of
 from catalog.importers.providers import KNOWN_PROVIDERS, our_provider_id
 from catalog.schema import (
     BatchPricing,
@@ -240,6 +241,7 @@ def _offering(
         "model": canonical_model(provider, model_id),
         "name": model_id,
         "limits": limits,
+        **({"family": family} if (family := family_of(model_id)) else {}),
         "modalities": _modalities(entry),
         "capabilities": _capabilities(entry),
     }
