@@ -13,6 +13,9 @@ from collections.abc import Iterable, Mapping
 
 from catalog.schema import Lifecycle, Offering, Source
 
+LAB_PROVIDERS = {"zhipuai": "zai", "moonshotai": "moonshot"}
+"""Labs whose canonical model prefix differs from the provider id of their own API."""
+
 PRICE_TOLERANCE = 0.05
 """How far (relative to the larger) a route's input or output price may be from the lab's
 own before lint flags it: aggregators pass the lab's price through, rounding aside."""
@@ -24,7 +27,7 @@ def direct_offerings(offerings: Iterable[Offering]) -> dict[str, Offering]:
     out: dict[str, Offering] = {}
     for o in offerings:
         lab, _, rest = o.model.partition("/")
-        if o.provider == lab and (o.model not in out or o.id == rest):
+        if o.provider == LAB_PROVIDERS.get(lab, lab) and (o.model not in out or o.id == rest):
             out[o.model] = o
     return out
 

@@ -156,14 +156,14 @@ def plan_changes(
     `ref_prefix` is how the importer's refs begin: blocks whose source starts with it are the
     importer's own. `providers` limits the import to those provider ids (ours); `include_new`
     False proposes changes to existing offerings only; `only` (shell patterns of offering keys,
-    e.g. 'azure/gpt-5*') limits it to the offerings matching one.
+    e.g. 'azure/gpt-5*') limits it to the offerings matching one, and a pattern starting with
+    '!' leaves out what it matches ('!*-latest').
     """
     wanted = None if providers is None else set(providers)
     in_scope = [
         o
         for o in snapshot.offerings
-        if (wanted is None or o.provider in wanted)
-        and (not only or any(fnmatch.fnmatchcase(o.key, pattern) for pattern in only))
+        if (wanted is None or o.provider in wanted) and _chosen(o.key, only)
     ]
     skipped = list(snapshot.skipped)
     incoming = {o.key for o in in_scope if include_new or o.key in target.offerings}
@@ -231,6 +231,15 @@ def plan_changes(
         gone=gone,
         entries=snapshot.entries,
         read=len(snapshot.offerings),
+    )
+
+
+def _chosen(key: str, patterns: Collection[str]) -> bool:
+    """Whether `key` matches an including pattern (or there are none) and no '!' pattern."""
+    include = [p for p in patterns if not p.startswith("!")]
+    exclude = [p[1:] for p in patterns if p.startswith("!")]
+    return (not include or any(fnmatch.fnmatchcase(key, p) for p in include)) and not any(
+        fnmatch.fnmatchcase(key, p) for p in exclude
     )
 
 

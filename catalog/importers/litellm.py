@@ -208,8 +208,12 @@ def _skip_reason(key: str, entry: Any) -> str | None:
 
 
 def _strip_provider(key: str, litellm_provider: str) -> str:
-    prefix = f"{litellm_provider}/"
-    return key[len(prefix) :] if key.startswith(prefix) else key
+    """The key without its provider prefix; `vertex_ai-anthropic_models` keys start with the
+    family's `vertex_ai/`."""
+    for prefix in (f"{litellm_provider}/", f"{litellm_provider.split('-', 1)[0]}/"):
+        if key.startswith(prefix):
+            return key[len(prefix) :]
+    return key
 
 
 def _offering_keys(data: Mapping[str, Any]) -> dict[str, tuple[str, str]]:
@@ -407,7 +411,9 @@ def _lifecycle(
     shutdown = iso_date(entry.get("deprecation_date"))
     if shutdown is not None:
         fields["shutdown_date"] = shutdown
-        fields["status"] = "retired" if shutdown < info.imported else "deprecated"
+        # the status on any day follows from the date (catalog.lifecycle); the source says
+        # only that a shutdown is set
+        fields["status"] = "deprecated"
         notes.add("deprecation_date is a shutdown date (LiteLLM PR #36152)")
     successor = entry.get("successor_model")
     if isinstance(successor, str) and successor:

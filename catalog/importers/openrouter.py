@@ -163,7 +163,7 @@ def _offering(model_id: str, model: Mapping[str, Any], info: SourceInfo) -> Offe
     shutdown = iso_date(model.get("expiration_date"))
     if shutdown is not None:
         fields["lifecycle"] = Lifecycle(
-            status="retired" if shutdown < info.imported else "deprecated",
+            status="deprecated",  # retired from the date on (catalog.lifecycle)
             shutdown_date=shutdown,
             source=make_source(info, where, _expiration_note()),
         )

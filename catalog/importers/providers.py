@@ -18,6 +18,7 @@ ALIASES: dict[str, dict[str, str]] = {
         "together_ai": "together",
         "fireworks_ai": "fireworks",
         "bedrock_converse": "bedrock",
+        "vertex_ai": "vertex",
         "vertex_ai-language-models": "vertex",
         "vertex_ai-anthropic_models": "vertex",
         "vertex_ai-llama_models": "vertex",
