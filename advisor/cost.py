@@ -3,11 +3,13 @@
 Per request: input tokens at the price of the context tier the prompt falls in (a cacheable
 prefix at the cached-input price), output tokens, reasoning tokens where the offering always
 reasons, and any per-request fee. Then per 1,000 requests and per month at the declared
-volume. An estimate carries the date its prices were checked and notes on what it assumed.
+volume. An estimate carries the date its prices were checked and notes on what it assumed,
+and what the request would cost through the batch API or in a time-of-day discount window.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 
@@ -24,6 +26,8 @@ class CostEstimate:
     per_month: float | None
     prices_checked: dt.date | None
     notes: tuple[str, ...] = ()
+    alternatives: tuple[tuple[str, float], ...] = ()
+    """USD per request when sent another way: ('batch', …), ('off-peak', …)."""
 
     @property
     def known(self) -> bool:
@@ -66,7 +70,24 @@ def estimate(workload: Workload, offering: Offering) -> CostEstimate:
     usd /= 1_000_000
     if pricing.per_request:
         usd += pricing.per_request
-    return scaled(workload, usd, pricing.source.checked, tuple(notes))
+    # Batch and time-of-day prices are choices of how and when to send, not the price of
+    # every request: the estimate stays at the base price and carries what they would cost.
+    cheaper: dict[str, float] = {}
+    if pricing.batch and pricing.batch.input is not None and pricing.batch.output is not None:
+        cheaper["batch"] = _plain(workload, pricing.batch.input, pricing.batch.output)
+    for timed in pricing.discounts:
+        cheaper[timed.name] = _plain(
+            workload,
+            timed.input if timed.input is not None else input_price,
+            timed.output if timed.output is not None else output_price,
+        )
+    estimate = scaled(workload, usd, pricing.source.checked, tuple(notes))
+    return dataclasses.replace(estimate, alternatives=tuple(cheaper.items()))
+
+
+def _plain(workload: Workload, input_price: float, output_price: float) -> float:
+    """USD per request at flat input and output prices (no cache, tier or fee)."""
+    return (workload.context_tokens * input_price + workload.output_tokens * output_price) / 1e6
 
 
 def scaled(

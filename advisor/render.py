@@ -12,6 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from catalog import Offering, Problem
+from catalog.disputes import dispute_lines, disputed
 from catalog.lifecycle import status_on
 from catalog.schema import Source
 
@@ -112,7 +113,7 @@ def offerings_table(
         header_style="bold",
         pad_edge=False,
         show_edge=False,
-        caption="ctx/out: tokens · $in/$out: USD per 1M tokens · ?: unknown",
+        caption="ctx/out: tokens · $in/$out: USD per 1M tokens · ?: unknown · *: disputed",
         caption_justify="left",
         expand=True,
         collapse_padding=True,
@@ -129,8 +130,8 @@ def offerings_table(
             o.key,
             tokens(o.limits.context),
             tokens(o.limits.output),
-            price(p.input if p else None),
-            price(p.output if p else None),
+            price(p.input if p else None) + ("*" if disputed(o, "pricing.input") else ""),
+            price(p.output if p else None) + ("*" if disputed(o, "pricing.output") else ""),
         ]
         if wide:
             cells.append(modalities(o))
@@ -219,7 +220,18 @@ def offering_detail(offering: Offering, today: dt.date | None = None) -> Group:
             )
         if p.batch:
             row("", f"batch: in {price(p.batch.input)} · out {price(p.batch.output)}")
+        for timed in p.discounts:
+            hours = "; ".join(
+                ",".join(w.hours_utc) + (f" days {w.weekdays}" if w.weekdays else "")
+                for w in timed.windows
+            )
+            row(
+                "",
+                f"{timed.name} (UTC {hours}): in {price(timed.input)} · out {price(timed.output)}",
+            )
         grid.add_row("", _source(p.source))
+    for line in dispute_lines(o):
+        row("disputed", Text(line, style="yellow"))
     row("inputs", ", ".join(o.modalities.input) + "  →  " + ", ".join(o.modalities.output))
     c = o.capabilities
     row(

@@ -10,7 +10,8 @@ The loader rejects what is wrong in itself (an output limit above the context, a
   deprecated or retired offering with no successor, a successor that is itself retired, a
   stored `retired` whose shutdown date is still ahead;
 - missing provenance: a lifecycle with dates or a status but no source;
-- prices above per-field sanity ceilings, far below the loader's unit-mistake ceiling.
+- prices above per-field sanity ceilings, far below the loader's unit-mistake ceiling;
+- a route priced unlike its lab's own offering by more than `route_tolerance` (5 %).
 
 Every finding is a `Problem` pinned to the line of the value it is about.
 """
@@ -37,6 +38,7 @@ from catalog.problems import (
     load_yaml,
     sorted_problems,
 )
+from catalog.routes import PRICE_TOLERANCE, direct_of, direct_offerings
 from catalog.schema import Offering, Source
 
 PRICE_CEILINGS: Mapping[str, float] = {
@@ -71,6 +73,8 @@ class LintConfig:
     disagreement: float = 0.10
     """Relative difference (of the larger value) above which two sources disagree."""
     price_ceilings: Mapping[str, float] = field(default_factory=lambda: dict(PRICE_CEILINGS))
+    route_tolerance: float = PRICE_TOLERANCE
+    """Relative difference above which a route's price disagrees with its lab's offering."""
 
 
 def lint_catalog(
@@ -81,6 +85,7 @@ def lint_catalog(
     places = _places(catalog.files)
     problems = list(catalog.warnings)
     by_reference = [{o.key: o for o in snapshot.offerings} for snapshot in references]
+    direct = direct_offerings(catalog.offerings)
     for offering in catalog.offerings:
         place = places.get(offering.key)
         if place is None:
@@ -90,6 +95,7 @@ def lint_catalog(
         _limits(offering, at)
         _lifecycle(offering, catalog, config, at)
         _prices(offering, config, at)
+        _route_price(offering, direct_of(offering, direct), config, at)
         for snapshot, others in zip(references, by_reference, strict=True):
             other = others.get(offering.key)
             if other is not None:
@@ -223,6 +229,24 @@ def _prices(offering: Offering, config: LintConfig, at: _At) -> None:
                 ("pricing", *loc),
                 f"{value:g} USD per 1M tokens is above the {name} ceiling of {ceiling:g}: "
                 "check the unit and the source",
+            )
+
+
+def _route_price(offering: Offering, lab: Offering | None, config: LintConfig, at: _At) -> None:
+    """A route (an aggregator's or cloud's offering of a lab's model) priced unlike the lab's
+    own offering by more than the tolerance: a stale copy, or a host's own price to confirm."""
+    if lab is None or offering.free or offering.pricing is None or lab.pricing is None:
+        return
+    for name in ("input", "output"):
+        ours, theirs = getattr(offering.pricing, name), getattr(lab.pricing, name)
+        if ours is None or theirs is None or min(ours, theirs) == 0:  # 0: a free tier
+            continue
+        spread = abs(ours - theirs) / max(ours, theirs)
+        if spread > config.route_tolerance:
+            at.add(
+                ("pricing", name),
+                f"{ours:g} here but {theirs:g} at {lab.key} ({spread:.0%} apart, over the "
+                f"route tolerance of {config.route_tolerance:.0%}): check the host's price",
             )
 
 

@@ -15,6 +15,7 @@ from advisor.cli.base import cli, extra_layers, print_json
 from advisor.render import offerings_table, problem_lines, successor_lines
 from advisor.workloads import WORKLOADS_SCHEMA_NAME, workloads_schema
 from catalog import Catalog, InputError, load_catalog
+from catalog.disputes import dispute_lines
 from catalog.jsonschema import CATALOG_SCHEMA_NAME, catalog_schema, dumps
 from catalog.lifecycle import status_on
 from catalog.query import parse_query
@@ -85,6 +86,11 @@ def show(
         console.print("No offering matches.")
         return
     console.print(offerings_table(offerings, width=console.width, today=day))
+    disputes = [f"{o.key}: {line}" for o in offerings for line in dispute_lines(o)]
+    if disputes:
+        console.print("\ndisputed:", style="bold yellow")
+        for line in disputes:
+            console.print(f"  {line}", highlight=False, soft_wrap=True)
     successors = successor_lines(offerings, day)
     if successors:
         console.print("\nsuccessors:", style="bold")

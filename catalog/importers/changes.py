@@ -429,7 +429,7 @@ def _trait_change(
     )
     if not diffs:
         return None
-    merged = merge(cls, old_block, {d.field: d.new for d in diffs}, None)
+    merged = merge(cls, old_block, {d.field: d.new for d in diffs}, getattr(imported, name).source)
     if isinstance(merged, Capabilities) and merged.reasoning.supported is False:
         # A model that does not reason has no reasoning controls (a catalog rule).
         reasoning = merged.reasoning.model_copy(

@@ -30,6 +30,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
+
 from catalog.importers.base import (
     Notes,
     ShapeError,
@@ -61,8 +63,11 @@ from catalog.schema import (
     Offering,
     PriceTier,
     Pricing,
+    RateLimits,
     Reasoning,
     StructuredOutput,
+    TimedPrices,
+    TimeWindow,
 )
 
 NAME = "litellm"
@@ -257,6 +262,9 @@ def _offering(
         fields["pricing"] = pricing
         if model_id.endswith(":free") and not (pricing.input or pricing.output):
             fields["free"] = True
+    rate_limits = _rate_limits(entry, info, where)
+    if rate_limits:
+        fields["rate_limits"] = rate_limits
     lifecycle, remark = _lifecycle(entry, info, where, keys, source_provider)
     if lifecycle is not None:
         fields["lifecycle"] = lifecycle
@@ -316,11 +324,60 @@ def _pricing(
     }
     if batch:
         fields["batch"] = BatchPricing(**under_ceiling(batch, "LiteLLM batch", notes))
+    discount = _off_peak(entry.get("off_peak_pricing"), notes)
+    if discount is not None:
+        fields["discounts"] = [discount]
     if not fields:
         return None
     if isinstance(entry.get("source"), str):
         notes.add(f"LiteLLM cites {entry['source']}")
     return Pricing(source=make_source(info, where, notes), **fields)
+
+
+def _off_peak(value: Any, notes: Notes) -> TimedPrices | None:
+    """`off_peak_pricing` (DeepSeek's discount hours): its prices and UTC windows."""
+    if not isinstance(value, dict):
+        return None
+    prices = {
+        ours: price
+        for theirs, ours in PRICES.items()
+        if ours in ("input", "output", "cache_read")
+        and (price := per_million(value.get(theirs), per_token=True)) is not None
+    }
+    windows = []
+    for item in value.get("windows") or []:
+        hours = item.get("hours_utc") if isinstance(item, dict) else None
+        hours = [hours] if isinstance(hours, str) else hours
+        days = item.get("weekdays")
+        try:
+            windows.append(
+                TimeWindow(
+                    hours_utc=list(hours or []),
+                    weekdays=list(days) if isinstance(days, list) else None,
+                    weekday_timezone=value.get("weekday_timezone"),
+                )
+            )
+        except ValidationError:
+            notes.add("an off_peak_pricing window this importer cannot read was left out")
+    if not prices or not windows:
+        return None
+    checked = under_ceiling(prices, "LiteLLM off-peak", notes)
+    return TimedPrices(
+        windows=windows,
+        input=checked.get("input"),
+        output=checked.get("output"),
+        cache_read=checked.get("cache_read"),
+    )
+
+
+def _rate_limits(entry: Mapping[str, Any], info: SourceInfo, where: str) -> list[RateLimits]:
+    """LiteLLM's `rpm` / `tpm`: the provider's default limits for the entry (no tier named)."""
+    rpm, tpm = positive_int(entry.get("rpm")), positive_int(entry.get("tpm"))
+    if rpm is None and tpm is None:
+        return []
+    notes = Notes()
+    notes.add("LiteLLM gives rpm/tpm without an account tier")
+    return [RateLimits(rpm=rpm, tpm=tpm, source=make_source(info, where, notes))]
 
 
 def _tiers(entry: Mapping[str, Any], prices: dict[str, float]) -> list[PriceTier]:
