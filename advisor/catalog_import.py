@@ -16,12 +16,14 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from advisor import paths
 from catalog import BUNDLED_DIR, InputError, load_catalog
 from catalog.importers import (
     IMPORTERS,
     ChangeSet,
     Snapshot,
     Target,
+    live,
     plan_changes,
     read_snapshot,
     read_target,
@@ -69,6 +71,8 @@ class ImportPlan:
     target: Target
     layers: tuple[Path, ...]
     """The layers the folder was compared with, the folder last."""
+    fetched: live.Fetched | None = None
+    """Where the source came from when fetched from its live API (or its cache)."""
 
 
 def source_file(source: str, file: Path | None) -> Path:
@@ -90,6 +94,16 @@ def _example(source: str) -> str:
     return "api.json" if source == "models.dev" else "/api/v1/models response"
 
 
+def _fetch(request: ImportRequest) -> live.Fetched | None:
+    """The live API's copy of the source when no file is given and it has one."""
+    if request.file is not None or request.source not in live.URLS:
+        return None
+    try:
+        return live.fetch(request.source, paths.cache_dir() / "sources", today=request.today)
+    except live.Unreachable as error:
+        raise ImportRefused(str(error)) from None
+
+
 def layers_for(layers: Sequence[Path], directory: Path) -> tuple[Path, ...]:
     """The layers up to and including `directory`, which is added last when it is not one;
     later layers would hide what the folder itself defines."""
@@ -103,9 +117,11 @@ def layers_for(layers: Sequence[Path], directory: Path) -> tuple[Path, ...]:
 def plan_import(request: ImportRequest) -> ImportPlan:
     """Read the source and compare it with the folder. Raises InputError for a bad source
     file or catalog, ImportRefused for a request that cannot run."""
-    path = source_file(request.source, request.file)
+    fetched = _fetch(request)
+    path = fetched.path if fetched else source_file(request.source, request.file)
+    date = request.date or (fetched.day if fetched else None)
     snapshot = read_snapshot(
-        request.source, path, imported=request.today, version=request.version, date=request.date
+        request.source, path, imported=request.today, version=request.version, date=date
     )
     providers = _providers(snapshot, request.providers) if request.providers else None
     layers = layers_for(request.layers, request.directory)
@@ -118,7 +134,7 @@ def plan_import(request: ImportRequest) -> ImportPlan:
         include_new=request.include_new,
         only=request.only,
     )
-    return ImportPlan(request, changes, target, layers)
+    return ImportPlan(request, changes, target, layers, fetched)
 
 
 def _providers(snapshot: Snapshot, wanted: Sequence[str]) -> list[str]:

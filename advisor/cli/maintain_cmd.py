@@ -37,7 +37,7 @@ from advisor.import_render import (
 from advisor.render import problem_lines
 from catalog import InputError
 from catalog.cache import load_catalog_cached
-from catalog.importers import Snapshot, read_snapshot
+from catalog.importers import Snapshot, live, read_snapshot
 from catalog.lint import LintConfig, lint_catalog
 
 
@@ -56,7 +56,8 @@ def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.d
     "--from",
     "from_file",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="The source file (litellm: default the installed package's price map).",
+    help="The source file (default: litellm the installed package's price map; models.dev "
+    "and openrouter their live API, cached per day).",
 )
 @click.option(
     "--provider",
@@ -138,6 +139,8 @@ def import_(
         chosen = selection(plan, accept, reject)
     except ImportRefused as error:
         raise click.UsageError(str(error)) from None
+    if plan.fetched is not None:
+        _say_fetched(plan.fetched)
     if review:
         _review(ctx, plan)
         return
@@ -154,6 +157,18 @@ def import_(
         )
     elif chosen:
         click.echo(f"\nnothing written: --apply writes the {len(chosen):,} accepted changes")
+
+
+def _say_fetched(fetched: live.Fetched) -> None:
+    """Where a live source came from, on stderr (stdout may be JSON)."""
+    if fetched.offline_reason:
+        click.echo(
+            f"offline: {fetched.offline_reason}; using the copy of {fetched.day} in {fetched.path}",
+            err=True,
+        )
+    else:
+        how = "cached copy of today" if fetched.cached else "fetched"
+        click.echo(f"{fetched.url}: {how}, {fetched.path}", err=True)
 
 
 def _print_plan(plan: ImportPlan, chosen: frozenset[str]) -> None:

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from catalog.importers import litellm, modelsdev, openrouter
+from catalog.importers import litellm, live, modelsdev, openrouter
 from catalog.importers.base import ShapeError, Skip, Snapshot, SourceInfo, read_json
 from catalog.importers.changes import Change, ChangeSet, FieldChange, plan_changes
 from catalog.importers.target import Target, read_target
@@ -161,6 +161,7 @@ __all__ = [
     "SourceInfo",
     "Target",
     "detect",
+    "live",
     "plan_changes",
     "read_snapshot",
     "read_target",
