@@ -9,6 +9,8 @@ import pytest
 
 from advisor.cost import estimate
 from advisor.matching import match
+from advisor.tui.app import AdvisorApp
+from advisor.tui.widgets.offering_table import OfferingTable
 from advisor.workloads import Workload
 from catalog import Catalog, load_catalog
 from catalog.disputes import dispute_lines, disputed
@@ -70,3 +72,13 @@ def test_a_route_priced_unlike_its_lab_is_linted(bundled: Catalog) -> None:
     assert routed
     loose = lint_catalog(bundled, LintConfig(today=DAY, route_tolerance=1.0))
     assert not [p for p in loose if "route tolerance" in p.message]
+
+
+async def test_the_catalog_screen_marks_disputed_prices(bundled: Catalog) -> None:
+    app = AdvisorApp(catalog=bundled, today=DAY)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await pilot.pause()
+        table = app.screen.query_one(OfferingTable)
+        cells = [str(c) for c in table.get_row("deepseek/deepseek-v4-pro")]
+        assert "1.32*" in cells and "3.96*" in cells
+        assert "*" not in str(table.get_row("openai/gpt-4o")[3])

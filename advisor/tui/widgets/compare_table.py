@@ -129,7 +129,7 @@ SECTIONS: tuple[tuple[str, tuple[Row, ...]], ...] = (
             Row("zero retention", lambda c: _tri(c.offering.data.zero_retention)),
         ),
     ),
-    ("lifecycle", (Row("status", lambda c: render.status(c.offering)),)),
+    ("lifecycle", (Row("status", lambda c: render.status(c.offering, today=c.today)),)),
     (
         "score: value→pts",
         tuple(

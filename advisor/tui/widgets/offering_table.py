@@ -18,6 +18,7 @@ from textual.widgets import DataTable
 
 from advisor import render
 from catalog import Offering
+from catalog.disputes import disputed
 from catalog.lifecycle import status_on
 from catalog.schema import Status
 
@@ -37,6 +38,14 @@ def _price(offering: Offering, name: str) -> float:
 
 
 STATUS_ORDER: tuple[Status, ...] = ("preview", "active", "legacy", "deprecated", "retired")
+
+
+def _price_cell(offering: Offering, name: str) -> str:
+    """The price, with '*' when sources dispute it (the detail pane says how)."""
+    value = getattr(offering.pricing, name, None) if offering.pricing else None
+    mark = "*" if disputed(offering, f"pricing.{name}") else ""
+    return render.price(value) + mark
+
 
 SORT_ORDERS = (
     SortOrder("provider", lambda o, day: o.key),
@@ -114,13 +123,12 @@ class OfferingTable(DataTable[Text | str]):
         now = status_on(o.lifecycle, self._today or dt.date.today()).status
         style = {"deprecated": "yellow", "retired": "dim strike"}.get(now, "")
         key = middle_ellipsis(o.key, key_width)
-        p = o.pricing
         cells: list[Text | str] = [
             Text(key, style=style),
             Text(render.tokens(o.limits.context), justify="right"),
             Text(render.tokens(o.limits.output), justify="right"),
-            Text(render.price(p.input if p else None), justify="right"),
-            Text(render.price(p.output if p else None), justify="right"),
+            Text(_price_cell(o, "input"), justify="right"),
+            Text(_price_cell(o, "output"), justify="right"),
         ]
         if wide:
             cells.append(render.modalities(o))
