@@ -6,10 +6,12 @@ The loader rejects what is wrong in itself (an output limit above the context, a
 - stale figures: a block checked more than `max_age_days` ago (or dated in the future);
 - an output limit equal to the context window, the usual mark of a copied value;
 - disagreement with a source snapshot above a relative threshold (prices and limits);
-- lifecycle gaps: a deprecated offering with no successor, a successor that is itself retired,
-  and, as an error, an offering past its shutdown date whose status still says it is served;
+- lifecycle gaps, judged by the status on the lint day (`catalog.lifecycle.status_on`): a
+  deprecated or retired offering with no successor, a successor that is itself retired, a
+  stored `retired` whose shutdown date is still ahead;
 - missing provenance: a lifecycle with dates or a status but no source;
-- prices above per-field sanity ceilings, far below the loader's unit-mistake ceiling.
+- prices above per-field sanity ceilings, far below the loader's unit-mistake ceiling;
+- a route priced unlike its lab's own offering by more than `route_tolerance` (5 %).
 
 Every finding is a `Problem` pinned to the line of the value it is about.
 """
@@ -24,6 +26,8 @@ from typing import Any
 
 from catalog.importers.base import Snapshot
 from catalog.importers.blocks import flatten
+from catalog.importers.window import read_as_ours
+from catalog.lifecycle import status_on
 from catalog.loader import Catalog
 from catalog.problems import (
     InputError,
@@ -34,6 +38,7 @@ from catalog.problems import (
     load_yaml,
     sorted_problems,
 )
+from catalog.routes import PRICE_TOLERANCE, direct_of, direct_offerings
 from catalog.schema import Offering, Source
 
 PRICE_CEILINGS: Mapping[str, float] = {
@@ -48,8 +53,15 @@ PRICE_CEILINGS: Mapping[str, float] = {
 """USD per 1M tokens above which a price is suspicious. The most expensive models of 2026
 (e.g. o1-pro at 150 / 600) sit at these ceilings; anything above deserves a second look."""
 
-COMPARED = ("limits.context", "limits.output", "pricing.input", "pricing.output")
-"""The figures compared with source snapshots."""
+COMPARED = (
+    "limits.context",
+    "limits.input",
+    "limits.output",
+    "pricing.input",
+    "pricing.output",
+)
+"""The figures compared with source snapshots. A source's single "context" that is our input
+cap is compared as the cap (`catalog.importers.window`)."""
 
 
 @dataclass(frozen=True)
@@ -61,6 +73,8 @@ class LintConfig:
     disagreement: float = 0.10
     """Relative difference (of the larger value) above which two sources disagree."""
     price_ceilings: Mapping[str, float] = field(default_factory=lambda: dict(PRICE_CEILINGS))
+    route_tolerance: float = PRICE_TOLERANCE
+    """Relative difference above which a route's price disagrees with its lab's offering."""
 
 
 def lint_catalog(
@@ -71,6 +85,7 @@ def lint_catalog(
     places = _places(catalog.files)
     problems = list(catalog.warnings)
     by_reference = [{o.key: o for o in snapshot.offerings} for snapshot in references]
+    direct = direct_offerings(catalog.offerings)
     for offering in catalog.offerings:
         place = places.get(offering.key)
         if place is None:
@@ -80,6 +95,7 @@ def lint_catalog(
         _limits(offering, at)
         _lifecycle(offering, catalog, config, at)
         _prices(offering, config, at)
+        _route_price(offering, direct_of(offering, direct), config, at)
         for snapshot, others in zip(references, by_reference, strict=True):
             other = others.get(offering.key)
             if other is not None:
@@ -164,23 +180,21 @@ def _limits(offering: Offering, at: _At) -> None:
 
 def _lifecycle(offering: Offering, catalog: Catalog, config: LintConfig, at: _At) -> None:
     life = offering.lifecycle
-    if life.shutdown_date is not None and life.shutdown_date < config.today:
-        if life.status != "retired":
-            days = (config.today - life.shutdown_date).days
-            at.add(
-                ("lifecycle", "status"),
-                f"status is {life.status} but the shutdown was {life.shutdown_date} "
-                f"({days} days ago): set status: retired",
-                "error",
-            )
-    if life.status in ("deprecated", "retired") and life.successor is None:
+    now = status_on(life, config.today)
+    if life.status == "retired" and now.served:
         at.add(
             ("lifecycle", "status"),
-            f"{life.status} with no successor: name the offering that replaces it",
+            f"status is retired but the shutdown date {life.shutdown_date} is still ahead: "
+            "check which the source says",
+        )
+    if now.status in ("deprecated", "retired") and life.successor is None:
+        at.add(
+            ("lifecycle", "status"),
+            f"{now.status} with no successor: name the offering that replaces it",
         )
     if life.successor is not None:
         successor = catalog.get(life.successor)
-        if successor is not None and _gone(successor, config.today):
+        if successor is not None and not status_on(successor.lifecycle, config.today).served:
             hint = successor.lifecycle.successor
             at.add(
                 ("lifecycle", "successor"),
@@ -192,13 +206,6 @@ def _lifecycle(offering: Offering, catalog: Catalog, config: LintConfig, at: _At
     )
     if has_values and life.source is None:
         at.add(("lifecycle",), "lifecycle without a source: add source: {ref, checked}")
-
-
-def _gone(offering: Offering, today: dt.date) -> bool:
-    life = offering.lifecycle
-    return life.status == "retired" or (
-        life.shutdown_date is not None and life.shutdown_date < today
-    )
 
 
 def _prices(offering: Offering, config: LintConfig, at: _At) -> None:
@@ -225,11 +232,30 @@ def _prices(offering: Offering, config: LintConfig, at: _At) -> None:
             )
 
 
+def _route_price(offering: Offering, lab: Offering | None, config: LintConfig, at: _At) -> None:
+    """A route (an aggregator's or cloud's offering of a lab's model) priced unlike the lab's
+    own offering by more than the tolerance: a stale copy, or a host's own price to confirm."""
+    if lab is None or offering.free or offering.pricing is None or lab.pricing is None:
+        return
+    for name in ("input", "output"):
+        ours, theirs = getattr(offering.pricing, name), getattr(lab.pricing, name)
+        if ours is None or theirs is None or min(ours, theirs) == 0:  # 0: a free tier
+            continue
+        spread = abs(ours - theirs) / max(ours, theirs)
+        if spread > config.route_tolerance:
+            at.add(
+                ("pricing", name),
+                f"{ours:g} here but {theirs:g} at {lab.key} ({spread:.0%} apart, over the "
+                f"route tolerance of {config.route_tolerance:.0%}): check the host's price",
+            )
+
+
 def _disagreements(
     offering: Offering, other: Offering, snapshot: Snapshot, config: LintConfig, at: _At
 ) -> None:
     ours = {f"limits.{k}": v for k, v in flatten(offering.limits).items()}
-    theirs = {f"limits.{k}": v for k, v in flatten(other.limits).items()}
+    stated = read_as_ours(offering.limits, flatten(other.limits))
+    theirs = {f"limits.{k}": v for k, v in stated.items()}
     if offering.pricing is not None and other.pricing is not None:
         ours |= {f"pricing.{k}": v for k, v in flatten(offering.pricing).items()}
         theirs |= {f"pricing.{k}": v for k, v in flatten(other.pricing).items()}

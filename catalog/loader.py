@@ -7,6 +7,7 @@ Every problem is collected (not just the first) and pinned to `PATH:LINE:COL`.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +25,7 @@ from catalog.problems import (
     validation_problems,
 )
 from catalog.query import parse_query
+from catalog.routes import inherit_lifecycles
 from catalog.rules import catalog_problems, offering_problems
 from catalog.schema import CatalogFile, Offering, Provider
 
@@ -61,9 +63,10 @@ class Catalog:
     def provider_of(self, offering: Offering) -> Provider:
         return self.providers[offering.provider]
 
-    def search(self, query: str = "") -> list[Offering]:
-        """Offerings matching a query (see `catalog.query`); raises QueryError on a bad filter."""
-        return parse_query(query).filter(self.offerings)
+    def search(self, query: str = "", today: dt.date | None = None) -> list[Offering]:
+        """Offerings matching a query (see `catalog.query`) on `today`; raises QueryError on a
+        bad filter."""
+        return parse_query(query, today).filter(self.offerings)
 
 
 def catalog_files(paths: Iterable[Path]) -> list[Path]:
@@ -129,7 +132,7 @@ def _load(layers: Sequence[Path | Sequence[Path]]) -> Catalog:
         raise InputError(problems)
     return Catalog(
         providers=providers,
-        offerings=tuple(e.offering for e in entries.values()),
+        offerings=inherit_lifecycles(tuple(e.offering for e in entries.values())),
         files=tuple(all_files),
         warnings=tuple(problems),
     )

@@ -5,16 +5,19 @@ name, canonical model, family or aliases. Filters narrow further:
 
     provider:openai   status:active   input:image   ctx:128k   free   open
 
-`ctx:` takes a minimum context window (`k` = 1,000, `m` = 1,000,000). A filter prefixed with
+`ctx:` takes a minimum context window (`k` = 1,000, `m` = 1,000,000). `status:` is the status
+on the query's day (`catalog.lifecycle.status_on`), not the stored one. A filter prefixed with
 `-` excludes, e.g. `-status:retired`.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from catalog.errors import BadInput
+from catalog.lifecycle import status_on
 from catalog.schema import Offering
 
 Predicate = Callable[[Offering], bool]
@@ -42,14 +45,16 @@ class Query:
         return [o for o in offerings if self.matches(o)]
 
 
-def parse_query(text: str) -> Query:
-    """Parse `text`; raise QueryError naming the filter that is not understood."""
+def parse_query(text: str, today: dt.date | None = None) -> Query:
+    """Parse `text`; raise QueryError naming the filter that is not understood. `status:`
+    filters judge lifecycles on `today` (default: the real today)."""
+    day = today or dt.date.today()
     words: list[str] = []
     predicates: list[Predicate] = []
     for token in text.lower().split():
         negate = token.startswith("-") and len(token) > 1 and (":" in token or token[1:] in _FLAGS)
         body = token[1:] if negate else token
-        predicate = _predicate(body)
+        predicate = _predicate(body, day)
         if predicate is None:
             words.append(token)
             continue
@@ -67,7 +72,7 @@ _FLAGS: dict[str, Predicate] = {
 }
 
 
-def _predicate(token: str) -> Predicate | None:
+def _predicate(token: str, day: dt.date) -> Predicate | None:
     if token in _FLAGS:
         return _FLAGS[token]
     name, sep, value = token.partition(":")
@@ -78,7 +83,7 @@ def _predicate(token: str) -> Predicate | None:
     if name == "provider":
         return lambda o: o.provider == value
     if name == "status":
-        return lambda o: o.lifecycle.status == value
+        return lambda o: status_on(o.lifecycle, day).status == value
     if name in ("input", "modality"):
         return lambda o: value in o.modalities.input
     if name == "ctx":

@@ -69,7 +69,8 @@ Date = Annotated[
 
 Modality = Literal["text", "image", "audio", "video", "pdf"]
 ApiKind = Literal["openai", "anthropic", "gemini", "openai-compatible"]
-Status = Literal["preview", "active", "deprecated", "retired"]
+Status = Literal["preview", "active", "legacy", "deprecated", "retired"]
+"""`legacy`: the provider still serves it but marks it superseded, with no shutdown set."""
 Percentile = Literal["p50", "p75", "p90", "p95", "p99", "mean"]
 Metric = Literal["ttft_ms", "ttfat_ms", "e2e_ms", "output_tps", "uptime_pct"]
 
@@ -133,6 +134,7 @@ class Modalities(Strict):
 
     input: list[Modality] = Field(default_factory=_text_only, min_length=1)
     output: list[Modality] = Field(default_factory=_text_only, min_length=1)
+    source: Source | None = None
 
 
 class StructuredOutput(Strict):
@@ -171,6 +173,7 @@ class Capabilities(Strict):
     system_messages: TriState = None
     web_search: TriState = None
     reasoning: Reasoning = Field(default_factory=Reasoning)
+    source: Source | None = Field(default=None, description="Where the flags were read.")
 
 
 class Determinism(Strict):
@@ -186,6 +189,7 @@ class Determinism(Strict):
         default=None,
         description="Response field naming the backend build, e.g. system_fingerprint.",
     )
+    source: Source | None = None
 
 
 class Lifecycle(Strict):
@@ -218,6 +222,51 @@ class BatchPricing(Strict):
     output: float | None = Field(default=None, ge=0)
 
 
+# --- Prices as charged: time-of-day discounts, and values sources dispute -------------------
+
+
+class TimeWindow(Strict):
+    """Hours (UTC) on given weekdays, e.g. DeepSeek's off-peak hours."""
+
+    hours_utc: list[Annotated[str, Field(pattern=r"^\d{2}:\d{2}-\d{2}:\d{2}$")]] = Field(
+        min_length=1, description="'HH:MM-HH:MM' ranges in UTC; '00:00-00:00' is the whole day."
+    )
+    weekdays: list[Annotated[int, Field(ge=1, le=7)]] | None = Field(
+        default=None, description="ISO weekdays (1 Monday … 7 Sunday); null is every day."
+    )
+    weekday_timezone: str | None = Field(
+        default=None, description="The time zone the weekdays are counted in, e.g. Asia/Shanghai."
+    )
+
+
+class TimedPrices(Strict):
+    """Prices that replace the base prices inside time windows (a time-of-day discount)."""
+
+    name: str = Field(default="off-peak", min_length=1)
+    windows: list[TimeWindow] = Field(min_length=1)
+    input: float | None = Field(default=None, ge=0)
+    output: float | None = Field(default=None, ge=0)
+    cache_read: float | None = Field(default=None, ge=0)
+
+
+class Claim(Strict):
+    """What one source says a value is."""
+
+    value: float | int | str
+    source: Source
+
+
+class Dispute(Strict):
+    """Sources disagree on a value: the catalog keeps one in the field and records the others,
+    so the disagreement is shown rather than silently settled."""
+
+    field: str = Field(
+        pattern=r"^[a-z_]+(\.[a-z_]+)*$", description="Dotted path, e.g. 'pricing.input'."
+    )
+    claims: list[Claim] = Field(min_length=1, description="What the other sources say.")
+    note: str | None = None
+
+
 class Pricing(Strict):
     """USD per 1M tokens unless the field says otherwise. Null is unknown, 0 is free."""
 
@@ -234,6 +283,9 @@ class Pricing(Strict):
     per_image: float | None = Field(default=None, ge=0, description="USD per input image.")
     tiers: list[PriceTier] = Field(default_factory=list)
     batch: BatchPricing | None = None
+    discounts: list[TimedPrices] = Field(
+        default_factory=list, description="Time-of-day prices, e.g. off-peak hours."
+    )
     source: Source
 
 
@@ -324,6 +376,9 @@ class Offering(Strict):
     free_tier: FreeTier | None = None
     performance: list[PerformanceFigure] = Field(default_factory=list)
     data: DataPolicy = Field(default_factory=DataPolicy)
+    disputes: list[Dispute] = Field(
+        default_factory=list, description="Values other sources state differently."
+    )
     notes: str | None = None
 
     @property

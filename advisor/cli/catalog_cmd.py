@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,9 @@ from advisor.cli.base import cli, extra_layers, print_json
 from advisor.present.catalog import offerings_table, problem_lines, successor_lines
 from advisor.workload.model import WORKLOADS_SCHEMA_NAME, workloads_schema
 from catalog import Catalog, InputError, load_catalog
+from catalog.disputes import dispute_lines
 from catalog.jsonschema import CATALOG_SCHEMA_NAME, catalog_schema, dumps
+from catalog.lifecycle import status_on
 from catalog.query import parse_query
 
 
@@ -60,21 +63,35 @@ def validate(ctx: click.Context, paths: tuple[Path, ...], as_json: bool) -> None
 @catalog.command(context_settings={"ignore_unknown_options": True})
 @click.argument("query", nargs=-1)
 @click.option("--json", "as_json", is_flag=True, help="Print offerings as JSON.")
+@click.option(
+    "--today",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="Show lifecycle status as of this day (YYYY-MM-DD) instead of today.",
+)
 @click.pass_context
-def show(ctx: click.Context, query: Sequence[str], as_json: bool) -> None:
+def show(
+    ctx: click.Context, query: Sequence[str], as_json: bool, today: dt.datetime | None
+) -> None:
     """List offerings, filtered by QUERY: words and filters such as provider:openai,
-    status:active, input:image, ctx:128k, free, open (prefix '-' to exclude)."""
+    status:active, input:image, ctx:128k, free, open (prefix '-' to exclude). Status is the
+    status on the day, derived from the lifecycle dates."""
+    day = today.date() if today else dt.date.today()
     result = home.load_catalog(extra_layers(ctx))
-    offerings = parse_query(" ".join(query)).filter(result.offerings)
+    offerings = parse_query(" ".join(query), day).filter(result.offerings)
     if as_json:
-        print_json([_offering_json(result, o.key) for o in offerings])
+        print_json([_offering_json(result, o.key, day) for o in offerings])
         return
     console = Console()
     if not offerings:
         console.print("No offering matches.")
         return
-    console.print(offerings_table(offerings, width=console.width))
-    successors = successor_lines(offerings)
+    console.print(offerings_table(offerings, width=console.width, today=day))
+    disputes = [f"{o.key}: {line}" for o in offerings for line in dispute_lines(o)]
+    if disputes:
+        console.print("\ndisputed:", style="bold yellow")
+        for line in disputes:
+            console.print(f"  {line}", highlight=False, soft_wrap=True)
+    successors = successor_lines(offerings, day)
     if successors:
         console.print("\nsuccessors:", style="bold")
         for line in successors:
@@ -111,7 +128,16 @@ def schema(out_dir: Path | None, kind: str) -> None:
         click.echo(str(target))
 
 
-def _offering_json(result: Catalog, key: str) -> dict[str, Any]:
+def _offering_json(result: Catalog, key: str, day: dt.date) -> dict[str, Any]:
     offering = result.get(key)
     assert offering is not None
-    return {"key": offering.key, **offering.model_dump(mode="json")}
+    now = status_on(offering.lifecycle, day)
+    return {
+        "key": offering.key,
+        "status": {
+            "on": day.isoformat(),
+            "status": now.status,
+            "since": now.since.isoformat() if now.since else None,
+        },
+        **offering.model_dump(mode="json"),
+    }

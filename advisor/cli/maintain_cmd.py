@@ -36,7 +36,7 @@ from advisor.present.imports import (
 )
 from catalog import InputError
 from catalog.cache import load_catalog_cached
-from catalog.importers import Snapshot, read_snapshot
+from catalog.importers import Snapshot, live, read_snapshot
 from catalog.lint import LintConfig, lint_catalog
 
 
@@ -55,7 +55,8 @@ def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.d
     "--from",
     "from_file",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="The source file (litellm: default the installed package's price map).",
+    help="The source file (default: litellm the installed package's price map; models.dev "
+    "and openrouter their live API, cached per day).",
 )
 @click.option(
     "--provider",
@@ -79,6 +80,12 @@ def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.d
 )
 @click.option("--reject", multiple=True, metavar="ID", help="Do not apply this change.")
 @click.option("--no-new", is_flag=True, help="Only update offerings already in the folder.")
+@click.option(
+    "--only",
+    multiple=True,
+    metavar="PATTERN",
+    help="Only offerings whose key matches this shell pattern, e.g. 'azure/gpt-5*' (repeatable).",
+)
 @click.option("--review", is_flag=True, help="Review and apply the changes in the TUI.")
 @click.option(
     "--source-version",
@@ -101,6 +108,7 @@ def import_(
     accept: tuple[str, ...],
     reject: tuple[str, ...],
     no_new: bool,
+    only: tuple[str, ...],
     review: bool,
     source_version: str | None,
     source_date: dt.date | None,
@@ -121,11 +129,14 @@ def import_(
         file=from_file,
         providers=providers,
         include_new=not no_new,
+        only=only,
         version=source_version,
         date=source_date,
     )
     plan = plan_import(request)
     chosen = selection(plan, accept, reject)
+    if plan.fetched is not None:
+        _say_fetched(plan.fetched)
     if review:
         _review(ctx, plan)
         return
@@ -142,6 +153,18 @@ def import_(
         )
     elif chosen:
         click.echo(f"\nnothing written: --apply writes the {len(chosen):,} accepted changes")
+
+
+def _say_fetched(fetched: live.Fetched) -> None:
+    """Where a live source came from, on stderr (stdout may be JSON)."""
+    if fetched.offline_reason:
+        click.echo(
+            f"offline: {fetched.offline_reason}; using the copy of {fetched.day} in {fetched.path}",
+            err=True,
+        )
+    else:
+        how = "cached copy of today" if fetched.cached else "fetched"
+        click.echo(f"{fetched.url}: {how}, {fetched.path}", err=True)
 
 
 def _print_plan(plan: ImportPlan, chosen: frozenset[str]) -> None:

@@ -16,6 +16,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from advisor import home
 from catalog import BUNDLED_DIR, InputError, load_catalog
 from catalog.errors import BadInput
 from catalog.importers import (
@@ -23,6 +24,7 @@ from catalog.importers import (
     ChangeSet,
     Snapshot,
     Target,
+    live,
     plan_changes,
     read_snapshot,
     read_target,
@@ -57,6 +59,8 @@ class ImportRequest:
     """The source file; None for litellm means the installed package's copy."""
     providers: tuple[str, ...] = ()
     include_new: bool = True
+    only: tuple[str, ...] = ()
+    """Shell patterns of offering keys to import; empty imports every offering."""
     version: str | None = None
     date: dt.date | None = None
 
@@ -70,6 +74,8 @@ class ImportPlan:
     target: Target
     layers: tuple[Path, ...]
     """The layers the folder was compared with, the folder last."""
+    fetched: live.Fetched | None = None
+    """Where the source came from when fetched from its live API (or its cache)."""
 
 
 def source_file(source: str, file: Path | None) -> Path:
@@ -91,6 +97,16 @@ def _example(source: str) -> str:
     return "api.json" if source == "models.dev" else "/api/v1/models response"
 
 
+def _fetch(request: ImportRequest) -> live.Fetched | None:
+    """The live API's copy of the source when no file is given and it has one."""
+    if request.file is not None or request.source not in live.URLS:
+        return None
+    try:
+        return live.fetch(request.source, home.cache_dir() / "sources", today=request.today)
+    except live.Unreachable as error:
+        raise ImportRefused(str(error)) from None
+
+
 def layers_for(layers: Sequence[Path], directory: Path) -> tuple[Path, ...]:
     """The layers up to and including `directory`, which is added last when it is not one;
     later layers would hide what the folder itself defines."""
@@ -104,9 +120,11 @@ def layers_for(layers: Sequence[Path], directory: Path) -> tuple[Path, ...]:
 def plan_import(request: ImportRequest) -> ImportPlan:
     """Read the source and compare it with the folder. Raises InputError for a bad source
     file or catalog, ImportRefused for a request that cannot run."""
-    path = source_file(request.source, request.file)
+    fetched = _fetch(request)
+    path = fetched.path if fetched else source_file(request.source, request.file)
+    date = request.date or (fetched.day if fetched else None)
     snapshot = read_snapshot(
-        request.source, path, imported=request.today, version=request.version, date=request.date
+        request.source, path, imported=request.today, version=request.version, date=date
     )
     providers = _providers(snapshot, request.providers) if request.providers else None
     layers = layers_for(request.layers, request.directory)
@@ -117,8 +135,9 @@ def plan_import(request: ImportRequest) -> ImportPlan:
         ref_prefix=IMPORTERS[request.source].ref_prefix,
         providers=providers,
         include_new=request.include_new,
+        only=request.only,
     )
-    return ImportPlan(request, changes, target, layers)
+    return ImportPlan(request, changes, target, layers, fetched)
 
 
 def _providers(snapshot: Snapshot, wanted: Sequence[str]) -> list[str]:

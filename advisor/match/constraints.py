@@ -24,6 +24,7 @@ from advisor.match.cost import CostEstimate, monthly
 from advisor.units import tokens
 from advisor.workload.model import Workload
 from catalog import Offering
+from catalog.lifecycle import retired_from, status_on
 
 P = TypeVar("P", bound=Hashable)
 
@@ -154,14 +155,7 @@ class Advice:
         self.note(w, o, day, cost, out)
 
 
-# Lifecycle -------------------------------------------------------------------------------
-
-
-def end_of_service(o: Offering) -> dt.date | None:
-    """The last day an offering can be relied on not to serve: its shutdown date, or the
-    earliest date for one the catalog marks retired without a date."""
-    life = o.lifecycle
-    return dt.date.min if life.status == "retired" else life.shutdown_date
+# Lifecycle: catalog.lifecycle's rule, on the day of the match -------------------------
 
 
 def _successor(o: Offering) -> str:
@@ -170,7 +164,7 @@ def _successor(o: Offering) -> str:
 
 def _lifecycle_reason(w: Workload, o: Offering, day: Day) -> str:
     shutdown = o.lifecycle.shutdown_date
-    if o.lifecycle.status == "retired" or (shutdown is not None and shutdown <= day.today):
+    if not status_on(o.lifecycle, day.today).served:
         when = f" on {shutdown}" if shutdown else ""
         return f"retired{when}{_successor(o)}"
     days = (day.horizon - day.today).days
@@ -178,10 +172,11 @@ def _lifecycle_reason(w: Workload, o: Offering, day: Day) -> str:
 
 
 def _deprecation(w: Workload, o: Offering, day: Day, cost: CostEstimate, out: Check) -> None:
-    life = o.lifecycle
-    end = end_of_service(o)
-    if life.status == "deprecated" and (end is None or end > day.horizon):
-        when = f", shuts down {life.shutdown_date}" if life.shutdown_date else ""
+    now = status_on(o.lifecycle, day.today)
+    retired = retired_from(o.lifecycle)
+    if now.status == "deprecated" and (retired is None or retired > day.horizon):
+        shutdown = o.lifecycle.shutdown_date
+        when = f", shuts down {shutdown}" if shutdown else ""
         out.warnings.append(f"deprecated{when}{_successor(o)}")
 
 
@@ -339,7 +334,7 @@ def _listed(values: Iterable[str]) -> tuple[str, ...] | None:
 CONSTRAINTS: tuple[Limit | Trait[Any] | Advice, ...] = (
     Limit(
         "lifecycle",
-        end_of_service,
+        lambda o: retired_from(o.lifecycle),
         lambda w, day: day.horizon + dt.timedelta(days=1),
         True,
         _lifecycle_reason,

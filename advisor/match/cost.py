@@ -3,7 +3,8 @@
 Per request: input tokens at the price of the context tier the prompt falls in (a cacheable
 prefix at the cached-input price), output tokens, reasoning tokens where the offering always
 reasons, and any per-request fee. Then per 1,000 requests and per month at the declared
-volume. An estimate carries the date its prices were checked and notes on what it assumed.
+volume. An estimate carries the date its prices were checked and notes on what it assumed,
+and what the request would cost through the batch API or in a time-of-day discount window.
 
 A self-hosted offering has no price per token; its deployment costs per hour whether it
 serves or idles (`deployment_estimate`). Given its hardware's USD per hour (`deployment` in the catalog) and how
@@ -25,6 +26,7 @@ every workload and attribute access on the model dominated that (docs/benchmarks
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import math
 from dataclasses import dataclass
@@ -44,6 +46,8 @@ class CostEstimate:
     per_month: float | None
     prices_checked: dt.date | None
     notes: tuple[str, ...] = ()
+    alternatives: tuple[tuple[str, float], ...] = ()
+    """USD per request when sent another way: ('batch', …), ('off-peak', …)."""
 
     @property
     def known(self) -> bool:
@@ -62,6 +66,8 @@ class PriceCard:
     tiers: tuple[PriceTier, ...]
     always_reasons: bool
     checked: dt.date
+    other_ways: tuple[tuple[str, float | None, float | None], ...] = ()
+    """(name, input, output) prices for the batch API and discount windows; None: the base."""
 
 
 def price_card(offering: Offering) -> PriceCard | CostEstimate:
@@ -79,7 +85,19 @@ def price_card(offering: Offering) -> PriceCard | CostEstimate:
         tuple(pricing.tiers),
         bool(offering.capabilities.reasoning.always_on),
         pricing.source.checked,
+        _other_ways(offering),
     )
+
+
+def _other_ways(offering: Offering) -> tuple[tuple[str, float | None, float | None], ...]:
+    pricing = offering.pricing
+    assert pricing is not None
+    ways: list[tuple[str, float | None, float | None]] = []
+    batch = pricing.batch
+    if batch is not None and batch.input is not None and batch.output is not None:
+        ways.append(("batch", batch.input, batch.output))
+    ways += [(timed.name, timed.input, timed.output) for timed in pricing.discounts]
+    return tuple(ways)
 
 
 def estimate(workload: Workload, offering: Offering) -> CostEstimate:
@@ -94,7 +112,20 @@ def estimate_on(workload: Workload, card: PriceCard) -> CostEstimate:
     """`estimate` from a price card."""
     notes: list[str] = []
     usd = per_request_usd(workload, card, notes)
-    return scaled(workload, usd, card.checked, tuple(notes))
+    estimate = scaled(workload, usd, card.checked, tuple(notes))
+    if not card.other_ways:
+        return estimate
+    # Batch and time-of-day prices are choices of how and when to send, not the price of
+    # every request: the estimate stays at the base price and carries what they would cost.
+    cheaper = {
+        name: (
+            workload.context_tokens * (card.input if price_in is None else price_in)
+            + workload.output_tokens * (card.output if price_out is None else price_out)
+        )
+        / 1_000_000
+        for name, price_in, price_out in card.other_ways
+    }
+    return dataclasses.replace(estimate, alternatives=tuple(cheaper.items()))
 
 
 def per_request_usd(workload: Workload, card: PriceCard, notes: list[str] | None = None) -> float:

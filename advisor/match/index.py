@@ -10,6 +10,7 @@ excluded are written on demand from the same table.
 
 from __future__ import annotations
 
+import datetime as dt
 import weakref
 from collections.abc import Sequence
 from typing import Any
@@ -19,13 +20,14 @@ from advisor.match.cost import (
     CostEstimate,
     PriceCard,
     estimate,
+    estimate_on,
     per_request_usd,
     price_card,
-    scaled,
 )
 from advisor.match.scoring import OfferingFacts
 from advisor.workload.model import Workload
 from catalog import Catalog, Offering
+from catalog.lifecycle import retired_from
 
 
 class CatalogIndex:
@@ -34,14 +36,18 @@ class CatalogIndex:
     def __init__(self, offerings: Sequence[Offering]) -> None:
         self.offerings = tuple(offerings)
         self._indexes: list[Any] = [c.index(self.offerings) for c in INDEXED]
-        replaces: dict[str, list[str]] = {}
+        replaces: dict[str, list[tuple[dt.date, str]]] = {}
         for o in self.offerings:
-            if o.lifecycle.status == "retired" and o.lifecycle.successor:
-                replaces.setdefault(o.lifecycle.successor, []).append(o.key)
-        self.replaces = {key: tuple(keys) for key, keys in replaces.items()}
-        """Successor key → the retired offerings it stands in for."""
+            retired = retired_from(o.lifecycle)
+            if retired is not None and o.lifecycle.successor:
+                replaces.setdefault(o.lifecycle.successor, []).append((retired, o.key))
+        self._replaces = replaces
         self._facts: dict[int, OfferingFacts] = {}
         self.cards = [price_card(o) for o in self.offerings]
+
+    def replaces(self, key: str, today: dt.date) -> tuple[str, ...]:
+        """The offerings retired on `today` whose successor is `key`: it stands in for them."""
+        return tuple(k for retired, k in self._replaces.get(key, ()) if retired <= today)
 
     def facts(self, index: int) -> OfferingFacts:
         """Score parts that depend on offering `index` alone, computed on first use."""
@@ -60,10 +66,8 @@ class CatalogIndex:
         for i in alive:
             card = self.cards[i]
             if isinstance(card, PriceCard):
-                notes: list[str] = []
-                usd = per_request_usd(w, card, notes)
-                if not budget_breaches(w, usd):
-                    costs[i] = scaled(w, usd, card.checked, tuple(notes))
+                if not budget_breaches(w, per_request_usd(w, card)):
+                    costs[i] = estimate_on(w, card)
                 continue
             cost = estimate(w, self.offerings[i])  # unpriced, or priced by its deployment
             if cost.per_request is None or not budget_breaches(w, cost.per_request):

@@ -16,7 +16,7 @@ from functools import cached_property
 
 from advisor.match.constraints import Check, Day, explain
 from advisor.match.cost import CostEstimate, estimate
-from advisor.match.index import index_for
+from advisor.match.index import CatalogIndex, index_for
 from advisor.match.scoring import Component, OfferingFacts, components, score
 from advisor.workload.model import Workload
 from catalog import Catalog, Offering
@@ -124,7 +124,7 @@ def _match(workload: Workload, catalog: Catalog, today: dt.date, horizon_days: i
     cheapest = min((c.per_request for c in passed.values() if c.per_request), default=None)
     weights = workload.weights.normalised()
     candidates = [
-        _scored(workload, index.facts(i), cost, weights, cheapest, today, horizon, index.replaces)
+        _scored(workload, index.facts(i), cost, weights, cheapest, today, horizon, index)
         for i, cost in sorted(passed.items())
     ]
     candidates.sort(key=_rank_key)
@@ -152,12 +152,12 @@ def _scored(
     cheapest: float | None,
     today: dt.date,
     horizon: dt.date,
-    replaces: dict[str, tuple[str, ...]],
+    index: CatalogIndex,
 ) -> Candidate:
     o = facts.offering
     value = score(w, facts, cost, weights, cheapest, today)
     return Candidate(
-        o, value, cost, w, today, horizon, replaces.get(o.key, ()), facts, weights, cheapest
+        o, value, cost, w, today, horizon, index.replaces(o.key, today), facts, weights, cheapest
     )
 
 

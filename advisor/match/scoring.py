@@ -12,6 +12,7 @@ from collections.abc import Callable
 from advisor.match.cost import CostEstimate
 from advisor.workload.model import Task, Workload
 from catalog import Offering
+from catalog.lifecycle import status_on
 
 STALE_DAYS = 180
 """Figures checked longer ago than this lower the confidence component."""
@@ -50,7 +51,7 @@ class Component:
 class OfferingFacts:
     """The parts of a score that depend on the offering alone, worked out once per catalog."""
 
-    __slots__ = ("offering", "known", "oldest", "window", "ttft", "status", "shutdown", "_task_fit")
+    __slots__ = ("offering", "known", "oldest", "window", "ttft", "shutdown", "_task_fit")
 
     def __init__(self, o: Offering) -> None:
         self.offering = o
@@ -58,7 +59,6 @@ class OfferingFacts:
         ttft = [f for f in o.performance if f.metric == "ttft_ms"]
         self.ttft = max(ttft, key=lambda f: f.percentile) if ttft else None
         """The catalog's highest-percentile TTFT figure, if any."""
-        self.status = o.lifecycle.status
         self.shutdown = o.lifecycle.shutdown_date
         traits = (
             o.capabilities.tool_calling,
@@ -220,10 +220,13 @@ def _task_fit(task: Task, o: Offering) -> tuple[float, Why]:
 
 
 def _lifecycle(facts: OfferingFacts, today: dt.date) -> tuple[float, Why]:
-    if facts.status == "active":
+    status = status_on(facts.offering.lifecycle, today).status
+    if status == "active":
         return 1.0, "active"
-    if facts.status == "preview":
+    if status == "preview":
         return 0.6, "preview: may change or go away"
+    if status == "legacy" and facts.shutdown is None:
+        return 0.8, "legacy: superseded, still served"
     if facts.shutdown is None:
         return 0.4, "deprecated, shutdown date not announced"
     days = (facts.shutdown - today).days

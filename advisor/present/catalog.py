@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 
 from rich import box
@@ -11,6 +12,8 @@ from rich.text import Text
 
 from advisor.units import UNKNOWN, price, tokens, tristate
 from catalog import Offering, Problem
+from catalog.disputes import dispute_lines, disputed
+from catalog.lifecycle import status_on
 from catalog.schema import Source
 
 TRISTATE_STYLE = {True: "green", False: "red", None: "yellow"}
@@ -19,17 +22,19 @@ TRISTATE_STYLE = {True: "green", False: "red", None: "yellow"}
 STATUS_STYLE = {
     "preview": "cyan",
     "active": "green",
+    "legacy": "blue",
     "deprecated": "yellow",
     "retired": "red strike",
 }
 
 
-def status(offering: Offering, *, successor: bool = True) -> Text:
-    """The lifecycle status, styled; deprecated and retired ones add their shutdown date and,
-    unless `successor` is False, what replaces them."""
+def status(offering: Offering, *, successor: bool = True, today: dt.date | None = None) -> Text:
+    """The lifecycle status on `today` (default: the real today), styled; deprecated and
+    retired ones add their shutdown date and, unless `successor` is False, what replaces them."""
     life = offering.lifecycle
-    text = Text(life.status, style=STATUS_STYLE[life.status])
-    if life.status in ("deprecated", "retired"):
+    now = status_on(life, today or dt.date.today()).status
+    text = Text(now, style=STATUS_STYLE[now])
+    if now in ("legacy", "deprecated", "retired"):
         if life.shutdown_date:
             text.append(f" {life.shutdown_date}")
         if successor and life.successor:
@@ -37,12 +42,14 @@ def status(offering: Offering, *, successor: bool = True) -> Text:
     return text
 
 
-def successor_lines(offerings: Iterable[Offering]) -> list[str]:
-    """'KEY → SUCCESSOR' for each deprecated or retired offering that names one."""
+def successor_lines(offerings: Iterable[Offering], today: dt.date | None = None) -> list[str]:
+    """'KEY → SUCCESSOR' for each offering that names one and is no longer active on `today`."""
+    day = today or dt.date.today()
     return [
         f"{o.key} → {o.lifecycle.successor}"
         for o in offerings
-        if o.lifecycle.successor and o.lifecycle.status in ("deprecated", "retired")
+        if o.lifecycle.successor
+        and status_on(o.lifecycle, day).status in ("legacy", "deprecated", "retired")
     ]
 
 
@@ -60,7 +67,9 @@ def modalities(offering: Offering) -> str:
     return ",".join(MODALITY_ABBREVIATIONS[m] for m in offering.modalities.input)
 
 
-def offerings_table(offerings: Iterable[Offering], width: int = 120) -> Table:
+def offerings_table(
+    offerings: Iterable[Offering], width: int = 120, today: dt.date | None = None
+) -> Table:
     """The catalog as a table, one row per offering. Below 100 columns the input modalities
     are left out so that keys and status stay readable."""
     wide = width >= 100
@@ -69,7 +78,7 @@ def offerings_table(offerings: Iterable[Offering], width: int = 120) -> Table:
         header_style="bold",
         pad_edge=False,
         show_edge=False,
-        caption="ctx/out: tokens · $in/$out: USD per 1M tokens · ?: unknown",
+        caption="ctx/out: tokens · $in/$out: USD per 1M tokens · ?: unknown · *: disputed",
         caption_justify="left",
         expand=True,
         collapse_padding=True,
@@ -86,12 +95,12 @@ def offerings_table(offerings: Iterable[Offering], width: int = 120) -> Table:
             o.key,
             tokens(o.limits.context),
             tokens(o.limits.output),
-            price(p.input if p else None),
-            price(p.output if p else None),
+            price(p.input if p else None) + ("*" if disputed(o, "pricing.input") else ""),
+            price(p.output if p else None) + ("*" if disputed(o, "pricing.output") else ""),
         ]
         if wide:
             cells.append(modalities(o))
-        cells.append(status(o, successor=False))
+        cells.append(status(o, successor=False, today=today))
         table.add_row(*cells)
     return table
 
@@ -120,7 +129,7 @@ def _flags(pairs: Iterable[tuple[str, bool | None]]) -> Text:
     return text
 
 
-def offering_detail(offering: Offering) -> Group:
+def offering_detail(offering: Offering, today: dt.date | None = None) -> Group:
     """Every trait of one offering, each block with its source and checked date."""
     o = offering
     grid = Table.grid(padding=(0, 1))
@@ -137,7 +146,7 @@ def offering_detail(offering: Offering) -> Group:
     row("model", f"{o.model}" + (f" · family {o.family}" if o.family else ""))
     if o.aliases:
         row("aliases", ", ".join(o.aliases))
-    row("status", status(o), o.lifecycle.source if o.lifecycle.source else False)
+    row("status", status(o, today=today), o.lifecycle.source if o.lifecycle.source else False)
     if o.lifecycle.release_date or o.lifecycle.deprecation_date:
         row(
             "dates",
@@ -176,7 +185,18 @@ def offering_detail(offering: Offering) -> Group:
             )
         if p.batch:
             row("", f"batch: in {price(p.batch.input)} · out {price(p.batch.output)}")
+        for timed in p.discounts:
+            hours = "; ".join(
+                ",".join(w.hours_utc) + (f" days {w.weekdays}" if w.weekdays else "")
+                for w in timed.windows
+            )
+            row(
+                "",
+                f"{timed.name} (UTC {hours}): in {price(timed.input)} · out {price(timed.output)}",
+            )
         grid.add_row("", _source(p.source))
+    for line in dispute_lines(o):
+        row("disputed", Text(line, style="yellow"))
     row("inputs", ", ".join(o.modalities.input) + "  →  " + ", ".join(o.modalities.output))
     c = o.capabilities
     row(

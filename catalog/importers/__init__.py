@@ -15,6 +15,7 @@ losing comments or order, and `emit` writes new entries fast.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 from collections.abc import Callable
@@ -22,12 +23,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from catalog.importers import litellm, modelsdev, openrouter
+from catalog.importers import litellm, live, modelsdev, openrouter
 from catalog.importers.base import ShapeError, Skip, Snapshot, SourceInfo, read_json
 from catalog.importers.changes import Change, ChangeSet, FieldChange, plan_changes
 from catalog.importers.target import Target, read_target
 from catalog.importers.writer import render_changes, write_files
 from catalog.problems import InputError, Problem
+from catalog.schema import Offering, Source
 
 
 @dataclass(frozen=True)
@@ -115,9 +117,23 @@ def read_snapshot(
         date=date or importer.default_date(data),
     )
     try:
-        return importer.convert(data, info)
+        snapshot = importer.convert(data, info)
     except ShapeError as error:
         raise InputError([Problem(str(path), 1, 1, error.field, str(error))]) from None
+    return dataclasses.replace(snapshot, offerings=tuple(map(_traits_sourced, snapshot.offerings)))
+
+
+def _traits_sourced(offering: Offering) -> Offering:
+    """Capabilities, modalities and determinism read from the entry the limits were: they
+    carry that source (without the limits' remarks)."""
+    limits = offering.limits.source
+    source = Source(ref=limits.ref, checked=limits.checked, note=(limits.note or "").split(";")[0])
+    update: dict[str, Any] = {
+        name: getattr(offering, name).model_copy(update={"source": source})
+        for name in ("capabilities", "modalities", "determinism")
+        if name in offering.model_fields_set
+    }
+    return offering.model_copy(update=update) if update else offering
 
 
 def detect(data: Any) -> str | None:
@@ -145,6 +161,7 @@ __all__ = [
     "SourceInfo",
     "Target",
     "detect",
+    "live",
     "plan_changes",
     "read_snapshot",
     "read_target",

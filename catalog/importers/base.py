@@ -239,12 +239,21 @@ def checked_limits(
     input_cap: int | None = None,
 ) -> dict[str, int]:
     """Limits the catalog accepts: an output or input cap above the context is dropped with a
-    note (the loader rejects it, and it is a known source error), never silently kept."""
+    note (the loader rejects it, and it is a known source error), never silently kept. So is
+    an output limit equal to the context (or to the input cap): every source copies the window
+    into the output limit for some entries (catalogs.md §1.8, §2.7), and no API lets one
+    request fill its whole window with output."""
     out: dict[str, int] = {}
     if context is not None:
         out["context"] = context
     if output is not None:
-        if context is not None and output > context:
+        if output in (context, input_cap):
+            notes.add(
+                f"{source_name} gives output {output:,} equal to the "
+                f"{'context' if output == context else 'input cap'}, a copied value; "
+                "output left unknown"
+            )
+        elif context is not None and output > context:
             notes.add(
                 f"{source_name} gives output {output:,} above the context {context:,}; "
                 "output left unknown"

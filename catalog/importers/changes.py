@@ -17,6 +17,8 @@ block's note says which values were kept from which source.
 
 from __future__ import annotations
 
+import datetime as dt
+import fnmatch
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +29,8 @@ from pydantic import BaseModel
 from catalog.importers.base import Skip, Snapshot, SourceInfo
 from catalog.importers.blocks import flatten, merge, same, stated
 from catalog.importers.target import Target
+from catalog.importers.window import read_as_ours
+from catalog.lifecycle import status_on
 from catalog.schema import (
     Capabilities,
     Determinism,
@@ -145,15 +149,22 @@ def plan_changes(
     ref_prefix: str,
     providers: Collection[str] | None = None,
     include_new: bool = True,
+    only: Collection[str] = (),
 ) -> ChangeSet:
     """Compare what `snapshot` says with the offerings of `target`.
 
     `ref_prefix` is how the importer's refs begin: blocks whose source starts with it are the
     importer's own. `providers` limits the import to those provider ids (ours); `include_new`
-    False proposes changes to existing offerings only.
+    False proposes changes to existing offerings only; `only` (shell patterns of offering keys,
+    e.g. 'azure/gpt-5*') limits it to the offerings matching one, and a pattern starting with
+    '!' leaves out what it matches ('!*-latest').
     """
     wanted = None if providers is None else set(providers)
-    in_scope = [o for o in snapshot.offerings if wanted is None or o.provider in wanted]
+    in_scope = [
+        o
+        for o in snapshot.offerings
+        if (wanted is None or o.provider in wanted) and _chosen(o.key, only)
+    ]
     skipped = list(snapshot.skipped)
     incoming = {o.key for o in in_scope if include_new or o.key in target.offerings}
     known = target.keys | incoming
@@ -167,7 +178,9 @@ def plan_changes(
     for imported in in_scope:
         current = target.offerings.get(imported.key)
         if current is not None:
-            changes += offering_changes(current, imported, ref_prefix, known)
+            changes += offering_changes(
+                current, imported, ref_prefix, known, snapshot.info.imported
+            )
             continue
         if not include_new:
             continue
@@ -221,6 +234,15 @@ def plan_changes(
     )
 
 
+def _chosen(key: str, patterns: Collection[str]) -> bool:
+    """Whether `key` matches an including pattern (or there are none) and no '!' pattern."""
+    include = [p for p in patterns if not p.startswith("!")]
+    exclude = [p[1:] for p in patterns if p.startswith("!")]
+    return (not include or any(fnmatch.fnmatchcase(key, p) for p in include)) and not any(
+        fnmatch.fnmatchcase(key, p) for p in exclude
+    )
+
+
 def _provider_block(provider: str, target: Target, snapshot: Snapshot) -> Provider | str | None:
     if provider in target.providers:
         return provider  # defined by another layer: the new file refers to it by id
@@ -248,7 +270,11 @@ def _without_successor(life: Lifecycle) -> Lifecycle:
 
 
 def offering_changes(
-    current: Offering, imported: Offering, ref_prefix: str, known: Collection[str]
+    current: Offering,
+    imported: Offering,
+    ref_prefix: str,
+    known: Collection[str],
+    today: dt.date,
 ) -> list[Change]:
     """Changes of one existing offering, block by block."""
     changes: list[Change] = []
@@ -258,7 +284,9 @@ def offering_changes(
         new_block = getattr(imported, name)
         if name == "lifecycle" and new_block.successor and new_block.successor not in known:
             new_block = _without_successor(new_block)
-        change = _sourced_change(current, name, cls, getattr(current, name), new_block, ref_prefix)
+        change = _sourced_change(
+            current, name, cls, getattr(current, name), new_block, ref_prefix, today
+        )
         if change is not None:
             changes.append(change)
     for name, cls in TRAIT_BLOCKS.items():
@@ -275,8 +303,11 @@ def _sourced_change(
     old: Sourced | None,
     new: Sourced,
     ref_prefix: str,
+    today: dt.date,
 ) -> Change | None:
     new_values = stated(new)
+    if isinstance(old, Limits):
+        new_values = read_as_ours(old, new_values)
     old_values = flatten(old) if old is not None else {}
     old_source = old.source if old is not None else None
     new_source = new.source
@@ -310,7 +341,10 @@ def _sourced_change(
             for name in ("input", "output")
             if getattr(merged, name) is None and old_values.get(name) is not None
         )
-    if owned:
+    regression = _regression(old, merged, today) if name == "lifecycle" else None
+    if regression:
+        held = regression
+    elif owned:
         held = None
     elif old_source is None:
         held = "the current values have no source"
@@ -351,6 +385,26 @@ def _within_context(limits: Limits, stated_values: Mapping[str, Any]) -> Limits:
     return limits.model_copy(update=update)
 
 
+def _regression(old: Sourced | None, new: BaseModel, today: dt.date) -> str | None:
+    """Why a lifecycle change moves an offering back (retired to served, deprecated to active)
+    on the import day; None when it does not. Such a change waits for --accept, whoever wrote
+    the block: sources drop shutdown dates and retired models more often than they revive
+    them."""
+    if not isinstance(old, Lifecycle) or not isinstance(new, Lifecycle):
+        return None
+    order = ("preview", "active", "legacy", "deprecated", "retired")
+    for before, after in (
+        (status_on(old, today).status, status_on(new, today).status),
+        (old.status, new.status),
+    ):
+        if order.index(after) < order.index(before) and before in order[2:]:
+            return (
+                f"it moves the offering from {before} back to {after}: "
+                "accept it only if the provider did"
+            )
+    return None
+
+
 def _is_deprecation(diffs: Iterable[FieldChange]) -> bool:
     for diff in diffs:
         if diff.field == "status" and diff.new in ("deprecated", "retired"):
@@ -375,7 +429,7 @@ def _trait_change(
     )
     if not diffs:
         return None
-    merged = merge(cls, old_block, {d.field: d.new for d in diffs}, None)
+    merged = merge(cls, old_block, {d.field: d.new for d in diffs}, getattr(imported, name).source)
     if isinstance(merged, Capabilities) and merged.reasoning.supported is False:
         # A model that does not reason has no reasoning controls (a catalog rule).
         reasoning = merged.reasoning.model_copy(

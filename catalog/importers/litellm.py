@@ -30,6 +30,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
+
 from catalog.importers.base import (
     Notes,
     ShapeError,
@@ -49,6 +51,7 @@ from catalog.importers.base import (
     under_ceiling,
     valid_model_id,
 )
+from catalog.importers.families import family_of
 from catalog.importers.providers import KNOWN_PROVIDERS, our_provider_id
 from catalog.schema import (
     BatchPricing,
@@ -60,8 +63,11 @@ from catalog.schema import (
     Offering,
     PriceTier,
     Pricing,
+    RateLimits,
     Reasoning,
     StructuredOutput,
+    TimedPrices,
+    TimeWindow,
 )
 
 NAME = "litellm"
@@ -207,8 +213,12 @@ def _skip_reason(key: str, entry: Any) -> str | None:
 
 
 def _strip_provider(key: str, litellm_provider: str) -> str:
-    prefix = f"{litellm_provider}/"
-    return key[len(prefix) :] if key.startswith(prefix) else key
+    """The key without its provider prefix; `vertex_ai-anthropic_models` keys start with the
+    family's `vertex_ai/`."""
+    for prefix in (f"{litellm_provider}/", f"{litellm_provider.split('-', 1)[0]}/"):
+        if key.startswith(prefix):
+            return key[len(prefix) :]
+    return key
 
 
 def _offering_keys(data: Mapping[str, Any]) -> dict[str, tuple[str, str]]:
@@ -240,6 +250,7 @@ def _offering(
         "model": canonical_model(provider, model_id),
         "name": model_id,
         "limits": limits,
+        **({"family": family} if (family := family_of(model_id)) else {}),
         "modalities": _modalities(entry),
         "capabilities": _capabilities(entry),
     }
@@ -251,6 +262,9 @@ def _offering(
         fields["pricing"] = pricing
         if model_id.endswith(":free") and not (pricing.input or pricing.output):
             fields["free"] = True
+    rate_limits = _rate_limits(entry, info, where)
+    if rate_limits:
+        fields["rate_limits"] = rate_limits
     lifecycle, remark = _lifecycle(entry, info, where, keys, source_provider)
     if lifecycle is not None:
         fields["lifecycle"] = lifecycle
@@ -310,11 +324,60 @@ def _pricing(
     }
     if batch:
         fields["batch"] = BatchPricing(**under_ceiling(batch, "LiteLLM batch", notes))
+    discount = _off_peak(entry.get("off_peak_pricing"), notes)
+    if discount is not None:
+        fields["discounts"] = [discount]
     if not fields:
         return None
     if isinstance(entry.get("source"), str):
         notes.add(f"LiteLLM cites {entry['source']}")
     return Pricing(source=make_source(info, where, notes), **fields)
+
+
+def _off_peak(value: Any, notes: Notes) -> TimedPrices | None:
+    """`off_peak_pricing` (DeepSeek's discount hours): its prices and UTC windows."""
+    if not isinstance(value, dict):
+        return None
+    prices = {
+        ours: price
+        for theirs, ours in PRICES.items()
+        if ours in ("input", "output", "cache_read")
+        and (price := per_million(value.get(theirs), per_token=True)) is not None
+    }
+    windows = []
+    for item in value.get("windows") or []:
+        hours = item.get("hours_utc") if isinstance(item, dict) else None
+        hours = [hours] if isinstance(hours, str) else hours
+        days = item.get("weekdays")
+        try:
+            windows.append(
+                TimeWindow(
+                    hours_utc=list(hours or []),
+                    weekdays=list(days) if isinstance(days, list) else None,
+                    weekday_timezone=value.get("weekday_timezone"),
+                )
+            )
+        except ValidationError:
+            notes.add("an off_peak_pricing window this importer cannot read was left out")
+    if not prices or not windows:
+        return None
+    checked = under_ceiling(prices, "LiteLLM off-peak", notes)
+    return TimedPrices(
+        windows=windows,
+        input=checked.get("input"),
+        output=checked.get("output"),
+        cache_read=checked.get("cache_read"),
+    )
+
+
+def _rate_limits(entry: Mapping[str, Any], info: SourceInfo, where: str) -> list[RateLimits]:
+    """LiteLLM's `rpm` / `tpm`: the provider's default limits for the entry (no tier named)."""
+    rpm, tpm = positive_int(entry.get("rpm")), positive_int(entry.get("tpm"))
+    if rpm is None and tpm is None:
+        return []
+    notes = Notes()
+    notes.add("LiteLLM gives rpm/tpm without an account tier")
+    return [RateLimits(rpm=rpm, tpm=tpm, source=make_source(info, where, notes))]
 
 
 def _tiers(entry: Mapping[str, Any], prices: dict[str, float]) -> list[PriceTier]:
@@ -405,7 +468,9 @@ def _lifecycle(
     shutdown = iso_date(entry.get("deprecation_date"))
     if shutdown is not None:
         fields["shutdown_date"] = shutdown
-        fields["status"] = "retired" if shutdown < info.imported else "deprecated"
+        # the status on any day follows from the date (catalog.lifecycle); the source says
+        # only that a shutdown is set
+        fields["status"] = "deprecated"
         notes.add("deprecation_date is a shutdown date (LiteLLM PR #36152)")
     successor = entry.get("successor_model")
     if isinstance(successor, str) and successor:

@@ -45,6 +45,7 @@ from catalog.importers.base import (
     under_ceiling,
     valid_model_id,
 )
+from catalog.importers.families import family_of
 from catalog.importers.providers import KNOWN_PROVIDERS, our_provider_id
 from catalog.schema import (
     ENV_VAR,
@@ -192,6 +193,8 @@ def _offering(
     }
     if isinstance(model.get("family"), str) and model["family"]:
         fields["family"] = model["family"]
+    elif family := family_of(model_id):
+        fields["family"] = family
     if isinstance(model.get("open_weights"), bool):
         fields["open_weights"] = model["open_weights"]
     cutoff = month_or_day(model.get("knowledge"))

@@ -43,6 +43,7 @@ from catalog.importers.base import (
     under_ceiling,
     valid_model_id,
 )
+from catalog.importers.families import family_of
 from catalog.importers.providers import KNOWN_PROVIDERS
 from catalog.schema import (
     Capabilities,
@@ -136,6 +137,7 @@ def _offering(model_id: str, model: Mapping[str, Any], info: SourceInfo) -> Offe
         "provider": PROVIDER,
         "model": canonical_model(PROVIDER, model_id),
         "name": _name(model.get("name"), model_id),
+        **({"family": family} if (family := family_of(model_id)) else {}),
         "limits": limits_block(limits, make_source(info, where, notes)),
         "capabilities": _capabilities(params_list, model.get("reasoning")),
     }
@@ -161,7 +163,7 @@ def _offering(model_id: str, model: Mapping[str, Any], info: SourceInfo) -> Offe
     shutdown = iso_date(model.get("expiration_date"))
     if shutdown is not None:
         fields["lifecycle"] = Lifecycle(
-            status="retired" if shutdown < info.imported else "deprecated",
+            status="deprecated",  # retired from the date on (catalog.lifecycle)
             shutdown_date=shutdown,
             source=make_source(info, where, _expiration_note()),
         )

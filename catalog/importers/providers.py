@@ -17,10 +17,23 @@ ALIASES: dict[str, dict[str, str]] = {
         "gemini": "google",
         "together_ai": "together",
         "fireworks_ai": "fireworks",
+        "bedrock_converse": "bedrock",
+        "vertex_ai": "vertex",
+        "vertex_ai-language-models": "vertex",
+        "vertex_ai-anthropic_models": "vertex",
+        "vertex_ai-llama_models": "vertex",
+        "vertex_ai-mistral_models": "vertex",
+        "dashscope": "alibaba",
+        "cohere_chat": "cohere",
+        "meta_llama": "meta",
     },
     "models.dev": {
         "togetherai": "together",
         "fireworks-ai": "fireworks",
+        "amazon-bedrock": "bedrock",
+        "google-vertex": "vertex",
+        "moonshotai": "moonshot",
+        "llama": "meta",
     },
     "openrouter": {},
 }
@@ -141,9 +154,82 @@ KNOWN_PROVIDERS: dict[str, Provider] = {
             "CEREBRAS_API_KEY",
             "https://inference-docs.cerebras.ai/models/overview",
         ),
+        _provider(
+            "azure",
+            "Azure OpenAI",
+            "openai",
+            "https://YOUR-RESOURCE.openai.azure.com/openai/v1",
+            "AZURE_OPENAI_API_KEY",
+            "https://learn.microsoft.com/en-us/azure/ai-foundry/openai/api-version-lifecycle",
+        ),
+        _provider(
+            "bedrock",
+            "Amazon Bedrock",
+            "openai-compatible",
+            "https://bedrock-runtime.us-east-1.amazonaws.com/openai/v1",
+            "AWS_BEARER_TOKEN_BEDROCK",
+            "https://docs.aws.amazon.com/bedrock/latest/userguide/inference-chat-completions.html",
+        ),
+        _provider(
+            "vertex",
+            "Google Vertex AI",
+            "openai-compatible",
+            "https://aiplatform.googleapis.com/v1/projects/YOUR-PROJECT/locations/global/endpoints/openapi",
+            "VERTEX_AI_ACCESS_TOKEN",
+            "https://cloud.google.com/vertex-ai/generative-ai/docs/migrate/openai/overview",
+        ),
+        _provider(
+            "alibaba",
+            "Alibaba Cloud Model Studio",
+            "openai-compatible",
+            "https://dashscope-intl.aliyuncs.com/compatible-mode/v1",
+            "DASHSCOPE_API_KEY",
+            "https://www.alibabacloud.com/help/en/model-studio/models",
+        ),
+        _provider(
+            "moonshot",
+            "Moonshot AI",
+            "openai-compatible",
+            "https://api.moonshot.ai/v1",
+            "MOONSHOT_API_KEY",
+            "https://platform.moonshot.ai/docs",
+        ),
+        _provider(
+            "zai",
+            "Z.ai",
+            "openai-compatible",
+            "https://api.z.ai/api/paas/v4",
+            "ZAI_API_KEY",
+            "https://docs.z.ai/guides/overview/pricing",
+        ),
+        _provider(
+            "meta",
+            "Meta Llama API",
+            "openai-compatible",
+            "https://api.llama.com/compat/v1",
+            "LLAMA_API_KEY",
+            "https://llama.developer.meta.com/docs/models",
+        ),
+        _provider(
+            "cohere",
+            "Cohere",
+            "openai-compatible",
+            "https://api.cohere.ai/compatibility/v1",
+            "COHERE_API_KEY",
+            "https://docs.cohere.com/docs/compatibility-api",
+        ),
+        _provider(
+            "minimax",
+            "MiniMax",
+            "openai-compatible",
+            "https://api.minimax.io/v1",
+            "MINIMAX_API_KEY",
+            "https://platform.minimax.io/docs/guides/models-intro",
+        ),
     )
 }
-"""Provider blocks of well-known hosts, keyed by our provider id."""
+"""Provider blocks of well-known hosts, keyed by our provider id. Azure and Vertex AI URLs
+name the user's own resource or project: replace YOUR-RESOURCE / YOUR-PROJECT in an overlay."""
 
 
 def our_provider_id(importer: str, source_id: str) -> str:

@@ -49,6 +49,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Final
 
+from catalog.lifecycle import status_on
 from catalog.schema import Offering
 from probes.simulator import capacity, retention
 from probes.simulator.jsongen import instance, violate
@@ -260,12 +261,9 @@ def input_window(offering: Offering) -> int | None:
 
 
 def is_retired(offering: Offering, today: dt.date | None = None) -> bool:
-    """Retired, or past its shutdown date: the provider no longer serves it."""
-    lifecycle = offering.lifecycle
-    if lifecycle.status == "retired":
-        return True
-    today = today or dt.date.today()
-    return lifecycle.shutdown_date is not None and lifecycle.shutdown_date <= today
+    """Retired on `today` (default: the real today) by `catalog.lifecycle.status_on`: the
+    provider no longer serves it."""
+    return not status_on(offering.lifecycle, today or dt.date.today()).served
 
 
 def check(ask: Ask) -> None:

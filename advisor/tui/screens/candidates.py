@@ -134,7 +134,11 @@ class CandidatesScreen(WorkloadScreen):
         detail = self.query_one(CandidateDetail)
         if self.active_tab == "excluded":
             exclusion = self.exclusion_table.current
-            detail.show(exclusion_detail(exclusion) if exclusion else Text("Nothing was excluded."))
+            detail.show(
+                exclusion_detail(exclusion, self.session.today)
+                if exclusion
+                else Text("Nothing was excluded.")
+            )
             return
         candidate, rank = self.candidate_table.current
         if candidate is None:
@@ -237,7 +241,7 @@ class CandidatesScreen(WorkloadScreen):
             exclusion = self.exclusion_table.current
             if exclusion is None:
                 return
-            offering, body = exclusion.offering, exclusion_detail(exclusion)
+            offering, body = exclusion.offering, exclusion_detail(exclusion, self.session.today)
             title = f"Why {offering.key} is excluded"
         else:
             candidate, rank = self.candidate_table.current
@@ -245,7 +249,7 @@ class CandidatesScreen(WorkloadScreen):
                 return
             offering, body = candidate.offering, self._candidate_body(candidate, rank)
             title = f"Candidate #{rank}: {offering.key}"
-        traits = catalog.offering_detail(offering)
+        traits = catalog.offering_detail(offering, self.session.today)
         self.app.push_screen(DetailDialog(title, Group(body, Text(), traits)))
 
     def _candidate_body(self, candidate: Candidate, rank: int) -> Group:

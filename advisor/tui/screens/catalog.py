@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -47,10 +49,17 @@ class CatalogScreen(Screen[None]):
         return catalog
 
     @property
+    def today(self) -> dt.date | None:
+        """The day the app judges lifecycles on (the session's; None is the real today)."""
+        session = getattr(self.app, "session", None)
+        return getattr(session, "today", None)
+
+    @property
     def table(self) -> OfferingTable:
         return self.query_one(OfferingTable)
 
     def on_mount(self) -> None:
+        self.query_one(OfferingDetail).today = self.today
         self.refresh_rows()
         self.table.focus()
 
@@ -59,12 +68,12 @@ class CatalogScreen(Screen[None]):
         text = self.query_one("#search", Input).value
         status = self.query_one("#status-line", Static)
         try:
-            offerings = parse_query(text).filter(self.catalog.offerings)
+            offerings = parse_query(text, self.today).filter(self.catalog.offerings)
         except QueryError as error:
             status.update(f"[red]{error}[/]")
             return
         order = SORT_ORDERS[self.sort_index]
-        self.table.show(offerings, order)
+        self.table.show(offerings, order, self.today)
         status.update(
             f"{len(offerings)} of {len(self.catalog.offerings)} offerings · sorted by {order.label}"
             "   [dim]? = unknown[/]"

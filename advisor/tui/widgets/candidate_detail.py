@@ -76,7 +76,9 @@ def candidate_detail(
 ) -> Group:
     """Everything the ranking says about one candidate."""
     o = candidate.offering
-    title = Text.assemble((f"#{rank} ", "bold"), (o.key, "bold"), ("  "), catalog.status(o))
+    title = Text.assemble(
+        (f"#{rank} ", "bold"), (o.key, "bold"), ("  "), catalog.status(o, today=candidate.today)
+    )
     if pinned:
         title.append("  ● pinned", style="green")
     if compared:
@@ -103,8 +105,9 @@ def _grid() -> Table:
     return grid
 
 
-def exclusion_detail(exclusion: Exclusion) -> Group:
-    """An excluded offering and every reason, each with the kind of constraint it broke."""
+def exclusion_detail(exclusion: Exclusion, today: dt.date | None = None) -> Group:
+    """An excluded offering and every reason, each with the kind of constraint it broke;
+    its status as of `today` (the day it was matched on)."""
     o = exclusion.offering
     reasons = Table.grid(padding=(0, 1))
     reasons.add_column(style="red", no_wrap=True)
@@ -113,7 +116,7 @@ def exclusion_detail(exclusion: Exclusion) -> Group:
     for kind, reason in zip(exclusion.kinds, exclusion.reasons, strict=True):
         reasons.add_row(" •", kind, reason)
     return Group(
-        Text.assemble((o.key, "bold"), "  ", catalog.status(o)),
+        Text.assemble((o.key, "bold"), "  ", catalog.status(o, today=today)),
         Text("excluded because:", style="bold"),
         reasons,
     )

@@ -20,6 +20,7 @@ from advisor import units
 from advisor.match.matching import Candidate, Exclusion, MatchResult
 from advisor.present import match
 from advisor.tui.widgets.offering_table import middle_ellipsis
+from catalog.lifecycle import status_on
 
 PADDING = 2  # DataTable's cell padding, one each side
 SCROLLBAR = 2
@@ -131,7 +132,8 @@ class CandidateTable(_ResultTable):
             self.add_column(label, width=column_width, key=label)
         self.add_column("flags", width=flags_width, key="flags")
         for rank, (c, flag_text) in enumerate(zip(candidates, flags, strict=True), start=1):
-            style = "yellow" if c.offering.lifecycle.status == "deprecated" else ""
+            deprecated = status_on(c.offering.lifecycle, c.today).status == "deprecated"
+            style = "yellow" if deprecated else ""
             self.add_row(
                 marks(c.offering.key, self._pinned, self._compared),
                 Text(str(rank), justify="right"),

@@ -130,7 +130,7 @@ SECTIONS: tuple[tuple[str, tuple[Row, ...]], ...] = (
             Row("zero retention", lambda c: _tri(c.offering.data.zero_retention)),
         ),
     ),
-    ("lifecycle", (Row("status", lambda c: catalog.status(c.offering)),)),
+    ("lifecycle", (Row("status", lambda c: catalog.status(c.offering, today=c.today)),)),
     (
         "score: value→pts",
         tuple(

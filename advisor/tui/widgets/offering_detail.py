@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from textual.containers import VerticalScroll
 from textual.reactive import reactive
 from textual.widgets import Static
@@ -16,6 +18,9 @@ class OfferingDetail(VerticalScroll):
     offering: reactive[Offering | None] = reactive(None)
     """The offering shown; None shows a hint instead."""
 
+    today: dt.date | None = None
+    """The day lifecycle status is judged on; None is the real today."""
+
     def compose(self):  # type: ignore[no-untyped-def]
         yield Static(id="detail-body")
 
@@ -24,5 +29,5 @@ class OfferingDetail(VerticalScroll):
         if offering is None:
             body.update("No offering matches the search.")
         else:
-            body.update(catalog.offering_detail(offering))
+            body.update(catalog.offering_detail(offering, self.today))
         self.scroll_home(animate=False)

@@ -6,6 +6,7 @@ and the input modalities appear only when there is room, so 80 columns stay read
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -18,6 +19,9 @@ from textual.widgets import DataTable
 from advisor import units
 from advisor.present import catalog
 from catalog import Offering
+from catalog.disputes import disputed
+from catalog.lifecycle import status_on
+from catalog.schema import Status
 
 _LAST = float("inf")
 
@@ -25,7 +29,8 @@ _LAST = float("inf")
 @dataclass(frozen=True)
 class SortOrder:
     label: str
-    key: Callable[[Offering], Any]
+    key: Callable[[Offering, dt.date], Any]
+    """Sort key of an offering on a day (status depends on the day)."""
 
 
 def _price(offering: Offering, name: str) -> float:
@@ -33,14 +38,22 @@ def _price(offering: Offering, name: str) -> float:
     return _LAST if value is None else float(value)  # unknown sorts last, never as free
 
 
+STATUS_ORDER: tuple[Status, ...] = ("preview", "active", "legacy", "deprecated", "retired")
+
+
+def _price_cell(offering: Offering, name: str) -> str:
+    """The price, with '*' when sources dispute it (the detail pane says how)."""
+    value = getattr(offering.pricing, name, None) if offering.pricing else None
+    mark = "*" if disputed(offering, f"pricing.{name}") else ""
+    return units.price(value) + mark
+
+
 SORT_ORDERS = (
-    SortOrder("provider", lambda o: o.key),
-    SortOrder("context ↓", lambda o: -(o.limits.context or 0)),
-    SortOrder("input price ↑", lambda o: _price(o, "input")),
-    SortOrder("output price ↑", lambda o: _price(o, "output")),
-    SortOrder(
-        "status", lambda o: ("preview", "active", "deprecated", "retired").index(o.lifecycle.status)
-    ),
+    SortOrder("provider", lambda o, day: o.key),
+    SortOrder("context ↓", lambda o, day: -(o.limits.context or 0)),
+    SortOrder("input price ↑", lambda o, day: _price(o, "input")),
+    SortOrder("output price ↑", lambda o, day: _price(o, "output")),
+    SortOrder("status", lambda o, day: STATUS_ORDER.index(status_on(o.lifecycle, day).status)),
 )
 
 # (label, width) of the columns after the key; the inputs column only on wide tables.
@@ -71,10 +84,16 @@ class OfferingTable(DataTable[Text | str]):
         self._offerings: list[Offering] = []
         self._by_key: dict[str, Offering] = {}
         self._layout_width = 0
+        self._today: dt.date | None = None
 
-    def show(self, offerings: Sequence[Offering], order: SortOrder) -> None:
-        """Replace the rows, keeping the cursor on the same offering when it is still shown."""
-        self._offerings = sorted(offerings, key=order.key)
+    def show(
+        self, offerings: Sequence[Offering], order: SortOrder, today: dt.date | None = None
+    ) -> None:
+        """Replace the rows, keeping the cursor on the same offering when it is still shown;
+        lifecycle status as of `today` (default: the real today)."""
+        self._today = today
+        day = today or dt.date.today()
+        self._offerings = sorted(offerings, key=lambda o: order.key(o, day))
         self._by_key = {o.key: o for o in offerings}
         self._fill()
 
@@ -102,19 +121,19 @@ class OfferingTable(DataTable[Text | str]):
         self.post_message(self.Highlighted(self.current))
 
     def _cells(self, o: Offering, wide: bool, key_width: int) -> list[Text | str]:
-        style = {"deprecated": "yellow", "retired": "dim strike"}.get(o.lifecycle.status, "")
+        now = status_on(o.lifecycle, self._today or dt.date.today()).status
+        style = {"deprecated": "yellow", "retired": "dim strike"}.get(now, "")
         key = middle_ellipsis(o.key, key_width)
-        p = o.pricing
         cells: list[Text | str] = [
             Text(key, style=style),
             Text(units.tokens(o.limits.context), justify="right"),
             Text(units.tokens(o.limits.output), justify="right"),
-            Text(units.price(p.input if p else None), justify="right"),
-            Text(units.price(p.output if p else None), justify="right"),
+            Text(_price_cell(o, "input"), justify="right"),
+            Text(_price_cell(o, "output"), justify="right"),
         ]
         if wide:
             cells.append(catalog.modalities(o))
-        cells.append(Text(o.lifecycle.status, style=catalog.STATUS_STYLE[o.lifecycle.status]))
+        cells.append(Text(now, style=catalog.STATUS_STYLE[now]))
         return cells
 
     @property
