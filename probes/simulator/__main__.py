@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -56,11 +58,38 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         help="every offering degrades checkable answers beyond N requests in flight",
     )
     parser.add_argument("--loop", choices=["auto", "uvloop", "asyncio"], default="auto")
+    parser.add_argument(
+        "--watch-fd",
+        type=int,
+        default=None,
+        help="end when this inherited pipe closes: the parent holds its other end",
+    )
     return parser.parse_args(argv)
+
+
+def watch_parent(fd: int) -> None:
+    """End this process (as SIGTERM would) once every copy of the pipe's write end is
+    closed, which the kernel does when the parent dies, even by SIGKILL. A thread of its
+    own blocks on the read; nothing is ever written to the pipe."""
+
+    def wait() -> None:
+        while True:
+            try:
+                if not os.read(fd, 1):
+                    break
+            except InterruptedError:
+                continue
+            except OSError:
+                break
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    threading.Thread(target=wait, name="parent-watch", daemon=True).start()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
+    if args.watch_fd is not None:
+        watch_parent(args.watch_fd)
     layers: list[Path | list[Path]] = []
     for layer in args.catalog:
         paths = [Path(p) for p in layer.split(os.pathsep) if p]
