@@ -27,6 +27,7 @@ import yaml
 from advisor.matching import MatchResult, match
 from advisor.workloads import Workload, load_workloads
 from catalog import Catalog
+from catalog.files import WORKLOAD_FILE_MAX, read_input
 from catalog.problems import load_yaml
 
 _FILE_FIELDS = ("response_schema", "samples")
@@ -75,7 +76,7 @@ def read_document(path: Path) -> WorkloadDocument:
     refs: dict[str, dict[str, FileRef]] = {}
     # load_workloads replaced file names with their contents; read the names back so that
     # saving writes the reference, not a copy of the file.
-    raw = load_yaml(path, path.read_text(encoding="utf-8"))
+    raw = load_yaml(path, read_input(path, WORKLOAD_FILE_MAX, "workload file"))
     for workload, entry in zip(workloads, raw["workloads"], strict=True):
         for name in _FILE_FIELDS:
             written = entry.get(name)

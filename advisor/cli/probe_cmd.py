@@ -10,8 +10,10 @@ from rich.console import Console
 from rich.progress import Progress
 
 from advisor import catalogs
-from advisor.cli import options
+from advisor.cli import checks, options
 from advisor.cli.base import cli, extra_layers, print_json
+from advisor.cli.checks import Finite
+from advisor.cli.stdout import stdout_console
 from advisor.matching import match
 from advisor.probe_report import (
     correctness_table,
@@ -50,7 +52,7 @@ from probes.targets import Target
 )
 @click.option(
     "--budget-usd",
-    type=click.FloatRange(min=0),
+    type=Finite(min=0),
     default=DEFAULT_BUDGET_USD,
     show_default=True,
     help="Hard spending cap for the run.",
@@ -64,7 +66,7 @@ from probes.targets import Target
 )
 @click.option(
     "--rate",
-    type=click.FloatRange(min=0, min_open=True),
+    type=Finite(min=0, min_open=True),
     help="Latency probe: open-loop requests per second instead of a closed loop.",
 )
 @click.option("--poisson", is_flag=True, help="With --rate: exponential gaps between arrivals.")
@@ -72,6 +74,7 @@ from probes.targets import Target
 @options.TOP
 @options.REQUESTS
 @options.TIME_SCALE
+@checks.timeout_options
 @click.option("--json", "as_json", is_flag=True, help="Print figures as JSON.")
 @click.pass_context
 def probe(
@@ -87,24 +90,25 @@ def probe(
     poisson: bool,
     time_scale: float,
     as_json: bool,
+    timeout_s: float | None = None,
+    first_byte_timeout_s: float | None = None,
+    stall_timeout_s: float | None = None,
 ) -> None:
     """Measure the best candidates of each workload: latency, determinism, long context,
     structured output, the workload's own samples, instruction retention over a conversation
     and correctness at its peak rate. Every attempt is kept in the run store."""
-    names = [k.strip() for k in kinds.split(",") if k.strip()]
-    unknown = [k for k in names if k not in ALL_KINDS]
-    if unknown:
-        raise click.BadParameter(
-            f"unknown probe {', '.join(unknown)}; choose from {', '.join(ALL_KINDS)}",
-            param_hint="--probes",
-        )
+    names = checks.names_list(kinds, ALL_KINDS, "--probes")
     if poisson and rate is None:
         raise click.BadParameter("--poisson needs --rate", param_hint="--poisson")
     workloads = load_workloads(workloads_file)
     catalog_ = catalogs.load(extra_layers(ctx))
     results = [match(w, catalog_) for w in workloads]
     load = Load(mode="open", rate=rate, poisson=poisson) if rate else Load(concurrency=concurrency)
-    settings = Settings(requests=requests, load=load)
+    settings = Settings(
+        requests=requests,
+        load=load,
+        timeouts=checks.timeouts(timeout_s, first_byte_timeout_s, stall_timeout_s),
+    )
     err = Console(stderr=True)
     sim = (
         start_simulator(catalogs.catalog_layers(extra_layers(ctx)), time_scale=time_scale)
@@ -148,7 +152,7 @@ def probe(
     if as_json:
         print_json({"run": run_id, **outcome_json(outcome, prepared.simulated)})
         return
-    console = Console()
+    console = stdout_console()
     for w in workloads:
         console.print(results_table(outcome, w.name, prepared.simulated))
         for table in (

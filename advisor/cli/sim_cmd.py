@@ -6,6 +6,7 @@ import click
 
 from advisor import catalogs
 from advisor.cli.base import cli, extra_layers
+from advisor.cli.checks import Finite
 from probes.simulator import FaultError, serve
 
 
@@ -25,7 +26,7 @@ from probes.simulator import FaultError, serve
 )
 @click.option(
     "--time-scale",
-    type=click.FloatRange(min=0, min_open=True),
+    type=Finite(min=0, min_open=True),
     default=1.0,
     show_default=True,
     help="Multiply every simulated duration (0.1 = ten times faster).",

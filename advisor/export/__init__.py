@@ -31,6 +31,21 @@ class ExportExists(ExportError):
     """The target file exists and replacing it was not asked for."""
 
 
+class ExportTarget(ExportError):
+    """The place to write is not usable: its folder is missing, or it is a folder."""
+
+
+def check_target(path: Path) -> None:
+    """One rule for every export path (`export -o`, `run --export`): its folder must exist
+    already, and the path must not be a folder. Folders are never created: a typo would
+    otherwise leave new directories behind, even at the filesystem root."""
+    parent = path.parent
+    if not parent.is_dir():
+        raise ExportTarget(f"cannot write {path}: the folder {parent} does not exist")
+    if path.is_dir():
+        raise ExportTarget(f"cannot write {path}: it is a folder")
+
+
 def render(fmt: str, plan: Plan, catalog: Catalog, path: Path | None = None) -> str:
     """The plan as `fmt`; a report is JSON when `path` ends in .json, else Markdown."""
     if fmt == "litellm":
@@ -60,9 +75,9 @@ def check_no_secrets(text: str, plan: Plan, environ: Mapping[str, str] = os.envi
 def write(path: Path, text: str, *, force: bool = False) -> None:
     """Write `text` to `path` atomically (a reader sees the old file or the new one, never
     half of one); an existing file is replaced only with `force`."""
+    check_target(path)
     if path.exists() and not force:
         raise ExportExists(f"{path} exists; use --force to replace it")
-    path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
     # os.open with 0o666 lets the umask decide the mode, as for any file the user writes.
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
@@ -84,7 +99,9 @@ __all__ = [
     "FORMATS",
     "ExportError",
     "ExportExists",
+    "ExportTarget",
     "check_no_secrets",
+    "check_target",
     "render",
     "write",
 ]
