@@ -124,6 +124,10 @@ def live_targets(
         elif not environ.get(key_env):
             skipped.append(Skipped(offering, f"{key_env} is not set"))
             continue
+        elif any(c in environ[key_env] for c in "\r\n\0"):
+            # It would break the request's headers; a newline pasted with the key, usually.
+            skipped.append(Skipped(offering, f"{key_env} holds a line break or NUL"))
+            continue
         targets.append(Target(offering, provider.api, base_url, key_env, simulated=False))
     return targets, skipped
 

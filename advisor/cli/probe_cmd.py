@@ -15,6 +15,7 @@ from advisor.cli.base import cli, extra_layers, print_json
 from advisor.cli.checks import Finite
 from advisor.cli.stdout import stdout_console
 from advisor.matching import match
+from advisor.outcomes import outcome_counts, outcomes_table
 from advisor.probe_report import (
     correctness_table,
     outcome_json,
@@ -149,8 +150,15 @@ def probe(
     finally:
         if sim is not None:
             sim.stop()
+    counts = outcome_counts(store.attempts(run_id))
     if as_json:
-        print_json({"run": run_id, **outcome_json(outcome, prepared.simulated)})
+        print_json(
+            {
+                "run": run_id,
+                **outcome_json(outcome, prepared.simulated),
+                "attempt_outcomes": counts,
+            }
+        )
         return
     console = stdout_console()
     for w in workloads:
@@ -159,6 +167,7 @@ def probe(
             samples_table(outcome, w.name),
             retention_table(outcome, w.name, prepared.simulated),
             correctness_table(outcome, w.name, prepared.simulated),
+            outcomes_table(counts.get(w.name, {}), w.name),
         ):
             if table is not None:
                 console.print(table)

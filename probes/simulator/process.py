@@ -11,7 +11,6 @@ parent-death signal fires when the starting thread ends, not the process.
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import queue
 import re
@@ -20,7 +19,6 @@ import sys
 import tempfile
 import threading
 import time
-import urllib.request
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -67,8 +65,9 @@ class SimulatorHandle:
 
     def health(self) -> dict[str, Any]:
         """The server's own description (GET /_sim/health)."""
-        with urllib.request.urlopen(self.url + "/_sim/health", timeout=5) as response:
-            value: dict[str, Any] = json.loads(response.read())
+        import httpx  # timing does not matter here; imported when first needed
+
+        value: dict[str, Any] = httpx.get(self.url + "/_sim/health", timeout=5).json()
         return value
 
     def alive(self) -> bool:

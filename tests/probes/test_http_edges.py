@@ -13,9 +13,11 @@ from collections.abc import AsyncIterator
 import openai
 import pytest
 
+from catalog import Catalog
 from probes.clients import ChatRequest, Pool, Reply, Timed, chat, make_client
 from probes.clients.base import retry_after_seconds
 from probes.clients.transport import HeaderError, exchange
+from probes.targets import live_targets
 from tests.probes.misbehaving import TEXT, Misbehaving
 
 REQUEST = ChatRequest(messages=[{"role": "user", "content": "hi"}], max_tokens=8)
@@ -108,6 +110,15 @@ async def test_header_values_with_line_breaks_are_refused(server: Misbehaving) -
         with pytest.raises(HeaderError):
             await exchange(pool, server.url("ok"), {"authorization": "Bearer sk\r\nx: y"}, {})
     assert server.requests == []
+
+
+def test_key_with_a_line_break_skips_its_target(sim_catalog: Catalog) -> None:
+    offering = sim_catalog.get("openai/gpt-4o-mini")
+    assert offering is not None
+    targets, skipped = live_targets(
+        sim_catalog, [offering], {}, environ={"OPENAI_API_KEY": "sk-pasted-with-newline\n"}
+    )
+    assert not targets and skipped[0].reason == "OPENAI_API_KEY holds a line break or NUL"
 
 
 async def test_trickling_server_is_cut_by_the_total_deadline(server: Misbehaving) -> None:
