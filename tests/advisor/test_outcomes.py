@@ -12,6 +12,9 @@ from rich.console import Console
 from advisor import paths
 from advisor.cli import cli
 from advisor.outcomes import outcome_counts, outcomes_table
+from advisor.probe_report import offering_summary
+from probes.kinds.base import Figure
+from probes.run import Outcome
 
 WORKLOADS = Path(__file__).resolve().parents[1] / "data" / "probe" / "workloads.yaml"
 
@@ -58,3 +61,16 @@ def test_probe_json_counts_outcomes_and_the_run_keeps_its_timeouts(advisor_home:
         "first_byte_s": None,
         "stall_s": 5.0,
     }
+
+
+def test_tui_offering_summary_names_the_latency_classes_when_any_failed() -> None:
+    figure = Figure("goodput_share", 0.5, 4, "share", {"outcomes": {"ok": 2, "deadline_total": 2}})
+    outcome = Outcome(figures={("w", "a/x", "latency"): [figure]})
+    assert offering_summary(outcome, "w", "a/x").plain == (
+        "latency attempts 2 ok · 2 deadline_total"
+    )
+    clean = Figure("goodput_share", 1.0, 4, "share", {"outcomes": {"ok": 4}})
+    assert (
+        offering_summary(Outcome(figures={("w", "a/x", "latency"): [clean]}), "w", "a/x").plain
+        == ""
+    )
