@@ -398,6 +398,8 @@ async def _attempt(
     finally:
         if not done.done():
             connection.abort()
+            # Cut by us: the close that follows is not the end of a close-delimited body.
+            connection.timed = None
         client.release(scheme, host, port, connection)
     if timed.end_ns is None:
         timed.end_ns = time.perf_counter_ns()

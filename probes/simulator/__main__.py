@@ -14,6 +14,7 @@ Exit status 2 on bad input (catalog, faults, flags).
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import signal
 import sys
@@ -23,6 +24,14 @@ from pathlib import Path
 
 from catalog import BUNDLED_DIR, InputError, load_catalog
 from probes.simulator.server import serve
+
+
+def finite(value: str) -> float:
+    """A float flag: NaN and infinity are refused, as in every other number we read."""
+    number = float(value)
+    if not math.isfinite(number):
+        raise argparse.ArgumentTypeError(f"{value!r} is not a finite number")
+    return number
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
@@ -41,13 +50,13 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         help="faults for one offering only, e.g. acme/acme-large-2=5xx-burst:10 (repeatable)",
     )
     parser.add_argument("--catalog", action="append", default=[], help="a catalog layer")
-    parser.add_argument("--time-scale", type=float, default=1.0)
+    parser.add_argument("--time-scale", type=finite, default=1.0)
     parser.add_argument("--seed", type=int, default=None)
     parser.add_argument("--rpm", type=int, default=None)
     parser.add_argument("--tpm", type=int, default=None)
     parser.add_argument(
         "--retention-turns",
-        type=float,
+        type=finite,
         default=None,
         help="every offering keeps a system-prompt constraint half as often after N turns",
     )

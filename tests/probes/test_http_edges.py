@@ -148,6 +148,15 @@ async def test_html_page_with_status_200_is_an_error_body(server: Misbehaving) -
     assert reply.outcome == "error_body" and "Sign in to the Wi-Fi" in (reply.error or "")
 
 
+async def test_html_page_with_status_200_reads_as_an_empty_success_to_the_sdk(
+    server: Misbehaving,
+) -> None:
+    # Where the official SDK sees an empty answer, we name the error page.
+    assert await sdk_text(server, "html") == ""
+    _, reply = await ask(server, "html")
+    assert reply.outcome == "error_body"
+
+
 async def test_json_error_with_status_200_is_an_error_body(server: Misbehaving) -> None:
     _, reply = await ask(server, "json-error")
     assert reply.outcome == "error_body" and "quota exceeded" in (reply.error or "")
