@@ -39,6 +39,12 @@ MAX_BODY_BYTES = 16 * 1024 * 1024
 
 USER_AGENT = "model-advisor-probe/1"
 
+DEFAULT_CONNECTIONS = 900
+"""Connections a pool holds in use at most. Open-loop load is dispatched without a gate
+(probes.load), so this is not a throttle: it stays under the usual soft limit of 1,024 open
+files per process, so that a run past it waits for a connection (the wait shows as send lag)
+instead of failing to open one."""
+
 _NO_BODY = frozenset({204, 304})
 _DECODERS = {"gzip": 16 + zlib.MAX_WBITS, "x-gzip": 16 + zlib.MAX_WBITS, "deflate": zlib.MAX_WBITS}
 """zlib window bits per content coding: gzip framing, or the zlib wrapper `deflate` names
@@ -203,7 +209,7 @@ class Pool:
     request beyond that waits for one, and the wait shows as send lag). Use as an async
     context manager."""
 
-    def __init__(self, concurrency: int = 256) -> None:
+    def __init__(self, concurrency: int = DEFAULT_CONNECTIONS) -> None:
         if concurrency < 1:
             raise ValueError("a pool needs room for at least one connection")
         self._idle: dict[tuple[str, str, int], list[_Connection]] = {}
@@ -277,7 +283,7 @@ class Pool:
             self._all.discard(connection)
 
 
-def make_client(concurrency: int = 256) -> Pool:
+def make_client(concurrency: int = DEFAULT_CONNECTIONS) -> Pool:
     """A keep-alive client for probing; close it with `async with` or `aclose()`."""
     return Pool(concurrency)
 
