@@ -340,7 +340,7 @@ async def exchange(
     if timed.error is None and timed.status is not None and timed.status < 400:
         content_type = timed.headers.get("content-type", "")
         wants = "text/event-stream" if expect_stream else "application/json"
-        if wants not in content_type and not _error_page(content_type):
+        if wants not in content_type and not _read_whatever_was_asked(content_type):
             timed.error, timed.error_text = (
                 "wrong_content_type",
                 f"expected {wants}, got {content_type or 'none'}",
@@ -348,7 +348,7 @@ async def exchange(
     return timed
 
 
-def _error_page(content_type: str) -> bool:
+def _read_whatever_was_asked(content_type: str) -> bool:
     """Bodies a reader inspects whatever was asked for: an HTML page or a JSON object (an
     error sent with status 200 is still an error, and the reader names it)."""
     return "text/html" in content_type or "json" in content_type
