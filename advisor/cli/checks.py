@@ -23,7 +23,7 @@ class Finite(click.FloatRange):
     """A FloatRange that refuses NaN and infinity (which compare false with every bound, so
     a plain FloatRange lets `nan` through: `--budget-usd nan` would turn the cap off)."""
 
-    name = "finite number"
+    name = "number"
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
         number = super().convert(value, param, ctx)
