@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import textwrap
@@ -61,9 +62,19 @@ def simulator_of(parent: subprocess.Popen[bytes]) -> int:
     return found[0]
 
 
-def kill_and_check(parent: subprocess.Popen[bytes]) -> None:
+def attempts(db: Path) -> int:
+    try:
+        with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=1) as conn:
+            return int(conn.execute("select count(*) from attempts").fetchone()[0])
+    except sqlite3.Error:
+        return 0
+
+
+def kill_and_check(parent: subprocess.Popen[bytes], db: Path) -> None:
     sim = simulator_of(parent)
-    time.sleep(0.5)  # well into the run: requests in flight
+    # Well into the run: the simulator is serving and has answered. Killed any earlier, it
+    # would die anyway, on writing its address to a pipe nobody reads.
+    assert wait_for(lambda: attempts(db) >= 1, 60), "no attempt was recorded"
     os.kill(parent.pid, signal.SIGKILL)
     parent.wait(10)
     try:
@@ -88,7 +99,7 @@ def test_simulator_ends_after_kill_9_of_the_command(command: list[str], advisor_
         stderr=subprocess.DEVNULL,
         env={**os.environ, "ADVISOR_HOME": str(advisor_home)},
     )
-    kill_and_check(parent)
+    kill_and_check(parent, advisor_home / "runs.sqlite")
 
 
 def test_simulator_started_from_a_worker_thread_ends_with_the_process() -> None:
