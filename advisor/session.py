@@ -26,7 +26,7 @@ from advisor.match.matching import MatchResult, match
 from advisor.workload.model import Workload, load_workloads
 from catalog import Catalog
 from catalog.errors import BadInput
-from catalog.files import write_atomically
+from catalog.files import WORKLOAD_FILE_MAX, read_input, write_atomically
 from catalog.problems import load_yaml
 
 _FILE_FIELDS = ("response_schema", "samples")
@@ -77,7 +77,7 @@ def read_document(path: Path) -> WorkloadDocument:
     refs: dict[str, dict[str, FileRef]] = {}
     # load_workloads replaced file names with their contents; read the names back so that
     # saving writes the reference, not a copy of the file.
-    raw = load_yaml(path, path.read_text(encoding="utf-8"))
+    raw = load_yaml(path, read_input(path, WORKLOAD_FILE_MAX, "workload file"))
     for workload, entry in zip(workloads, raw["workloads"], strict=True):
         for name in _FILE_FIELDS:
             written = entry.get(name)

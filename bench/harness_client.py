@@ -22,6 +22,7 @@ from bench.tools import OFFERING, PROMPT, SIM_HEADERS, TOKENS, Sample
 from catalog import BUNDLED_DIR, load_catalog
 from probes import aio
 from probes.clients import ChatRequest, make_client
+from probes.clients.transport import DEFAULT_CONNECTIONS
 from probes.harness import Budget, Context, Sent, run_batch
 from probes.load import Load
 from probes.store import RunStore
@@ -40,7 +41,7 @@ async def _run(sim_url: str, count: int, load: Load, store: RunStore) -> list[Se
         max_tokens=TOKENS,
         extra_headers=SIM_HEADERS,
     )
-    async with make_client(concurrency=max(256, load.concurrency)) as client:
+    async with make_client(concurrency=max(DEFAULT_CONNECTIONS, load.concurrency)) as client:
         ctx = Context(client, store, run, Budget(1e9))
         return await run_batch(ctx, target, "bench", [request] * count, load)
 

@@ -22,9 +22,9 @@ opened, first-use costs) and left out of every figure but the achieved rate.
 
 from __future__ import annotations
 
-import json
-import urllib.request
 from dataclasses import dataclass
+
+import httpx
 
 from bench.tools import Sample, ToolRun
 from probes.stats import percentile
@@ -45,8 +45,7 @@ class Truth:
 
 def fetch_truth(sim_url: str) -> dict[str, Truth]:
     """Every finished request the simulator kept, by response id."""
-    with urllib.request.urlopen(f"{sim_url}/_sim/truth", timeout=30) as response:
-        records = json.loads(response.read())["requests"]
+    records = httpx.get(f"{sim_url}/_sim/truth", timeout=30).json()["requests"]
     return {
         r["id"]: Truth(
             r["received_ns"],

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from catalog.files import CATALOG_FILE_MAX, read_bounded
 from catalog.importers.base import Snapshot
 from catalog.importers.blocks import flatten
 from catalog.importers.window import read_as_ours
@@ -123,7 +124,7 @@ def _places(files: Iterable[Path]) -> dict[str, tuple[Locator, Loc]]:
     out: dict[str, tuple[Locator, Loc]] = {}
     for path in files:
         try:
-            text = path.read_text(encoding="utf-8")
+            text = read_bounded(path, CATALOG_FILE_MAX, "catalog file")
             data: Any = load_yaml(path, text)
         except (OSError, UnicodeDecodeError, InputError):
             continue

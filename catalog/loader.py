@@ -14,6 +14,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from catalog.files import CATALOG_FILE_MAX, read_bounded
 from catalog.perf import gc_paused
 from catalog.problems import (
     InputError,
@@ -172,7 +173,7 @@ def _parse_file(path: Path, problems: list[Problem]) -> ParsedFile | None:
     """Read and validate one file. Each offering is validated on its own, so one bad offering
     neither hides the problems of the others nor drops them from the catalog's checks."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_bounded(path, CATALOG_FILE_MAX, "catalog file")
     except (OSError, UnicodeDecodeError) as error:
         problems.append(Problem(str(path), 1, 1, "", f"cannot read: {error}"))
         return None

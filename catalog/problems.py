@@ -6,6 +6,7 @@ project, so that all bad input reads the same: `PATH:LINE:COL: field: message`.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ import yaml_rs
 from pydantic import ValidationError
 
 from catalog.errors import BadInput
+from catalog.redact import redact_keys
 
 Loc = tuple[str | int, ...]
 Severity = Literal["error", "warning"]
@@ -161,15 +163,77 @@ YamlLoader.yaml_implicit_resolvers = {
 
 def load_yaml(path: Path | str, text: str) -> Any:
     """Parse YAML 1.2 (so `no` stays a string); raise InputError with the position on a
-    syntax error or a duplicate key.
+    syntax error, a duplicate key, an anchor or alias, or a NaN or infinite number.
 
     yaml-rs parses about ten times faster than PyYAML's C loader (see docs/benchmarks.md) but
     reports positions only in its message, so PyYAML locates the problem on the error path.
     """
+    alias = _first_alias(path, text)
+    if alias is not None:
+        raise InputError([alias])
     try:
-        return yaml_rs.loads(text, parse_datetime=False)
+        data = yaml_rs.loads(text, parse_datetime=False)
     except yaml_rs.YAMLDecodeError as error:
         raise InputError([_locate_decode_error(path, text, str(error))]) from None
+    except RecursionError:
+        raise InputError(
+            [Problem(str(path), 1, 1, "", "invalid YAML: nested too deeply")]
+        ) from None
+    if _MAYBE_NON_FINITE.search(text):
+        where = _first_non_finite(data)
+        if where is not None:
+            raise InputError(
+                [Locator(path, text).problem(where, "must be a finite number", at_value=True)]
+            )
+    return data
+
+
+_MAYBE_ALIAS = re.compile(r"(?:^|[\s\[{,:?-])[&*][^\s\[\]{},]")
+"""Where an anchor or alias may start. Most files have none, and skip the token scan."""
+
+
+def _first_alias(path: Path | str, text: str) -> Problem | None:
+    """An anchor or alias, refused: none of our formats needs them, and a few nested aliases
+    (under 1 KB) expand to billions of nodes when loaded."""
+    if not _MAYBE_ALIAS.search(text):
+        return None
+    try:
+        for token in yaml.scan(text, Loader=YamlLoader):
+            if isinstance(token, yaml.AnchorToken | yaml.AliasToken):
+                mark = token.start_mark
+                kind = "anchor" if isinstance(token, yaml.AnchorToken) else "alias"
+                return Problem(
+                    str(path),
+                    mark.line + 1,
+                    mark.column + 1,
+                    "",
+                    f"YAML {kind} {token.value!r}: anchors and aliases are not accepted "
+                    "(they can expand without bound); write the value out",
+                )
+    except yaml.YAMLError:
+        return None  # a syntax error: the loader reports it with its position
+    return None
+
+
+_MAYBE_NON_FINITE = re.compile(r"(?i)\.(?:nan|inf)\b|\d[eE]\+?\d{3}")
+"""Text that may load as NaN or infinity (`.nan`, `.inf`, `1e999`)."""
+
+
+def _first_non_finite(data: Any, loc: Loc = ()) -> Loc | None:
+    """The path to the first NaN or infinite number in loaded data."""
+    if isinstance(data, float) and not math.isfinite(data):
+        return loc
+    if isinstance(data, dict):
+        for key, value in data.items():
+            found = _first_non_finite(value, (*loc, str(key)))
+            if found is not None:
+                return found
+    elif isinstance(data, list):
+        for index, item in enumerate(data):
+            found = _first_non_finite(item, (*loc, index))
+            if found is not None:
+                return found
+    return None
 
 
 def _locate_decode_error(path: Path | str, text: str, message: str) -> Problem:
@@ -274,5 +338,5 @@ def _message(item: Any) -> str:
         message = message[len("Value error, ") :]
     value = item.get("input")
     if kind != "value_error" and value is not None and not isinstance(value, dict | list):
-        message += f" (got {value!r})"
+        message += f" (got {redact_keys(repr(value))})"
     return message

@@ -96,8 +96,8 @@ def _tokens(value: str) -> int:
     scale = {"k": 1_000, "m": 1_000_000}.get(value[-1], 1)
     digits = value[:-1] if scale != 1 else value
     try:
-        return int(float(digits) * scale)
-    except ValueError:
+        return int(float(digits) * scale)  # int() refuses NaN (ValueError), inf (Overflow)
+    except (ValueError, OverflowError):
         raise QueryError(f"ctx:{value}: expected a number of tokens such as 32k or 1m") from None
 
 

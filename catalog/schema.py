@@ -78,10 +78,15 @@ PRICE_CEILING_USD_PER_1M = 1000.0
 """No per-1M-token price is above this; a larger one is a unit mistake (per token vs per 1M)."""
 
 
+MAX_TOKENS = 1_000_000_000
+"""No model's window comes near a billion tokens (the largest are about ten million): a
+larger figure is a typo, and would overflow the cost and size arithmetic downstream."""
+
+
 class Strict(BaseModel):
     """Base for catalog models: unknown keys are errors, loaded values are immutable."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
 
 
 class Source(Strict):
@@ -117,11 +122,18 @@ class Provider(Strict):
 class Limits(Strict):
     """Token limits of one offering. Unknown stays null."""
 
-    context: int | None = Field(default=None, gt=0, description="Context window in tokens.")
-    input: int | None = Field(
-        default=None, gt=0, description="Separate input cap, when smaller than the context."
+    context: int | None = Field(
+        default=None, gt=0, le=MAX_TOKENS, description="Context window in tokens."
     )
-    output: int | None = Field(default=None, gt=0, description="Largest output in tokens.")
+    input: int | None = Field(
+        default=None,
+        gt=0,
+        le=MAX_TOKENS,
+        description="Separate input cap, when smaller than the context.",
+    )
+    output: int | None = Field(
+        default=None, gt=0, le=MAX_TOKENS, description="Largest output in tokens."
+    )
     source: Source
 
 

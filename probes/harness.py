@@ -18,7 +18,9 @@ from typing import Any
 
 from catalog import Offering
 from probes.clients import ChatRequest, Outcome, Reply, Timed, chat
+from probes.clients.base import DEADLINES
 from probes.clients.transport import Pool
+from probes.deadlines import Deadlines
 from probes.load import Load, drive
 from probes.store import AttemptRecord, RunStore
 from probes.targets import Target
@@ -120,9 +122,8 @@ class Context:
     budget: Budget
     cancel: asyncio.Event = field(default_factory=asyncio.Event)
     on_sent: Callable[[Target, str, Sent], None] | None = None
-    deadline_s: float = 120.0
-    first_byte_timeout_s: float = 60.0
-    stall_timeout_s: float = 30.0
+    deadlines: Deadlines = field(default_factory=Deadlines)
+    """The limits of requests whose batch names none of its own."""
 
 
 async def run_batch(
@@ -133,13 +134,15 @@ async def run_batch(
     load: Load,
     *,
     workload: str | None = None,
+    deadlines: Deadlines | None = None,
 ) -> list[Sent]:
     """Send `requests` to `target` in the shape `load`, recording each attempt."""
     results: list[Sent | None] = [None] * len(requests)
+    limits = deadlines or ctx.deadlines
 
     async def send(index: int, intended_ns: int) -> None:
         results[index] = await _send(
-            ctx, target, probe, workload, index, requests[index], intended_ns
+            ctx, target, probe, workload, index, requests[index], intended_ns, limits
         )
 
     await drive(load, len(requests), send)
@@ -153,6 +156,7 @@ async def run_conversation(
     turns: list[ChatRequest],
     *,
     workload: str | None = None,
+    deadlines: Deadlines | None = None,
 ) -> list[Sent]:
     """Send `turns` as one conversation, one after another: each request carries every earlier
     turn's messages and the answer it got, then its own messages. The conversation ends at
@@ -161,7 +165,16 @@ async def run_conversation(
     out: list[Sent] = []
     for index, turn in enumerate(turns):
         request = dataclasses.replace(turn, messages=[*history, *turn.messages])
-        sent = await _send(ctx, target, probe, workload, index, request, time.perf_counter_ns())
+        sent = await _send(
+            ctx,
+            target,
+            probe,
+            workload,
+            index,
+            request,
+            time.perf_counter_ns(),
+            deadlines or ctx.deadlines,
+        )
         out.append(sent)
         if not sent.ok:
             break
@@ -190,6 +203,7 @@ async def _send(
     index: int,
     request: ChatRequest,
     intended_ns: int,
+    deadlines: Deadlines,
 ) -> Sent:
     """One request within the cap, recorded once it has finished."""
     if ctx.cancel.is_set():
@@ -212,9 +226,9 @@ async def _send(
         target.offering.id,
         target.api_key(),
         request,
-        deadline_s=ctx.deadline_s,
-        first_byte_timeout_s=ctx.first_byte_timeout_s,
-        stall_timeout_s=ctx.stall_timeout_s,
+        deadline_s=deadlines.total_s,
+        first_byte_timeout_s=deadlines.first_byte_s,
+        stall_timeout_s=deadlines.stall_s,
     )
     cost = measured_cost(target.offering, reply)
     ctx.budget.settle(hold, cost or 0.0)
@@ -239,6 +253,12 @@ async def _record(
     detail: dict[str, Any] = {"gaps_ns": reply.gaps_ns, "finish_reason": reply.finish_reason}
     if reply.tool_calls:
         detail["tool_calls"] = reply.tool_calls
+    if reply.retry_after_s is not None:
+        detail["retry_after_s"] = reply.retry_after_s
+    if reply.outcome in DEADLINES:
+        detail["cut_by_deadline"] = reply.outcome.removeprefix("deadline_")
+    if timed is not None and timed.stale_retry:
+        detail["stale_retry"] = True
     if timed is not None:
         detail["ground_truth"] = {k: v for k, v in timed.headers.items() if k.startswith("x-sim-")}
     await ctx.store.save_attempt(

@@ -12,6 +12,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from probes.clients import make_client
+from probes.clients.base import retry_after_seconds
+from probes.deadlines import Deadlines, deadlines_for
 from probes.harness import (
     Budget,
     Context,
@@ -63,6 +65,8 @@ class Task:
     target: Target
     kind: ProbeKind
     batches: list[Batch]
+    deadlines: Deadlines = field(default_factory=Deadlines)
+    """The limits of its requests, from the workload's budget unless the user set them."""
 
     @property
     def requests(self) -> int:
@@ -108,7 +112,8 @@ def plan_run(
                 kind = KINDS[name]
                 batches = kind.plan(spec, target, settings)
                 if batches:
-                    tasks.append(Task(spec, target, kind, batches))
+                    limits = deadlines_for(spec, settings.timeouts)
+                    tasks.append(Task(spec, target, kind, batches, limits))
     return Plan(tasks)
 
 
@@ -139,7 +144,12 @@ async def _run_task(ctx: Context, task: Task) -> dict[str, list[Sent]]:
             await asyncio.sleep(min(MAX_RETRY_AFTER_S, max(_retry_after(s) for s in stopped)))
         if batch.conversation:
             sent[batch.label] = await run_conversation(
-                ctx, task.target, task.kind.name, batch.requests, workload=task.spec.name
+                ctx,
+                task.target,
+                task.kind.name,
+                batch.requests,
+                workload=task.spec.name,
+                deadlines=task.deadlines,
             )
         else:
             sent[batch.label] = await run_batch(
@@ -149,6 +159,7 @@ async def _run_task(ctx: Context, task: Task) -> dict[str, list[Sent]]:
                 batch.requests,
                 batch.load,
                 workload=task.spec.name,
+                deadlines=task.deadlines,
             )
         if batch.stop_on and not stopped:
             stopped = [s for s in sent[batch.label] if s.reply.outcome == batch.stop_on]
@@ -156,14 +167,11 @@ async def _run_task(ctx: Context, task: Task) -> dict[str, list[Sent]]:
 
 
 def _retry_after(sent: Sent) -> float:
-    """Seconds the server asked to wait (retry-after-ms, else retry-after), or 1."""
+    """Seconds the server asked to wait (retry-after-ms, else retry-after in seconds or as an
+    HTTP-date), or 1 when it did not say."""
     headers = sent.timed.headers if sent.timed else {}
-    try:
-        if "retry-after-ms" in headers:
-            return float(headers["retry-after-ms"]) / 1000
-        return float(headers.get("retry-after", "1"))
-    except ValueError:  # an HTTP date: rare from these APIs; a second is a safe guess
-        return 1.0
+    seconds = retry_after_seconds(headers)
+    return 1.0 if seconds is None else seconds
 
 
 async def execute(
@@ -174,7 +182,6 @@ async def execute(
     *,
     cancel: asyncio.Event | None = None,
     on_sent: Callable[[Target, str, Sent], None] | None = None,
-    deadline_s: float = 120.0,
 ) -> Outcome:
     """Send the plan. Tasks on one target run one after another (so probes do not disturb each
     other's timing); up to PARALLEL_TARGETS targets are probed at once."""
@@ -184,7 +191,7 @@ async def execute(
         by_target.setdefault((task.spec.name, task.target.key), []).append(task)
     gate = asyncio.Semaphore(PARALLEL_TARGETS)
     async with make_client() as client:
-        ctx = Context(client, store, run_id, budget, cancel or asyncio.Event(), on_sent, deadline_s)
+        ctx = Context(client, store, run_id, budget, cancel or asyncio.Event(), on_sent)
 
         async def target_tasks(tasks: list[Task]) -> None:
             async with gate:

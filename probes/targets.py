@@ -16,6 +16,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from catalog import Catalog, Offering, Provider
+from catalog.files import WORKLOAD_FILE_MAX, read_input
 from catalog.problems import InputError, Locator, load_yaml, validation_problems
 from catalog.schema import ENV_VAR
 from probes.simulator.app import sim_base_url
@@ -41,7 +42,7 @@ def load_overrides(path: Path, providers: Mapping[str, Provider]) -> dict[str, P
     names a provider the catalog does not have."""
     if not path.exists():
         return {}
-    text = path.read_text(encoding="utf-8")
+    text = read_input(path, WORKLOAD_FILE_MAX, "providers file")
     data = load_yaml(path, text) or {}
     locator = Locator(path, text)
     try:
@@ -122,6 +123,10 @@ def live_targets(
                 continue
         elif not environ.get(key_env):
             skipped.append(Skipped(offering, f"{key_env} is not set"))
+            continue
+        elif any(c in environ[key_env] for c in "\r\n\0"):
+            # It would break the request's headers; a newline pasted with the key, usually.
+            skipped.append(Skipped(offering, f"{key_env} holds a line break or NUL"))
             continue
         targets.append(Target(offering, provider.api, base_url, key_env, simulated=False))
     return targets, skipped

@@ -138,8 +138,10 @@ def extra_layers(ctx: click.Context) -> list[Path]:
 
 
 def print_json(value: Any) -> None:
-    """Print VALUE as indented JSON on stdout."""
-    click.echo(json.dumps(value, indent=2, ensure_ascii=False))
+    """Print VALUE as indented JSON on stdout, key-shaped text hidden."""
+    from catalog.redact import redact_keys
+
+    click.echo(redact_keys(json.dumps(value, indent=2, ensure_ascii=False)))
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -16,6 +16,7 @@ import click
 from advisor import home
 from advisor.cli.base import extra_layers, print_json
 from advisor.cli.catalog_cmd import catalog
+from advisor.cli.checks import Finite
 from advisor.maintain.imports import (
     SOURCES,
     ImportPlan,
@@ -226,7 +227,7 @@ def _review(ctx: click.Context, plan: ImportPlan) -> None:
 )
 @click.option(
     "--threshold",
-    type=click.FloatRange(min=0),
+    type=Finite(min=0),
     default=10.0,
     show_default=True,
     help="Percent by which a figure may differ from a --compare source.",

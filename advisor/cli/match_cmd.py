@@ -5,11 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-from rich.console import Console
 
 from advisor import home
 from advisor.cli import options
 from advisor.cli.base import cli, extra_layers, print_json
+from advisor.cli.checks import MAX_HORIZON_DAYS
+from advisor.cli.stdout import stdout_console
 from advisor.match.matching import HORIZON_DAYS, match, result_json
 from advisor.present.match import candidates_table, exclusion_summary
 from advisor.workload.model import load_workloads
@@ -21,7 +22,7 @@ from advisor.workload.model import load_workloads
 @click.option("--top", type=click.IntRange(min=1), help="Show only the N best candidates.")
 @click.option(
     "--horizon-days",
-    type=click.IntRange(min=0),
+    type=click.IntRange(min=0, max=MAX_HORIZON_DAYS),
     default=HORIZON_DAYS,
     show_default=True,
     help="Exclude offerings that shut down within this many days.",
@@ -43,7 +44,7 @@ def match_command(
             }
         )
         return
-    console = Console()
+    console = stdout_console()
     for r in results:
         console.print(candidates_table(r, top or 10))
         console.print(f"[dim]{exclusion_summary(r)}; --json lists every reason[/]\n")

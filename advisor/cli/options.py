@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from advisor.cli.checks import Finite
 from advisor.probe.lifecycle import DEFAULT_KINDS
 
 WORKLOADS_ARG = click.argument(
@@ -40,7 +41,7 @@ REQUESTS = click.option(
 
 TIME_SCALE = click.option(
     "--time-scale",
-    type=click.FloatRange(min=0, min_open=True),
+    type=Finite(min=0, min_open=True),
     default=1.0,
     show_default=True,
     help="Simulator only: multiply its timings (0.1 = ten times faster; figures scale too).",

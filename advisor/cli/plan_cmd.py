@@ -10,12 +10,16 @@ import click
 from rich.console import Console
 
 from advisor import home
-from advisor.cli import options
+from advisor.cli import checks, options
 from advisor.cli.base import cli, extra_layers, print_json
+from advisor.cli.checks import Finite
+from advisor.cli.stdout import stdout_console
 from advisor.export import (
     DEFAULT_NAMES,
     FORMATS,
+    ExportTarget,
     check_no_secrets,
+    check_target,
     render,
     write,
 )
@@ -24,9 +28,10 @@ from advisor.match.matching import match
 from advisor.plan import Plan, PlanOptions
 from advisor.plan.inputs import latest_run, plan_for
 from advisor.present.plan import plan_tables
-from advisor.probe.lifecycle import DEFAULT_BUDGET_USD
+from advisor.probe.lifecycle import ALL_KINDS, DEFAULT_BUDGET_USD
 from advisor.workload.model import load_workloads
 from catalog import Catalog
+from catalog.redact import redact_keys
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -46,7 +51,7 @@ def plan_options(f: F) -> F:
         ),
         click.option(
             "--canary-weight",
-            type=click.FloatRange(0, 1, min_open=True, max_open=True),
+            type=Finite(0, 1, min_open=True, max_open=True),
             help="Give a canary this share of traffic, e.g. 0.05.",
         ),
         click.option("--canary", metavar="OFFERING", help="The canary (default: the runner-up)."),
@@ -121,7 +126,7 @@ def plan_command(
     if as_json:
         print_json(plan_json(plan))
         return
-    console = Console()
+    console = stdout_console()
     for table in plan_tables(plan):
         console.print(table)
 
@@ -161,7 +166,7 @@ def _emit(fmt: str, output: Path | None, plan: Plan, catalog: Catalog, force: bo
     text = render(fmt, plan, catalog, output)
     check_no_secrets(text, plan)
     if output is None:
-        click.echo(text, nl=False)
+        click.echo(redact_keys(text), nl=False)
         return
     write(output, text, force=force)
     click.echo(f"wrote {output} ({fmt})", err=True)
@@ -174,7 +179,12 @@ def _parse_export(value: str) -> tuple[str, Path]:
             f"unknown format {fmt!r} in {value!r}; choose from {', '.join(FORMATS)}",
             param_hint="--export",
         )
-    return fmt, Path(path) if sep and path else Path(DEFAULT_NAMES[fmt])
+    target = Path(path) if sep and path else Path(DEFAULT_NAMES[fmt])
+    try:
+        check_target(target)
+    except ExportTarget as error:
+        raise click.BadParameter(str(error), param_hint="--export") from None
+    return fmt, target
 
 
 @cli.command(name="run")
@@ -197,7 +207,7 @@ def _parse_export(value: str) -> tuple[str, Path]:
 @click.option("--force", is_flag=True, help="Replace existing export files.")
 @click.option(
     "--budget-usd",
-    type=click.FloatRange(min=0),
+    type=Finite(min=0),
     default=None,
     help=f"Hard spending cap for probing (live: ${DEFAULT_BUDGET_USD:g}; sim: ${SIM_BUDGET_USD:g}, simulated).",
 )
@@ -205,6 +215,7 @@ def _parse_export(value: str) -> tuple[str, Path]:
 @options.TOP
 @options.REQUESTS
 @options.TIME_SCALE
+@checks.timeout_options
 @plan_options
 @click.pass_context
 def run_command(
@@ -219,10 +230,14 @@ def run_command(
     kinds: str,
     requests: int,
     time_scale: float,
+    timeout_s: float | None,
+    first_byte_timeout_s: float | None,
+    stall_timeout_s: float | None,
     **kw: Any,
 ) -> None:
     """The whole pipeline, headless: match, probe (optionally), plan, and write every export.
     Exit status 2 on bad input, or when probing would exceed the budget."""
+    checks.names_list(kinds, ALL_KINDS, "--probes")
     targets = [_parse_export(e) for e in exports]
     clashes = [str(p) for _, p in targets if p.exists() and not force]
     if clashes:
@@ -244,6 +259,9 @@ def run_command(
             requests=requests,
             time_scale=time_scale,
             budget_usd=budget_usd,
+            timeout_s=timeout_s,
+            first_byte_timeout_s=first_byte_timeout_s,
+            stall_timeout_s=stall_timeout_s,
         )
         run_id = latest_run(workloads_file)
         if run_id is None or run_id == before:

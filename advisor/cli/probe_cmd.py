@@ -9,9 +9,12 @@ from rich.console import Console
 from rich.progress import Progress
 
 from advisor import home
-from advisor.cli import options
+from advisor.cli import checks, options
 from advisor.cli.base import cli, extra_layers, print_json
+from advisor.cli.checks import Finite
+from advisor.cli.stdout import stdout_console
 from advisor.match.matching import match
+from advisor.present.outcomes import outcome_counts, outcomes_table
 from advisor.present.probe import (
     correctness_table,
     outcome_json,
@@ -32,6 +35,7 @@ from probes import aio
 from probes.harness import Sent
 from probes.kinds.base import Settings
 from probes.load import Load
+from probes.store import RunStore
 from probes.targets import Target
 
 
@@ -46,7 +50,7 @@ from probes.targets import Target
 )
 @click.option(
     "--budget-usd",
-    type=click.FloatRange(min=0),
+    type=Finite(min=0),
     default=DEFAULT_BUDGET_USD,
     show_default=True,
     help="Hard spending cap for the run.",
@@ -60,7 +64,7 @@ from probes.targets import Target
 )
 @click.option(
     "--rate",
-    type=click.FloatRange(min=0, min_open=True),
+    type=Finite(min=0, min_open=True),
     help="Latency probe: open-loop requests per second instead of a closed loop.",
 )
 @click.option("--poisson", is_flag=True, help="With --rate: exponential gaps between arrivals.")
@@ -68,6 +72,7 @@ from probes.targets import Target
 @options.TOP
 @options.REQUESTS
 @options.TIME_SCALE
+@checks.timeout_options
 @click.option("--json", "as_json", is_flag=True, help="Print figures as JSON.")
 @click.pass_context
 def probe(
@@ -83,24 +88,25 @@ def probe(
     poisson: bool,
     time_scale: float,
     as_json: bool,
+    timeout_s: float | None = None,
+    first_byte_timeout_s: float | None = None,
+    stall_timeout_s: float | None = None,
 ) -> None:
     """Measure the best candidates of each workload: latency, determinism, long context,
     structured output, the workload's own samples, instruction retention over a conversation
     and correctness at its peak rate. Every attempt is kept in the run store."""
-    names = [k.strip() for k in kinds.split(",") if k.strip()]
-    unknown = [k for k in names if k not in ALL_KINDS]
-    if unknown:
-        raise click.BadParameter(
-            f"unknown probe {', '.join(unknown)}; choose from {', '.join(ALL_KINDS)}",
-            param_hint="--probes",
-        )
+    names = checks.names_list(kinds, ALL_KINDS, "--probes")
     if poisson and rate is None:
         raise click.BadParameter("--poisson needs --rate", param_hint="--poisson")
     workloads = load_workloads(workloads_file)
     catalog_ = home.load_catalog(extra_layers(ctx))
     results = [match(w, catalog_) for w in workloads]
     load = Load(mode="open", rate=rate, poisson=poisson) if rate else Load(concurrency=concurrency)
-    settings = Settings(requests=requests, load=load)
+    settings = Settings(
+        requests=requests,
+        load=load,
+        timeouts=checks.timeouts(timeout_s, first_byte_timeout_s, stall_timeout_s),
+    )
     err = Console(stderr=True)
     request = ProbeRequest(
         catalog_,
@@ -116,16 +122,25 @@ def probe(
     )
     finished = _run_with_progress(request, err, quiet=as_json)
     run_id, prepared, outcome = finished.run_id, finished.prepared, finished.outcome
+    with RunStore(home.runs_db()) as store:
+        counts = outcome_counts(store.attempts(run_id))
     if as_json:
-        print_json({"run": run_id, **outcome_json(outcome, prepared.simulated)})
+        print_json(
+            {
+                "run": run_id,
+                **outcome_json(outcome, prepared.simulated),
+                "attempt_outcomes": counts,
+            }
+        )
         return
-    console = Console()
+    console = stdout_console()
     for w in workloads:
         console.print(results_table(outcome, w.name, prepared.simulated))
         for table in (
             samples_table(outcome, w.name),
             retention_table(outcome, w.name, prepared.simulated),
             correctness_table(outcome, w.name, prepared.simulated),
+            outcomes_table(counts.get(w.name, {}), w.name),
         ):
             if table is not None:
                 console.print(table)

@@ -6,6 +6,7 @@ import click
 
 from advisor import home
 from advisor.cli.base import cli, extra_layers
+from advisor.cli.checks import Finite
 from catalog.errors import AdvisorError
 from probes.simulator import serve
 
@@ -26,7 +27,7 @@ from probes.simulator import serve
 )
 @click.option(
     "--time-scale",
-    type=click.FloatRange(min=0, min_open=True),
+    type=Finite(min=0, min_open=True),
     default=1.0,
     show_default=True,
     help="Multiply every simulated duration (0.1 = ten times faster).",

@@ -36,6 +36,23 @@ class ExportExists(BadInput):
     title = "export refused"
 
 
+class ExportTarget(BadInput):
+    """The place to write is not usable: its folder is missing, or it is a folder."""
+
+    title = "export refused"
+
+
+def check_target(path: Path) -> None:
+    """One rule for every export path (`export -o`, `run --export`): its folder must exist
+    already, and the path must not be a folder. Folders are never created: a typo would
+    otherwise leave new directories behind, even at the filesystem root."""
+    parent = path.parent
+    if not parent.is_dir():
+        raise ExportTarget(f"cannot write {path}: the folder {parent} does not exist")
+    if path.is_dir():
+        raise ExportTarget(f"cannot write {path}: it is a folder")
+
+
 def render(fmt: str, plan: Plan, catalog: Catalog, path: Path | None = None) -> str:
     """The plan as `fmt`; a report is JSON when `path` ends in .json, else Markdown."""
     if fmt == "litellm":
@@ -63,9 +80,12 @@ def check_no_secrets(text: str, plan: Plan, environ: Mapping[str, str] = os.envi
 
 
 def write(path: Path, text: str, *, force: bool = False) -> None:
-    """Write `text` to `path` atomically; an existing file is replaced only with `force`."""
+    """Write `text` to `path` atomically; an existing file is replaced only with `force`.
+
+    The path must pass `check_target`: folders are never created."""
+    check_target(path)
     try:
-        write_atomically(path, text, replace=force)
+        write_atomically(path, text, replace=force, parents=False)
     except FileExistsError:
         raise ExportExists(f"{path} exists; use --force to replace it") from None
 
@@ -75,7 +95,9 @@ __all__ = [
     "FORMATS",
     "ExportError",
     "ExportExists",
+    "ExportTarget",
     "check_no_secrets",
+    "check_target",
     "render",
     "write",
 ]

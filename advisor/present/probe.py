@@ -318,7 +318,8 @@ def outcome_json(outcome: Outcome, simulated: bool) -> dict[str, Any]:
 
 def offering_summary(outcome: Outcome, workload: str, offering: str) -> Text:
     """One offering's retention and correctness under load in a few lines, each figure with
-    its n: what stands behind their headline columns. Empty when neither was probed."""
+    its n: what stands behind their headline columns; and how its latency requests ended,
+    class by class, when any was not a complete answer. Empty when there is nothing to say."""
     lines: list[Text] = []
     retention = _by_metric(outcome.figures.get((workload, offering, "retention"), []))
     kept = retention.get("kept_share")
@@ -354,5 +355,15 @@ def offering_summary(outcome: Outcome, workload: str, offering: str) -> Text:
             line.append(" · TTFT p95 ")
             line.append_text(_pair(*ttft, "{:.0f}", flag_drop=False))
             line.append(" ms")
+        lines.append(line)
+    latency = _by_metric(outcome.figures.get((workload, offering, "latency"), []))
+    goodput = latency.get("goodput_share")
+    counts: dict[str, int] = goodput.detail.get("outcomes", {}) if goodput is not None else {}
+    if any(name != "ok" for name in counts):
+        # How the latency probe's requests ended, by class (docs/probes.md).
+        line = Text.assemble(("latency attempts ", "bold"))
+        for index, (name, n) in enumerate(sorted(counts.items(), key=lambda kv: kv[0] != "ok")):
+            line.append(" · " if index else "")
+            line.append(f"{n} {name}", style="green" if name == "ok" else "red")
         lines.append(line)
     return Text("\n").join(lines)

@@ -151,6 +151,7 @@ def start(
             "kinds": list(kinds),
             "requests": settings.requests,
             "load": settings.load.describe(),
+            "timeouts_s": dataclasses.asdict(settings.timeouts),
             "date": dt.date.today().isoformat(),
         },
         version=__version__,

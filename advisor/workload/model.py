@@ -14,6 +14,7 @@ from typing import Any, Literal
 import jsonschema
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from catalog.files import SAMPLES_FILE_MAX, SCHEMA_FILE_MAX, WORKLOAD_FILE_MAX, read_bounded
 from catalog.jsonschema import file_schema
 from catalog.problems import (
     InputError,
@@ -24,7 +25,7 @@ from catalog.problems import (
     sorted_problems,
     validation_problems,
 )
-from catalog.schema import SLUG, Modality
+from catalog.schema import MAX_TOKENS, SLUG, Modality
 
 Task = Literal[
     "classification", "extraction", "summarization", "chat", "creative", "code", "vision", "agent"
@@ -35,30 +36,39 @@ StructuredNeed = Literal["none", "json_mode", "json_schema"]
 DAYS_PER_MONTH = 30
 """Monthly figures are daily volume times this."""
 
+DAY_MS = 86_400_000
+"""A latency budget past a day is a unit mistake (seconds written as ms, or worse)."""
+MAX_USD = 1e12
+MAX_REQUESTS_PER_DAY = 1e12
+"""Ceilings far past any real workload; beyond them costs lose precision or overflow."""
+
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+    # allow_inf_nan: a NaN budget compares false with every figure and turns the check off.
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
 
 
 class Latency(Strict):
     """Latency budget at the 95th percentile; unset means no budget."""
 
-    ttft_p95_ms: float | None = Field(default=None, gt=0, description="Time to first token.")
-    e2e_p95_ms: float | None = Field(default=None, gt=0, description="Whole response.")
+    ttft_p95_ms: float | None = Field(
+        default=None, gt=0, le=DAY_MS, description="Time to first token."
+    )
+    e2e_p95_ms: float | None = Field(default=None, gt=0, le=DAY_MS, description="Whole response.")
 
 
 class Budget(Strict):
     """Cost ceilings in USD; unset means no ceiling."""
 
-    usd_per_1k_requests: float | None = Field(default=None, ge=0)
-    usd_per_month: float | None = Field(default=None, ge=0)
+    usd_per_1k_requests: float | None = Field(default=None, ge=0, le=MAX_USD)
+    usd_per_month: float | None = Field(default=None, ge=0, le=MAX_USD)
 
 
 class Volume(Strict):
     """Expected traffic; monthly cost needs requests_per_day."""
 
-    requests_per_day: float | None = Field(default=None, ge=0)
-    peak_rps: float | None = Field(default=None, ge=0)
+    requests_per_day: float | None = Field(default=None, ge=0, le=MAX_REQUESTS_PER_DAY)
+    peak_rps: float | None = Field(default=None, ge=0, le=MAX_REQUESTS_PER_DAY / 86_400)
 
 
 class ProviderRules(Strict):
@@ -103,6 +113,12 @@ class Weights(Strict):
     lifecycle: float = Field(default=0.15, ge=0)
     confidence: float = Field(default=0.10, ge=0)
 
+    @model_validator(mode="after")
+    def _some_weight(self) -> Weights:
+        if not any(self.model_dump().values()):
+            raise ValueError("at least one weight must be above 0: all zero ranks nothing")
+        return self
+
     def normalised(self) -> dict[str, float]:
         values = self.model_dump()
         total = sum(values.values()) or 1.0
@@ -118,11 +134,18 @@ class Workload(Strict):
 
     name: str = Field(pattern=SLUG, description="Lowercase alias, e.g. billing-classifier.")
     task: Task = "chat"
-    context_tokens: int = Field(default=1000, ge=0, description="Typical input tokens per request.")
-    max_context_tokens: int | None = Field(
-        default=None, ge=0, description="The largest input that must fit; default context_tokens."
+    context_tokens: int = Field(
+        default=1000, ge=0, le=MAX_TOKENS, description="Typical input tokens per request."
     )
-    output_tokens: int = Field(default=256, ge=0, description="Typical output tokens per request.")
+    max_context_tokens: int | None = Field(
+        default=None,
+        ge=0,
+        le=MAX_TOKENS,
+        description="The largest input that must fit; default context_tokens.",
+    )
+    output_tokens: int = Field(
+        default=256, ge=0, le=MAX_TOKENS, description="Typical output tokens per request."
+    )
     cacheable_prefix_tokens: int = Field(
         default=0, ge=0, description="Input tokens repeated on every request (a cacheable prefix)."
     )
@@ -195,7 +218,7 @@ def workloads_schema() -> dict[str, Any]:
 def load_workloads(path: Path) -> list[Workload]:
     """Read, validate and resolve a workload file; raise InputError with every problem."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_bounded(path, WORKLOAD_FILE_MAX, "workload file")
     except (OSError, UnicodeDecodeError) as error:
         raise InputError([Problem(str(path), 1, 1, "", f"cannot read: {error}")]) from None
     data = load_yaml(path, text)
@@ -274,7 +297,7 @@ def _load_schema_file(
     path: Path, locator: Locator, loc: Loc, problems: list[Problem]
 ) -> dict[str, Any] | None:
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_bounded(path, SCHEMA_FILE_MAX, "response schema")
     except (OSError, UnicodeDecodeError) as error:
         problems.append(locator.problem(loc, f"cannot read {path}: {error}", at_value=True))
         return None
@@ -294,7 +317,7 @@ def _load_samples_file(
 ) -> tuple[list[Sample], list[tuple[Locator, Loc]]]:
     """Samples from a JSONL file: one JSON object per line; problems point at the line."""
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
+        lines = read_bounded(path, SAMPLES_FILE_MAX, "samples file").splitlines()
     except (OSError, UnicodeDecodeError) as error:
         problems.append(locator.problem(loc, f"cannot read {path}: {error}", at_value=True))
         return [], []
@@ -305,7 +328,7 @@ def _load_samples_file(
             continue
         line_locator = _LineLocator(path, number)
         try:
-            data = json.loads(line)
+            data = json.loads(line, parse_constant=_no_constant)
         except json.JSONDecodeError as error:
             problems.append(
                 Problem(str(path), number, error.colno, "", f"invalid JSON: {error.msg}")
@@ -319,6 +342,11 @@ def _load_samples_file(
     if not samples and not problems:
         problems.append(Problem(str(path), 1, 1, "", "no samples in the file"))
     return samples, locs
+
+
+def _no_constant(name: str) -> Any:
+    """JSON's NaN and Infinity extensions are refused, as in every other number we read."""
+    raise json.JSONDecodeError(f"{name} is not a finite number", name, 0)
 
 
 class _LineLocator(Locator):

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, get_args
 
 from catalog.errors import BadInput
+from catalog.files import CATALOG_FILE_MAX, read_bounded
 from catalog.problems import InputError, Problem
 from catalog.schema import (
     PRICE_CEILING_USD_PER_1M,
@@ -117,7 +118,7 @@ def make_source(info: SourceInfo, ref: str, notes: Notes | None = None) -> Sourc
 def read_json(path: Path) -> Any:
     """Read a JSON file; raise InputError naming the file, line and column when it is not."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_bounded(path, CATALOG_FILE_MAX, "source file")
     except (OSError, UnicodeDecodeError) as error:
         raise InputError([Problem(str(path), 1, 1, "", f"cannot read: {error}")]) from None
     try:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from catalog.files import CATALOG_FILE_MAX, read_bounded
 from catalog.loader import Catalog
 from catalog.problems import InputError, load_yaml
 from catalog.schema import Offering, Provider
@@ -74,7 +75,7 @@ def read_target(catalog: Catalog, directory: Path) -> Target:
 def _ids(path: Path) -> tuple[str | None, list[str]]:
     """A catalog file's provider id and its offerings' ids (the file is known to be valid)."""
     try:
-        data: Any = load_yaml(path, path.read_text(encoding="utf-8"))
+        data: Any = load_yaml(path, read_bounded(path, CATALOG_FILE_MAX, "catalog file"))
     except (OSError, UnicodeDecodeError, InputError):
         return None, []
     if not isinstance(data, dict):

@@ -9,6 +9,7 @@ from typing import Any
 from probes.clients.base import (
     ChatRequest,
     Reply,
+    StreamError,
     Timed,
     body_json,
     classify,
@@ -91,7 +92,7 @@ def _stream(timed: Timed, reply: Reply) -> None:
         data = event.data
         kind = data.get("type")
         if kind == "error":
-            raise ValueError(f"error in stream: {data.get('error')}")
+            raise StreamError(f"error in stream: {data.get('error')}")
         if kind == "message_start":
             message = data["message"]
             reply.request_id = message.get("id") or reply.request_id

@@ -10,7 +10,10 @@ delta); role-only and keep-alive events do not count.
 
 from __future__ import annotations
 
+import datetime as dt
+import email.utils
 import json
+import math
 import re
 from bisect import bisect_right
 from collections.abc import Callable, Iterator
@@ -19,20 +22,37 @@ from typing import Any, Literal
 
 Outcome = Literal[
     "ok",
-    "timeout",
-    "connect_error",
-    "reset",
+    "truncated",
+    "invalid_event",
+    "stream_error",
+    "error_body",
     "http_429",
     "http_4xx",
     "http_5xx",
+    "deadline_first_byte",
+    "deadline_stall",
+    "deadline_total",
+    "refused",
+    "connect_error",
+    "reset",
     "malformed",
     "wrong_content_type",
-    "truncated",
     "too_large",
     "over_budget",
     "cancelled",
 ]
-"""How an attempt ended; the last two mean it was never sent."""
+"""How an attempt ended (docs/probes.md has the table); the last two mean it was never sent.
+The `deadline_*` ones were cut by our own limits, not by the server."""
+
+DEADLINES: tuple[Outcome, ...] = ("deadline_first_byte", "deadline_stall", "deadline_total")
+
+
+class InvalidEvent(ValueError):
+    """A stream event that is not the wire's format (not JSON, not an object, after the end)."""
+
+
+class StreamError(ValueError):
+    """The server reported an error inside a stream it had started with status 200."""
 
 
 @dataclass(frozen=True)
@@ -73,6 +93,9 @@ class Timed:
     chunks: list[tuple[int, bytes]] = field(default_factory=list)
     error: Outcome | None = None
     error_text: str | None = None
+    stale_retry: bool = False
+    """Sent a second time because the pooled connection it first went on had been closed by
+    the server while idle; the times are those of the second send."""
 
 
 @dataclass
@@ -96,6 +119,8 @@ class Reply:
     error: str | None = None
     gaps_ns: list[int] = field(default_factory=list)
     """Gaps between consecutive token events."""
+    retry_after_s: float | None = None
+    """With an error status: the wait the server asked for, from either form of the header."""
 
 
 _EVENT_END = re.compile(rb"\r?\n\r?\n|\r\r")
@@ -105,7 +130,7 @@ _decode_json = json.JSONDecoder().decode
 def sse_events(chunks: list[tuple[int, bytes]]) -> Iterator[Event]:
     """Split timed chunks into server-sent events, each stamped with the arrival time of the
     chunk that held its first byte. Comment lines (`: ...`) are skipped; a `data:` that is not
-    JSON raises ValueError (a malformed stream), except the OpenAI `[DONE]` sentinel."""
+    a JSON object, or any event after the OpenAI `[DONE]` sentinel, raises InvalidEvent."""
     if not chunks:
         return
     offsets: list[int] = []  # where each chunk starts in the buffer
@@ -125,12 +150,21 @@ def sse_events(chunks: list[tuple[int, bytes]]) -> Iterator[Event]:
             at = buffer.find(b"\n\n", at + 2)
     spans.append((len(buffer), len(buffer)))
     begin = 0
+    finished = False
     for end, next_begin in spans:
         if end > begin:
             event = _event(buffer[begin:end], chunks[bisect_right(offsets, begin) - 1][0])
-            if event is not None:
+            if event is not None and finished:
+                raise InvalidEvent("an event after [DONE]")
+            if event is _DONE:
+                finished = True
+            elif event is not None:
                 yield event
         begin = next_begin
+
+
+_DONE = Event(0, {})
+"""What `_event` returns for the `[DONE]` sentinel."""
 
 
 def _event(block: bytes, recv_ns: int) -> Event | None:
@@ -141,22 +175,24 @@ def _event(block: bytes, recv_ns: int) -> Event | None:
         field_name, _, value = line.partition(b":")
         value = value[1:] if value.startswith(b" ") else value
         if field_name == b"event":
-            name = value.decode()
+            name = value.decode("utf-8", "replace")
         elif field_name == b"data":
             data_lines.append(value)
     if not data_lines:
         return None
     data = b"\n".join(data_lines)
     if data.strip() == b"[DONE]":
-        return None
+        return _DONE
     try:
         # SSE is UTF-8 by definition: decoding here spares json.loads its encoding sniffing,
         # a measurable share of the work per event.
         parsed = _decode_json(data.decode())
     except json.JSONDecodeError as error:
-        raise ValueError(f"event data is not JSON: {error.msg}") from None
+        raise InvalidEvent(f"event data is not JSON: {error.msg}") from None
+    except (UnicodeDecodeError, RecursionError):
+        raise InvalidEvent("event data is not UTF-8 JSON") from None
     if not isinstance(parsed, dict):
-        raise ValueError("event data is not a JSON object")
+        raise InvalidEvent("event data is not a JSON object")
     return Event(recv_ns, parsed, name)
 
 
@@ -171,25 +207,91 @@ def classify(
     read_whole: Reader,
     request_id_header: str | None,
 ) -> Reply:
-    """What every wire does with an exchange: errors before bytes, error statuses, then the
-    wire's reader, malformed input, streams without their final event, transport failures."""
+    """What every wire does with an exchange: errors before bytes, error statuses, error
+    pages sent with status 200, then the wire's reader (an invalid event, an error event
+    inside the stream, a stream without its final event), then transport failures."""
     if timed.error is not None and not timed.chunks:
         return Reply(timed.error, error=timed.error_text)
     if timed.status is not None and timed.status >= 400:
-        return Reply(http_outcome(timed.status), error=error_message(timed))
+        return Reply(
+            http_outcome(timed.status),
+            error=error_message(timed),
+            retry_after_s=retry_after_seconds(timed.headers),
+        )
     reply = Reply(
         "ok", request_id=timed.headers.get(request_id_header) if request_id_header else None
     )
+    page = error_page(timed, stream)
+    if page is not None:
+        reply.outcome, reply.error = page
+        return settle(reply, timed)
     try:
         (read_stream if stream else read_whole)(timed, reply)
-    except (ValueError, KeyError, TypeError, IndexError) as error:
-        reply.outcome, reply.error = "malformed", str(error)
+    except StreamError as error:
+        reply.outcome, reply.error = "stream_error", str(error)
+    except (ValueError, KeyError, TypeError, IndexError, AttributeError) as error:
+        reply.outcome = "invalid_event" if stream else "malformed"
+        reply.error = str(error) or type(error).__name__
     if timed.error is None and stream and reply.outcome == "ok" and reply.finish_reason is None:
         reply.outcome, reply.error = "truncated", "the stream ended without its final event"
     return settle(reply, timed)
 
 
-CUT_SHORT: tuple[Outcome, ...] = ("timeout", "truncated", "too_large", "reset")
+def error_page(timed: Timed, stream: bool) -> tuple[Outcome, str] | None:
+    """An HTML page, or a JSON object holding only an error, sent with a success status
+    (proxies, captive portals and some gateways do): `error_body`. A JSON answer to a
+    stream request that is not an error is `wrong_content_type`."""
+    content_type = timed.headers.get("content-type", "").lower()
+    if "text/html" in content_type:
+        raw = b"".join(chunk for _, chunk in timed.chunks)[:4096].decode("utf-8", "replace")
+        title = re.search(r"<title[^>]*>(.*?)</title>", raw, re.I | re.S)
+        shown = " ".join((title.group(1) if title else raw[:120]).split())
+        return "error_body", f"an HTML page with status {timed.status}: {shown}"
+    if "json" not in content_type:
+        return None
+    try:
+        data = body_json(timed)
+    except (ValueError, RecursionError):
+        return None if not stream else ("wrong_content_type", "a JSON body that does not parse")
+    if isinstance(data, dict) and "error" in data and not _has_answer(data):
+        return "error_body", f"an error with status {timed.status}: {error_text(data)}"
+    if stream and "event-stream" not in content_type and not _whole_stream_ok(data):
+        return "wrong_content_type", f"expected text/event-stream, got {content_type}"
+    return None
+
+
+def _has_answer(data: dict[str, Any]) -> bool:
+    return any(k in data for k in ("choices", "content", "candidates"))
+
+
+def _whole_stream_ok(data: Any) -> bool:
+    """Gemini answers a stream request with a JSON array of its chunks when not asked for SSE."""
+    return isinstance(data, list)
+
+
+def retry_after_seconds(headers: dict[str, str], now: dt.datetime | None = None) -> float | None:
+    """The wait a server asked for: `retry-after-ms`, else `retry-after` in seconds or as an
+    HTTP-date (RFC 9110 §10.2.3); None when absent or unreadable, never negative or NaN."""
+    try:
+        if "retry-after-ms" in headers:
+            seconds = float(headers["retry-after-ms"]) / 1000
+        elif "retry-after" in headers:
+            value = headers["retry-after"].strip()
+            try:
+                seconds = float(value)
+            except ValueError:
+                when = email.utils.parsedate_to_datetime(value)
+                if when.tzinfo is None:
+                    when = when.replace(tzinfo=dt.UTC)
+                seconds = (when - (now or dt.datetime.now(dt.UTC))).total_seconds()
+        else:
+            return None
+    except (ValueError, TypeError, IndexError, OverflowError):
+        return None
+    return max(0.0, seconds) if math.isfinite(seconds) else None
+
+
+CUT_SHORT: tuple[Outcome, ...] = (*DEADLINES, "truncated", "too_large", "reset")
 """Transport failures that cut the answer; they name the outcome even when the partial
 bytes also fail to parse."""
 
@@ -216,7 +318,7 @@ def body_json(timed: Timed) -> Any:
     raw = b"".join(chunk for _, chunk in timed.chunks)
     try:
         return json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as error:
         raise ValueError(f"body is not JSON: {error}") from None
 
 
@@ -233,8 +335,13 @@ def error_message(timed: Timed) -> str:
     raw = b"".join(chunk for _, chunk in timed.chunks)
     try:
         body = json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError):
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):
         return raw[:300].decode("utf-8", "replace")
+    return error_text(body)
+
+
+def error_text(body: Any) -> str:
+    """The message of a parsed error body, or the start of its JSON."""
     if isinstance(body, dict):
         error = body.get("error", body)
         if isinstance(error, dict) and "message" in error:

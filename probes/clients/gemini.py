@@ -7,6 +7,7 @@ from typing import Any
 from probes.clients.base import (
     ChatRequest,
     Reply,
+    StreamError,
     Timed,
     body_json,
     classify,
@@ -92,7 +93,7 @@ def _read(timed: Timed, reply: Reply) -> None:
     )
     for recv_ns, data in events:
         if "error" in data:
-            raise ValueError(f"error in stream: {data['error']}")
+            raise StreamError(f"error in stream: {data['error']}")
         reply.request_id = data.get("responseId") or reply.request_id
         reply.model = data.get("modelVersion") or reply.model
         usage = data.get("usageMetadata") or {}

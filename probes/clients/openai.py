@@ -8,6 +8,7 @@ from typing import Any
 from probes.clients.base import (
     ChatRequest,
     Reply,
+    StreamError,
     Timed,
     body_json,
     classify,
@@ -60,7 +61,7 @@ def _stream(timed: Timed, reply: Reply) -> None:
     for event in sse_events(timed.chunks):
         data = event.data
         if "error" in data:
-            raise ValueError(f"error in stream: {data['error']}")
+            raise StreamError(f"error in stream: {data['error']}")
         _meta(data, reply)
         for choice in data.get("choices") or []:
             delta = choice.get("delta") or {}

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from probes.clients import ChatRequest
+from probes.deadlines import Timeouts
 from probes.harness import Sent
 from probes.load import Load
 from probes.spec import WorkloadSpec
@@ -30,6 +31,8 @@ class Settings:
     """Correctness probe: how long the load at the workload's peak rate lasts."""
     budget_usd: float | None = None
     """The run's spending cap, for probes that size themselves to a share of it."""
+    timeouts: Timeouts = field(default_factory=Timeouts)
+    """Limits the user set; the rest come from each workload's latency budget."""
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ recovery batch is sent, one request at a time, only after the longest `retry-aft
 from __future__ import annotations
 
 from probes.clients import ChatRequest
+from probes.clients.base import retry_after_seconds
 from probes.harness import Sent
 from probes.kinds.base import Batch, Figure, Settings
 from probes.load import Load
@@ -105,9 +106,4 @@ def _limited(s: Sent) -> bool:
 
 
 def _seconds(headers: dict[str, str]) -> float | None:
-    try:
-        if "retry-after-ms" in headers:
-            return float(headers["retry-after-ms"]) / 1000
-        return float(headers["retry-after"]) if "retry-after" in headers else None
-    except ValueError:
-        return None
+    return retry_after_seconds(headers)

@@ -14,13 +14,24 @@ Exit status 2 on bad input (catalog, faults, flags).
 from __future__ import annotations
 
 import argparse
+import math
 import os
+import signal
 import sys
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 
 from catalog import BUNDLED_DIR, InputError, load_catalog
 from probes.simulator.server import serve
+
+
+def finite(value: str) -> float:
+    """A float flag: NaN and infinity are refused, as in every other number we read."""
+    number = float(value)
+    if not math.isfinite(number):
+        raise argparse.ArgumentTypeError(f"{value!r} is not a finite number")
+    return number
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
@@ -39,13 +50,13 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         help="faults for one offering only, e.g. acme/acme-large-2=5xx-burst:10 (repeatable)",
     )
     parser.add_argument("--catalog", action="append", default=[], help="a catalog layer")
-    parser.add_argument("--time-scale", type=float, default=1.0)
+    parser.add_argument("--time-scale", type=finite, default=1.0)
     parser.add_argument("--seed", type=int, default=None)
     parser.add_argument("--rpm", type=int, default=None)
     parser.add_argument("--tpm", type=int, default=None)
     parser.add_argument(
         "--retention-turns",
-        type=float,
+        type=finite,
         default=None,
         help="every offering keeps a system-prompt constraint half as often after N turns",
     )
@@ -56,11 +67,38 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         help="every offering degrades checkable answers beyond N requests in flight",
     )
     parser.add_argument("--loop", choices=["auto", "uvloop", "asyncio"], default="auto")
+    parser.add_argument(
+        "--watch-fd",
+        type=int,
+        default=None,
+        help="end when this inherited pipe closes: the parent holds its other end",
+    )
     return parser.parse_args(argv)
+
+
+def watch_parent(fd: int) -> None:
+    """End this process (as SIGTERM would) once every copy of the pipe's write end is
+    closed, which the kernel does when the parent dies, even by SIGKILL. A thread of its
+    own blocks on the read; nothing is ever written to the pipe."""
+
+    def wait() -> None:
+        while True:
+            try:
+                if not os.read(fd, 1):
+                    break
+            except InterruptedError:
+                continue
+            except OSError:
+                break
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    threading.Thread(target=wait, name="parent-watch", daemon=True).start()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
+    if args.watch_fd is not None:
+        watch_parent(args.watch_fd)
     layers: list[Path | list[Path]] = []
     for layer in args.catalog:
         paths = [Path(p) for p in layer.split(os.pathsep) if p]

@@ -31,6 +31,7 @@ accordingly (pre-response faults, 5xx and 429, are raised by the app before rend
 from __future__ import annotations
 
 import itertools
+import math
 import random
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -116,6 +117,8 @@ def parse_faults(spec: str | None) -> tuple[Fault, ...]:
                 value = float(value_text)
             except ValueError:
                 raise FaultError(f"fault {name!r}: {value_text!r} is not a number") from None
+            if not math.isfinite(value):
+                raise FaultError(f"fault {name!r}: {value_text!r} is not a finite number")
             if value < 0:
                 raise FaultError(f"fault {name!r}: the value must not be negative")
         probability = None

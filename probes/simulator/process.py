@@ -1,13 +1,16 @@
 """Running the simulator in its own process: for tests, benches and the TUI's offline default.
 
 The child runs `python -m probes.simulator` on the same catalog layers (paths on its command
-line), prints its address when it listens, and stops on SIGTERM.
+line), prints its address when it listens, and stops on SIGTERM. It also stops when its
+parent dies, however it dies (kill -9 included): it holds the read end of a pipe whose only
+write end the parent keeps, and the kernel closes that end with the parent. A pipe rather
+than prctl(PR_SET_PDEATHSIG): the TUI starts the simulator from a worker thread, and the
+parent-death signal fires when the starting thread ends, not the process.
 """
 
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import queue
 import re
@@ -16,7 +19,6 @@ import sys
 import tempfile
 import threading
 import time
-import urllib.request
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,6 +41,8 @@ class SimulatorHandle:
     """The server root, e.g. http://127.0.0.1:8123."""
     pid: int
     process: subprocess.Popen[str] = field(repr=False)
+    lifeline: int | None = field(default=None, repr=False)
+    """The write end of the child's watch pipe: closing it (or dying) ends the child."""
 
     def base_url(self, provider: Provider) -> str:
         """The stand-in for `provider.base_url` (same path under /p/<provider-id>)."""
@@ -61,8 +65,9 @@ class SimulatorHandle:
 
     def health(self) -> dict[str, Any]:
         """The server's own description (GET /_sim/health)."""
-        with urllib.request.urlopen(self.url + "/_sim/health", timeout=5) as response:
-            value: dict[str, Any] = json.loads(response.read())
+        import httpx  # timing does not matter here; imported when first needed
+
+        value: dict[str, Any] = httpx.get(self.url + "/_sim/health", timeout=5).json()
         return value
 
     def alive(self) -> bool:
@@ -79,6 +84,9 @@ class SimulatorHandle:
                 self.process.wait(timeout)
         if self.process.stdout is not None:
             self.process.stdout.close()
+        if self.lifeline is not None:
+            os.close(self.lifeline)
+            self.lifeline = None
 
 
 def command(
@@ -161,14 +169,24 @@ def start_simulator(
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(PROJECT_ROOT), env.get("PYTHONPATH")]))
     env["PYTHONUNBUFFERED"] = "1"
     errors = tempfile.TemporaryFile(mode="w+")
-    process = subprocess.Popen(
-        args,
-        stdout=subprocess.PIPE,
-        stderr=errors,
-        stdin=subprocess.DEVNULL,
-        text=True,
-        env=env,
-    )
+    # Both ends are non-inheritable: only the read end is passed, to this child alone, so
+    # no other child of ours keeps the write end (and this simulator) alive.
+    watch, lifeline = os.pipe()
+    try:
+        process = subprocess.Popen(
+            [*args, "--watch-fd", str(watch)],
+            stdout=subprocess.PIPE,
+            stderr=errors,
+            stdin=subprocess.DEVNULL,
+            text=True,
+            env=env,
+            pass_fds=(watch,),
+        )
+    except BaseException:
+        os.close(lifeline)
+        raise
+    finally:
+        os.close(watch)
     assert process.stdout is not None
     lines: queue.Queue[str | None] = queue.Queue()
     threading.Thread(target=_pump, args=(process.stdout, lines), daemon=True).start()
@@ -197,9 +215,10 @@ def start_simulator(
             process.kill()
             process.wait()
         errors.close()
+        os.close(lifeline)
         raise
     errors.close()
-    handle = SimulatorHandle(url, process.pid, process)
+    handle = SimulatorHandle(url, process.pid, process, lifeline)
     handle.health()  # it printed its address after binding, so this answers at once
     return handle
 

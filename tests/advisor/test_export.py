@@ -186,6 +186,7 @@ def test_a_key_value_never_reaches_an_export(
 
 def test_write_is_atomic_and_never_replaces_unasked(tmp_path: Path) -> None:
     target = tmp_path / "out" / "config.yaml"
+    target.parent.mkdir()
     write(target, "one\n")
     assert target.read_text() == "one\n"
     mode = stat.S_IMODE(target.stat().st_mode)

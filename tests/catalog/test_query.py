@@ -46,7 +46,7 @@ def test_unknown_traits_never_pass_a_filter(tiny_catalog: Catalog) -> None:
     assert "acme/acme-small-1" not in keys(tiny_catalog, "free")
 
 
-@pytest.mark.parametrize("query", ["ctx:lots", "colour:red", "provider:"])
+@pytest.mark.parametrize("query", ["ctx:lots", "ctx:inf", "ctx:nan", "colour:red", "provider:"])
 def test_bad_filters_say_what_is_wrong(query: str) -> None:
     with pytest.raises(QueryError):
         parse_query(query)

@@ -166,9 +166,9 @@ def test_anthropic_event_sequence() -> None:
     assert reply.first_token_ns == 1040 and reply.finish_reason == "end_turn"
 
 
-def test_anthropic_overloaded_error_event_is_malformed_stream() -> None:
+def test_anthropic_overloaded_error_event_is_a_stream_error() -> None:
     chunks = sse({"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}})
-    assert anthropic.parse(timed(chunks), stream=True).outcome == "malformed"
+    assert anthropic.parse(timed(chunks), stream=True).outcome == "stream_error"
 
 
 def test_gemini_stream_counts_thoughts_as_output() -> None:

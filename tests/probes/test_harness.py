@@ -11,6 +11,7 @@ import pytest
 
 from catalog import Catalog
 from probes.clients import ChatRequest, make_client
+from probes.deadlines import Deadlines
 from probes.harness import Budget, Context, Sent, run_batch, worst_case_cost
 from probes.load import Load, arrival_offsets
 from probes.simulator import SimulatorHandle
@@ -43,12 +44,14 @@ async def send(
     requests: list[ChatRequest],
     load: Load | None = None,
     budget: Budget | None = None,
-    **timeouts: float,
+    deadlines: Deadlines | None = None,
 ) -> tuple[list[Sent], RunStore, int]:
     store = RunStore(tmp_path / "runs.sqlite")
     run = store.start_run(target="sim", simulated=True)
     async with make_client() as client:
-        ctx = Context(client, store, run, budget or Budget(10.0), **timeouts)  # type: ignore[arg-type]
+        ctx = Context(
+            client, store, run, budget or Budget(10.0), deadlines=deadlines or Deadlines()
+        )
         sent = await run_batch(ctx, target(sim, catalog), "test", requests, load or Load())
     return sent, store, run
 
@@ -61,11 +64,11 @@ async def send(
         ("429-storm", "http_429"),
         ("reset", "reset"),
         ("disconnect", "truncated"),
-        ("malformed-sse", "malformed"),
+        ("malformed-sse", "invalid_event"),
         ("wrong-content-type", "wrong_content_type"),
-        ("stall:400", "timeout"),  # 4 s at the fixture's time scale of 0.01
-        ("slow-headers:400", "timeout"),
-        ("endless", "timeout"),
+        ("stall:400", "deadline_stall"),  # 4 s at the fixture's time scale of 0.01
+        ("slow-headers:400", "deadline_first_byte"),
+        ("endless", "deadline_total"),
         ("oversized:20", "too_large"),
     ],
 )
@@ -80,9 +83,7 @@ async def test_every_fault_is_classified_within_the_deadline(
         [request(fault, max_tokens=200)],
         # Wide enough that a busy machine's pauses never pass for a fault, tight enough that
         # the stalled and endless answers are cut well before the test's own bound.
-        deadline_s=3.0,
-        first_byte_timeout_s=1.5,
-        stall_timeout_s=1.5,
+        deadlines=Deadlines(total_s=3.0, first_byte_s=1.5, stall_s=1.5),
     )
     assert time.monotonic() - began < 6
     assert sent.reply.outcome == outcome, sent.reply.error

@@ -321,3 +321,9 @@ def test_bad_fault_header_is_a_400(http: httpx.Client) -> None:
 def test_fired_faults_are_named_in_a_header(http: httpx.Client) -> None:
     response = post(http, "slow-headers:1,stall:1", stream=True)
     assert response.headers["x-sim-faults"] == "slow-headers:1,stall:1"
+
+
+@pytest.mark.parametrize("spec", ["stall:nan", "stall:inf", "oversized:1e999"])
+def test_fault_values_must_be_finite(spec: str) -> None:
+    with pytest.raises(FaultError, match="not a finite number"):
+        parse_faults(spec)

@@ -59,6 +59,8 @@ def test_command_line_bad_input_exits_2() -> None:
     assert missing.returncode == 2 and "nope.yaml" in missing.stderr
     scale = run("--catalog", str(SIM_DATA), "--time-scale", "-1")
     assert scale.returncode == 2 and "time scale" in scale.stderr
+    nan = run("--catalog", str(SIM_DATA), "--time-scale", "nan")
+    assert nan.returncode == 2 and "not a finite number" in nan.stderr
 
 
 def test_serve_blocks_until_sigterm_on_the_asyncio_loop() -> None:

@@ -15,7 +15,14 @@ from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
 from textual.widgets import RadioButton, RadioSet, Static
 
-from advisor.export import DEFAULT_NAMES, FORMATS, check_no_secrets, render, write
+from advisor.export import (
+    DEFAULT_NAMES,
+    FORMATS,
+    ExportTarget,
+    check_no_secrets,
+    render,
+    write,
+)
 from advisor.plan.model import Plan
 from advisor.tui.dialogs.confirm import ConfirmDialog
 from advisor.tui.dialogs.path_prompt import PathDialog
@@ -137,6 +144,9 @@ class ExportPreview(Vertical):
             return
         try:
             await asyncio.to_thread(write, path, text, force=force)
+        except ExportTarget as error:  # no such folder: the same rule as the CLI's
+            self.notify(str(error), title=f"Cannot write {path}", severity="error", markup=False)
+            return
         except CannotWrite as error:
             reason = str(
                 error.__cause__.strerror if isinstance(error.__cause__, OSError) else error

@@ -1,0 +1,74 @@
+"""Request limits: settable per phase, by default a multiple of the workload's own latency
+budget with a floor, carried to every task of a run."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from catalog import Catalog
+from probes.deadlines import (
+    DEFAULT_FIRST_BYTE_S,
+    DEFAULT_STALL_S,
+    DEFAULT_TOTAL_S,
+    FLOOR_FIRST_BYTE_S,
+    FLOOR_TOTAL_S,
+    MULTIPLE,
+    Deadlines,
+    Timeouts,
+    deadlines_for,
+)
+from probes.kinds.base import Settings
+from probes.run import plan_run
+from probes.simulator import SimulatorHandle
+from probes.spec import WorkloadSpec
+from probes.targets import simulated_targets
+
+
+def test_limits_default_to_a_multiple_of_the_workload_budget() -> None:
+    spec = WorkloadSpec("w", ttft_p95_ms=2000, e2e_p95_ms=5000)
+    assert deadlines_for(spec) == Deadlines(
+        total_s=MULTIPLE * 5, first_byte_s=MULTIPLE * 2, stall_s=MULTIPLE * 2
+    )
+
+
+def test_tight_budgets_keep_the_floor() -> None:
+    limits = deadlines_for(WorkloadSpec("w", ttft_p95_ms=100, e2e_p95_ms=300))
+    assert limits.total_s == FLOOR_TOTAL_S and limits.first_byte_s == FLOOR_FIRST_BYTE_S
+
+
+def test_without_a_budget_the_fixed_limits_apply() -> None:
+    assert deadlines_for(WorkloadSpec("w")) == Deadlines(
+        DEFAULT_TOTAL_S, DEFAULT_FIRST_BYTE_S, DEFAULT_STALL_S
+    )
+
+
+def test_user_limits_win_and_no_phase_outlasts_the_total() -> None:
+    spec = WorkloadSpec("w", ttft_p95_ms=2000, e2e_p95_ms=5000)
+    assert deadlines_for(spec, Timeouts(total_s=3)) == Deadlines(3, 3, 3)
+    assert deadlines_for(spec, Timeouts(first_byte_s=0.5)).first_byte_s == 0.5
+
+
+@pytest.mark.parametrize("bad", [0, -1, math.nan, math.inf, 10_000])
+def test_timeouts_refuse_values_out_of_range(bad: float) -> None:
+    with pytest.raises(ValueError):
+        Timeouts(total_s=bad)
+
+
+def test_every_task_of_a_run_carries_its_workload_limits(
+    sim: SimulatorHandle, sim_catalog: Catalog
+) -> None:
+    offering = sim_catalog.get("openai/gpt-4o-mini")
+    assert offering is not None
+    targets = simulated_targets(sim_catalog, [offering], sim.url)
+    fast = WorkloadSpec("fast", ttft_p95_ms=1000, e2e_p95_ms=4000)
+    slow = WorkloadSpec("slow")
+    plan = plan_run(
+        [(fast, targets), (slow, targets)],
+        ["latency"],
+        Settings(requests=1, timeouts=Timeouts(stall_s=2)),
+    )
+    limits = {t.spec.name: t.deadlines for t in plan.tasks}
+    assert limits["fast"] == Deadlines(16, FLOOR_FIRST_BYTE_S, 2)
+    assert limits["slow"] == Deadlines(DEFAULT_TOTAL_S, DEFAULT_FIRST_BYTE_S, 2)
