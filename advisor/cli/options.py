@@ -46,3 +46,11 @@ TIME_SCALE = click.option(
     show_default=True,
     help="Simulator only: multiply its timings (0.1 = ten times faster; figures scale too).",
 )
+
+OFFERINGS = click.option(
+    "--offering",
+    "offerings",
+    multiple=True,
+    metavar="KEY",
+    help="Only this offering (repeatable), e.g. a self-hosted one; see `catalog show`.",
+)

@@ -13,7 +13,7 @@ from advisor.cli import checks, options
 from advisor.cli.base import cli, extra_layers, print_json
 from advisor.cli.checks import Finite
 from advisor.cli.stdout import stdout_console
-from advisor.match.matching import match
+from advisor.match.matching import match, unknown_keys
 from advisor.present.outcomes import outcome_counts, outcomes_table
 from advisor.present.probe import (
     correctness_table,
@@ -70,6 +70,7 @@ from probes.targets import Target
 @click.option("--poisson", is_flag=True, help="With --rate: exponential gaps between arrivals.")
 @options.KINDS
 @options.TOP
+@options.OFFERINGS
 @options.REQUESTS
 @options.TIME_SCALE
 @checks.timeout_options
@@ -91,6 +92,7 @@ def probe(
     timeout_s: float | None = None,
     first_byte_timeout_s: float | None = None,
     stall_timeout_s: float | None = None,
+    offerings: tuple[str, ...] = (),
 ) -> None:
     """Measure the best candidates of each workload: latency, determinism, long context,
     structured output, the workload's own samples, instruction retention over a conversation
@@ -100,6 +102,7 @@ def probe(
         raise click.BadParameter("--poisson needs --rate", param_hint="--poisson")
     workloads = load_workloads(workloads_file)
     catalog_ = home.load_catalog(extra_layers(ctx))
+    unknown_keys(catalog_, offerings)
     results = [match(w, catalog_) for w in workloads]
     load = Load(mode="open", rate=rate, poisson=poisson) if rate else Load(concurrency=concurrency)
     settings = Settings(
@@ -119,6 +122,7 @@ def probe(
         workloads_file=workloads_file,
         layers=home.catalog_layers(extra_layers(ctx)),
         time_scale=time_scale,
+        pinned=offerings,
     )
     finished = _run_with_progress(request, err, quiet=as_json)
     run_id, prepared, outcome = finished.run_id, finished.prepared, finished.outcome

@@ -9,6 +9,7 @@ Candidates are scored by visible components whose weights the workload sets.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -20,6 +21,7 @@ from advisor.match.index import CatalogIndex, index_for
 from advisor.match.scoring import Component, OfferingFacts, components, score
 from advisor.workload.model import Workload
 from catalog import Catalog, Offering
+from catalog.errors import BadInput
 from catalog.perf import gc_paused
 
 HORIZON_DAYS = 90
@@ -135,6 +137,33 @@ def _rank_key(c: Candidate) -> tuple[float, float, str]:
     """Best score first; among equals, the cheaper (unknown cost last), then by key."""
     cost = c.cost.per_request
     return (-c.score, math.inf if cost is None else cost, c.offering.key)
+
+
+def named(result: MatchResult, keys: Sequence[str]) -> list[tuple[int, Candidate] | Exclusion]:
+    """Where each named offering stands for the workload: its rank (from 1) and candidacy,
+    or its exclusion with every reason. Keys must be in the catalog (`unknown_keys`)."""
+    ranks = {c.offering.key: (rank, c) for rank, c in enumerate(result.candidates, start=1)}
+    excluded = {e.offering.key: e for e in result.exclusions if e.offering.key in keys}
+    return [ranks[key] if key in ranks else excluded[key] for key in keys]
+
+
+def unknown_keys(catalog: Catalog, keys: Sequence[str]) -> None:
+    """Refuse offering keys the catalog does not have, with the nearest it does."""
+    missing = [key for key in keys if catalog.get(key) is None]
+    if not missing:
+        return
+    known = [o.key for o in catalog.offerings]
+    hints = []
+    for key in missing:
+        near = difflib.get_close_matches(key, known, n=3, cutoff=0.6)
+        hints.append(f"{key}" + (f" (did you mean {', '.join(near)}?)" if near else ""))
+    raise UnknownOffering(f"no such offering in the catalog: {'; '.join(hints)}")
+
+
+class UnknownOffering(BadInput):
+    """An offering key the catalog does not have."""
+
+    title = "unknown offering"
 
 
 def match_all(

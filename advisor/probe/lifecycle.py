@@ -103,8 +103,10 @@ def prepare(
     budget_usd: float,
     sim_url: str | None = None,
     overrides: Mapping[str, ProviderOverride] | None = None,
+    pinned: Sequence[str] = (),
 ) -> Prepared:
-    """Pick targets for each workload's best candidates and plan every probe on them.
+    """Pick targets for each workload's best candidates (or its `pinned` offerings) and plan
+    every probe on them. A pinned offering the workload excludes is skipped, with why.
 
     `overrides` is the user's providers file, read here when not given (a screen that
     estimates on every keystroke reads it once)."""
@@ -113,7 +115,12 @@ def prepare(
     if overrides is None:
         overrides = load_overrides(home.providers_file(), catalog.providers)
     for result in results:
-        offerings = chosen_offerings(result, top)
+        offerings = chosen_offerings(result, top, pinned)
+        skipped += [
+            Skipped(e.offering, f"excluded for {result.workload.name}: {'; '.join(e.reasons)}")
+            for e in result.exclusions
+            if e.offering.key in pinned
+        ]
         if target == "sim":
             assert sim_url is not None
             targets = simulated_targets(catalog, offerings, sim_url)
@@ -219,6 +226,8 @@ class ProbeRequest:
     """The catalog layers the simulator serves."""
     time_scale: float = 1.0
     overrides: Mapping[str, ProviderOverride] | None = None
+    pinned: Sequence[str] = ()
+    """Probe these offerings (where a workload admits them) instead of the `top` best."""
 
 
 @dataclass(frozen=True)
@@ -264,6 +273,7 @@ async def run_probes(
             budget_usd=request.budget_usd,
             sim_url=sim.url if sim else None,
             overrides=request.overrides,
+            pinned=request.pinned,
         )
         on_prepared(prepared)
         refused = refusal(prepared)

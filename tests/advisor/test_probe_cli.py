@@ -143,3 +143,39 @@ def test_history_compares_two_runs(advisor_home: Path) -> None:
     assert "latency.ttft_ms_p50" in out and "sample outputs changed" in out
     code, _, err = invoke("history", "--compare", "1", "9")
     assert code == 2 and "no run 9" in err
+
+
+def test_offering_probes_exactly_the_named_offering(advisor_home: Path) -> None:
+    code, out, err = invoke(
+        "probe", str(WORKLOADS), "--json", "--probes", "latency", "--offering",
+        "openai/gpt-5.4-mini", *FAST,
+    )  # fmt: skip
+    assert code == 0, err
+    assert list(json.loads(out)["workloads"]["tagger"]) == ["openai/gpt-5.4-mini"]
+
+
+def test_an_offering_the_workload_excludes_is_skipped_with_its_reason(advisor_home: Path) -> None:
+    code, _, err = invoke(
+        "probe", str(WORKLOADS), "--probes", "latency", "--offering",
+        "anthropic/claude-opus-5", *FAST,
+    )  # fmt: skip
+    assert code == 1
+    assert "skipped anthropic/claude-opus-5: excluded for tagger" in err
+    assert "providers.allow" in err and "nothing to probe" in err
+
+
+def test_match_explains_named_offerings(advisor_home: Path) -> None:
+    code, out, err = invoke(
+        "match", str(WORKLOADS), "--offering", "openai/gpt-5.4-mini",
+        "--offering", "anthropic/claude-opus-5",
+    )  # fmt: skip
+    assert code == 0, err
+    assert "tagger: openai/gpt-5.4-mini: candidate " in out and "  cost: " in out
+    assert "tagger: anthropic/claude-opus-5: excluded" in out
+    assert "provider anthropic is not in providers.allow" in out
+
+
+def test_an_unknown_offering_is_refused_with_the_nearest_keys(advisor_home: Path) -> None:
+    code, _, err = invoke("match", str(WORKLOADS), "--offering", "openai/gpt-5.4-mimi")
+    assert code == 2
+    assert "unknown offering" in err and "did you mean openai/gpt-5.4-mini" in err
