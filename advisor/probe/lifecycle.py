@@ -230,6 +230,22 @@ class ProbeRequest:
     """Probe these offerings (where a workload admits them) instead of the `top` best."""
 
 
+def prepare_request(request: ProbeRequest, sim_url: str | None) -> Prepared:
+    """`prepare` with what `request` asks for, the simulator (if any) at `sim_url`."""
+    return prepare(
+        request.catalog,
+        request.results,
+        target=request.target,
+        kinds=request.kinds,
+        settings=request.settings,
+        top=request.top,
+        budget_usd=request.budget_usd,
+        sim_url=sim_url,
+        overrides=request.overrides,
+        pinned=request.pinned,
+    )
+
+
 @dataclass(frozen=True)
 class Finished:
     """How a run ended, with what it measured."""
@@ -263,18 +279,7 @@ async def run_probes(
             sim = await asyncio.to_thread(
                 start_simulator, request.layers, time_scale=request.time_scale
             )
-        prepared = prepare(
-            request.catalog,
-            request.results,
-            target=request.target,
-            kinds=request.kinds,
-            settings=request.settings,
-            top=request.top,
-            budget_usd=request.budget_usd,
-            sim_url=sim.url if sim else None,
-            overrides=request.overrides,
-            pinned=request.pinned,
-        )
+        prepared = prepare_request(request, sim.url if sim else None)
         on_prepared(prepared)
         refused = refusal(prepared)
         if refused is not None:

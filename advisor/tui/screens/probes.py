@@ -51,7 +51,7 @@ from advisor.probe.lifecycle import (
     Prepared,
     ProbeRequest,
     chosen_offerings,
-    prepare,
+    prepare_request,
     refusal,
     run_probes,
     stored_outcome,
@@ -307,8 +307,9 @@ class ProbesScreen(WorkloadScreen):
             result = dataclasses.replace(result, candidates=kept)
         return result
 
-    def _prepare(self, result: MatchResult, choice: Choice, sim_url: str | None) -> Prepared:
-        return prepare(
+    def _request(self, result: MatchResult, choice: Choice) -> ProbeRequest:
+        """What the controls ask a run to do for `result`'s workload."""
+        return ProbeRequest(
             self.session.catalog,
             [result],
             target=choice.target,
@@ -316,9 +317,14 @@ class ProbesScreen(WorkloadScreen):
             settings=choice.settings,
             top=len(result.candidates) if self.session.pinned(result.workload.name) else TOP,
             budget_usd=choice.budget_usd,
-            sim_url=sim_url,
+            workloads_file=self.session.path,
+            layers=self.catalog_paths,
+            time_scale=self.time_scale,
             overrides=self._overrides,
         )
+
+    def _prepare(self, result: MatchResult, choice: Choice, sim_url: str | None) -> Prepared:
+        return prepare_request(self._request(result, choice), sim_url)
 
     def _pinned(self) -> tuple[str, ...]:
         name = self.workload_name
@@ -533,19 +539,7 @@ class ProbesScreen(WorkloadScreen):
     async def run_probes(self, result: MatchResult, choice: Choice, cancel: asyncio.Event) -> None:
         """Run the probes through the one run lifecycle, and show what came back."""
         title = self.query_one("#probes-results-title", Static)
-        request = ProbeRequest(
-            self.session.catalog,
-            [result],
-            target=choice.target,
-            kinds=choice.kinds,
-            settings=choice.settings,
-            top=len(result.candidates) if self.session.pinned(result.workload.name) else TOP,
-            budget_usd=choice.budget_usd,
-            workloads_file=self.session.path,
-            layers=self.catalog_paths,
-            time_scale=self.time_scale,
-            overrides=self._overrides,
-        )
+        request = self._request(result, choice)
 
         def on_phase(text: str) -> None:
             title.display = True
