@@ -9,7 +9,6 @@ and what the request would cost through the batch API or in a time-of-day discou
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 
@@ -26,8 +25,6 @@ class CostEstimate:
     per_month: float | None
     prices_checked: dt.date | None
     notes: tuple[str, ...] = ()
-    alternatives: tuple[tuple[str, float], ...] = ()
-    """USD per request when sent another way: ('batch', …), ('off-peak', …)."""
 
     @property
     def known(self) -> bool:
@@ -70,19 +67,30 @@ def estimate(workload: Workload, offering: Offering) -> CostEstimate:
     usd /= 1_000_000
     if pricing.per_request:
         usd += pricing.per_request
-    # Batch and time-of-day prices are choices of how and when to send, not the price of
-    # every request: the estimate stays at the base price and carries what they would cost.
-    cheaper: dict[str, float] = {}
+    return scaled(workload, usd, pricing.source.checked, tuple(notes))
+
+
+def alternatives(workload: Workload, offering: Offering) -> dict[str, float]:
+    """USD per request of `workload`'s typical request sent another way: through the batch
+    API ('batch') or inside a time-of-day discount window (by its name, e.g. 'off-peak').
+
+    These are choices of how and when to send, not the price of every request, so `estimate`
+    stays at the base price and this says what the choice would cost. Flat prices: no cache,
+    tier or fee, which batch and discount prices do not state.
+    """
+    pricing = offering.pricing
+    if pricing is None or pricing.input is None or pricing.output is None:
+        return {}
+    out: dict[str, float] = {}
     if pricing.batch and pricing.batch.input is not None and pricing.batch.output is not None:
-        cheaper["batch"] = _plain(workload, pricing.batch.input, pricing.batch.output)
+        out["batch"] = _plain(workload, pricing.batch.input, pricing.batch.output)
     for timed in pricing.discounts:
-        cheaper[timed.name] = _plain(
+        out[timed.name] = _plain(
             workload,
-            timed.input if timed.input is not None else input_price,
-            timed.output if timed.output is not None else output_price,
+            timed.input if timed.input is not None else pricing.input,
+            timed.output if timed.output is not None else pricing.output,
         )
-    estimate = scaled(workload, usd, pricing.source.checked, tuple(notes))
-    return dataclasses.replace(estimate, alternatives=tuple(cheaper.items()))
+    return out
 
 
 def _plain(workload: Workload, input_price: float, output_price: float) -> float:
