@@ -39,6 +39,7 @@ from catalog import InputError
 from catalog.cache import load_catalog_cached
 from catalog.importers import Snapshot, live, read_snapshot
 from catalog.lint import LintConfig, lint_catalog
+from catalog.routes import PRICE_TOLERANCE
 
 
 def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.date | None:
@@ -237,7 +238,15 @@ def _review(ctx: click.Context, plan: ImportPlan) -> None:
     "compare",
     multiple=True,
     metavar="SOURCE[=FILE]",
-    help="Compare prices and limits with a source (litellm, models.dev=FILE, openrouter=FILE).",
+    help="Compare prices and limits with a source (litellm, models.dev[=FILE], "
+    "openrouter[=FILE]; without FILE the live API, cached per day).",
+)
+@click.option(
+    "--route-tolerance",
+    type=click.FloatRange(min=0),
+    default=PRICE_TOLERANCE * 100,
+    show_default=True,
+    help="Percent by which a route's price may differ from its lab's own offering.",
 )
 @click.option("--today", callback=_date, help="Judge dates as of YYYY-MM-DD (default: today).")
 @click.pass_context
@@ -248,13 +257,15 @@ def lint(
     max_age: int,
     threshold: float,
     compare: tuple[str, ...],
+    route_tolerance: float,
     today: dt.date | None,
 ) -> None:
     """Report stale, suspicious and conflicting catalog data, one PATH:LINE:COL line each:
     figures checked more than --max-age days ago, output limits equal to the context window,
-    disagreements with --compare sources, deprecated offerings without a successor or with a
-    retired one, offerings past their shutdown date still listed as served, lifecycles without
-    a source, prices above sanity ceilings.
+    disagreements with --compare sources (a source's input cap is compared with ours, not the
+    window), deprecated or retired offerings without a successor or with a retired one,
+    lifecycles without a source, prices above sanity ceilings, routes priced unlike their
+    lab's own offering by more than --route-tolerance.
 
     With PATHs, only the offerings in those files or folders are linted (on top of the
     catalog). Exit status 0 with warnings only, 2 with errors.
@@ -278,7 +289,12 @@ def lint(
             }
         )
         ctx.exit(2)
-    config = LintConfig(today=day, max_age_days=max_age, disagreement=threshold / 100)
+    config = LintConfig(
+        today=day,
+        max_age_days=max_age,
+        disagreement=threshold / 100,
+        route_tolerance=route_tolerance / 100,
+    )
     only = {p.resolve() for p in paths_}
     problems = [
         p
@@ -321,5 +337,9 @@ def _reference(spec: str, today: dt.date) -> Snapshot:
         raise click.BadParameter(
             f"unknown source {source!r}: use {', '.join(SOURCES)}", param_hint="--compare"
         )
-    path = source_file(source, Path(file) if file else None)
-    return read_snapshot(source, path, imported=today)
+    fetched = None
+    if not file and source in live.URLS:
+        fetched = live.fetch(source, home.cache_dir() / "sources", today=today)
+        _say_fetched(fetched)
+    path = fetched.path if fetched else source_file(source, Path(file) if file else None)
+    return read_snapshot(source, path, imported=today, date=fetched.day if fetched else None)

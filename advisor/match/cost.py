@@ -26,7 +26,6 @@ every workload and attribute access on the model dominated that (docs/benchmarks
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import math
 from dataclasses import dataclass
@@ -46,8 +45,6 @@ class CostEstimate:
     per_month: float | None
     prices_checked: dt.date | None
     notes: tuple[str, ...] = ()
-    alternatives: tuple[tuple[str, float], ...] = ()
-    """USD per request when sent another way: ('batch', …), ('off-peak', …)."""
 
     @property
     def known(self) -> bool:
@@ -66,8 +63,6 @@ class PriceCard:
     tiers: tuple[PriceTier, ...]
     always_reasons: bool
     checked: dt.date
-    other_ways: tuple[tuple[str, float | None, float | None], ...] = ()
-    """(name, input, output) prices for the batch API and discount windows; None: the base."""
 
 
 def price_card(offering: Offering) -> PriceCard | CostEstimate:
@@ -85,19 +80,7 @@ def price_card(offering: Offering) -> PriceCard | CostEstimate:
         tuple(pricing.tiers),
         bool(offering.capabilities.reasoning.always_on),
         pricing.source.checked,
-        _other_ways(offering),
     )
-
-
-def _other_ways(offering: Offering) -> tuple[tuple[str, float | None, float | None], ...]:
-    pricing = offering.pricing
-    assert pricing is not None
-    ways: list[tuple[str, float | None, float | None]] = []
-    batch = pricing.batch
-    if batch is not None and batch.input is not None and batch.output is not None:
-        ways.append(("batch", batch.input, batch.output))
-    ways += [(timed.name, timed.input, timed.output) for timed in pricing.discounts]
-    return tuple(ways)
 
 
 def estimate(workload: Workload, offering: Offering) -> CostEstimate:
@@ -112,20 +95,7 @@ def estimate_on(workload: Workload, card: PriceCard) -> CostEstimate:
     """`estimate` from a price card."""
     notes: list[str] = []
     usd = per_request_usd(workload, card, notes)
-    estimate = scaled(workload, usd, card.checked, tuple(notes))
-    if not card.other_ways:
-        return estimate
-    # Batch and time-of-day prices are choices of how and when to send, not the price of
-    # every request: the estimate stays at the base price and carries what they would cost.
-    cheaper = {
-        name: (
-            workload.context_tokens * (card.input if price_in is None else price_in)
-            + workload.output_tokens * (card.output if price_out is None else price_out)
-        )
-        / 1_000_000
-        for name, price_in, price_out in card.other_ways
-    }
-    return dataclasses.replace(estimate, alternatives=tuple(cheaper.items()))
+    return scaled(workload, usd, card.checked, tuple(notes))
 
 
 def per_request_usd(workload: Workload, card: PriceCard, notes: list[str] | None = None) -> float:
@@ -159,6 +129,34 @@ def per_request_usd(workload: Workload, card: PriceCard, notes: list[str] | None
             price = card.reasoning if card.reasoning is not None else output_price
             usd += workload.reasoning_tokens * price
     return usd / 1_000_000 + card.fee
+
+
+def alternatives(workload: Workload, offering: Offering) -> dict[str, float]:
+    """USD per request of `workload`'s typical request sent another way: through the batch
+    API ('batch') or inside a time-of-day discount window (by its name, e.g. 'off-peak').
+
+    These are choices of how and when to send, not the price of every request, so `estimate`
+    stays at the base price and this says what the choice would cost. Flat prices: no cache,
+    tier or fee, which batch and discount prices do not state.
+    """
+    pricing = offering.pricing
+    if pricing is None or pricing.input is None or pricing.output is None:
+        return {}
+    out: dict[str, float] = {}
+    if pricing.batch and pricing.batch.input is not None and pricing.batch.output is not None:
+        out["batch"] = _plain(workload, pricing.batch.input, pricing.batch.output)
+    for timed in pricing.discounts:
+        out[timed.name] = _plain(
+            workload,
+            timed.input if timed.input is not None else pricing.input,
+            timed.output if timed.output is not None else pricing.output,
+        )
+    return out
+
+
+def _plain(workload: Workload, input_price: float, output_price: float) -> float:
+    """USD per request at flat input and output prices (no cache, tier or fee)."""
+    return (workload.context_tokens * input_price + workload.output_tokens * output_price) / 1e6
 
 
 def monthly(workload: Workload, per_request: float) -> float | None:

@@ -14,6 +14,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from catalog.errors import AdvisorError
+
 URLS = {
     "models.dev": "https://models.dev/api.json",
     "openrouter": "https://openrouter.ai/api/v1/models",
@@ -24,7 +26,7 @@ mirror or a test server."""
 TIMEOUT_S = 30.0
 
 
-class Unreachable(RuntimeError):
+class Unreachable(AdvisorError):
     """The live API could not be read and no cached copy exists."""
 
 

@@ -7,7 +7,7 @@ import datetime as dt
 
 import pytest
 
-from advisor.match.cost import estimate
+from advisor.match.cost import alternatives, estimate
 from advisor.match.matching import match
 from advisor.tui.app import AdvisorApp
 from advisor.tui.widgets.offering_table import OfferingTable
@@ -39,13 +39,11 @@ def test_off_peak_and_batch_prices_are_offered_as_alternatives(bundled: Catalog)
     w = Workload(name="w", context_tokens=10_000, output_tokens=1_000)
     pro = bundled.get("deepseek/deepseek-v4-pro")
     assert pro is not None and pro.pricing is not None and pro.pricing.discounts
-    alternatives = dict(estimate(w, pro).alternatives)
-    assert alternatives["off-peak"] == pytest.approx((10_000 * 0.66 + 1_000 * 1.98) / 1e6)
+    cheaper = alternatives(w, pro)
+    assert cheaper["off-peak"] == pytest.approx((10_000 * 0.66 + 1_000 * 1.98) / 1e6)
     gpt = bundled.get("openai/gpt-4o")
     assert gpt is not None
-    assert dict(estimate(w, gpt).alternatives)["batch"] == pytest.approx(
-        (10_000 * 1.25 + 1_000 * 5) / 1e6
-    )
+    assert alternatives(w, gpt)["batch"] == pytest.approx((10_000 * 1.25 + 1_000 * 5) / 1e6)
 
 
 def test_an_input_cap_inside_the_window_rules_out_longer_prompts(bundled: Catalog) -> None:
