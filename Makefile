@@ -6,6 +6,18 @@ RUN_STAMP := $(VENV)/.run-installed
 TEST_STAMP := $(VENV)/.test-installed
 PORTKEY_VERSION := 1.15.2
 PORTKEY_STAMP := $(VENV)/.portkey-$(PORTKEY_VERSION)-installed
+LITELLM_VERSION := 1.110.2
+# What `litellm[proxy]` would pull in: the extra cannot be installed as such, since the
+# package index has no litellm-proxy of this version, so the dependencies the proxy needs to
+# start are named here (its `rich<14` pin is left out: the project needs rich 14). Changing
+# the list: bump PROXY_DEPS_REV so machines install it again.
+PROXY_DEPS_REV := 2
+LITELLM_PROXY_STAMP := $(VENV)/.litellm-proxy-$(LITELLM_VERSION)-deps$(PROXY_DEPS_REV)-installed
+LITELLM_PROXY_DEPS := fastapi starlette uvicorn granian gunicorn backoff orjson hiredis \
+	apscheduler mcp soundfile polars python-multipart email-validator pyjwt cryptography pynacl \
+	rq websockets fastapi-sso azure-identity azure-storage-blob httpx2 restrictedpython \
+	inquirerpy tomlkit expression backports-zstd semver litellm-enterprise \
+	litellm-proxy-extras==0.4.110
 GUIDELLM_VERSION := 0.8.1
 PEER_TORCH_VERSION := 2.13.0
 GUIDELLM_STAMP := $(VENV)/.guidellm-$(GUIDELLM_VERSION)-torch-$(PEER_TORCH_VERSION)-installed
@@ -20,7 +32,7 @@ export TENSORZERO_DISABLE_PSEUDONYMOUS_USAGE_ANALYTICS := 1
 run: $(RUN_STAMP)  ## Open the TUI on the bundled catalog and the example workloads
 	$(BIN)/advisor tui --screen catalog examples/workloads.yaml
 
-test: $(TEST_STAMP) $(PORTKEY_STAMP)  ## Lint, type-check and run the whole test suite
+test: $(TEST_STAMP) $(PORTKEY_STAMP) $(LITELLM_PROXY_STAMP)  ## Lint, type-check and run the whole test suite
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
@@ -56,6 +68,11 @@ $(PORTKEY_STAMP):
 	@command -v npm >/dev/null || { echo "npm (Node 20+) is needed for the Portkey gateway tests"; exit 1; }
 	npm install --prefix $(VENV)/portkey @portkey-ai/gateway@$(PORTKEY_VERSION) \
 		--no-audit --no-fund --ignore-scripts
+	@touch $@
+
+# The LiteLLM proxy server (`litellm --config`) that tests/gateways runs as users deploy it.
+$(LITELLM_PROXY_STAMP): $(TEST_STAMP)
+	$(BIN)/python -m pip install -q litellm==$(LITELLM_VERSION) $(LITELLM_PROXY_DEPS)
 	@touch $@
 
 # guidellm, the peer bench/ measures the probe harness against, in its own environment

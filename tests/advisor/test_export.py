@@ -17,7 +17,7 @@ from click.testing import CliRunner
 
 from advisor.cli import cli
 from advisor.export import ExportError, ExportExists, check_no_secrets, render, write
-from advisor.export.openrouter import MAX_MODELS, PROVIDER_FIELDS
+from advisor.export.openrouter import BODY_FIELDS, MAX_MODELS, PROVIDER_FIELDS
 from advisor.matching import match
 from advisor.measured import Measure, OfferingMeasures, RunMeasures
 from advisor.plan import Plan, PlanOptions, make_plan, resolve_endpoints
@@ -116,7 +116,9 @@ def test_portkey_falls_back_on_timeouts_rate_limits_and_5xx(full: Plan, catalog:
         config = doc["configs"][wp.name]
         assert config["strategy"]["mode"] == "fallback"
         assert {408, 429, 500, 502, 503, 504} <= set(config["strategy"]["on_status_codes"])
-        assert 1 <= config["retry"]["attempts"] <= 5
+        retry = config.get("retry", {"attempts": 0})
+        assert retry["attempts"] == min(5, wp.timeouts.retries)
+        assert config["request_timeout"] * (1 + retry["attempts"]) == 1000 * wp.timeouts.hop_s
         first = config["targets"][0]
         assert first["strategy"]["mode"] == "loadbalance"  # primary and canary share traffic
         assert sum(t["weight"] for t in first["targets"]) == pytest.approx(1.0)
@@ -130,8 +132,11 @@ def test_openrouter_fragments_keep_to_three_models_and_documented_fields(
     full: Plan, catalog: Catalog
 ) -> None:
     doc = json.loads(render("openrouter", full, catalog))
-    assert doc["workloads"]
-    for fragment in doc["workloads"].values():
+    assert doc["requests"]
+    named = set(doc["requests"]) | set(doc["advisor"].get("absent", {}))
+    assert named == {wp.name for wp in full.workloads} | {u.workload.name for u in full.unplanned}
+    for fragment in doc["requests"].values():
+        assert set(fragment) == BODY_FIELDS  # a body to send as is: no advisor metadata
         assert 1 <= len(fragment["models"]) <= MAX_MODELS
         assert fragment["model"] == fragment["models"][0]
         assert len(set(fragment["models"])) == len(fragment["models"])
