@@ -27,7 +27,7 @@ GUIDELLM_STAMP := $(VENV)/.guidellm-$(GUIDELLM_VERSION)-torch-$(PEER_TORCH_VERSI
 export LITELLM_LOCAL_MODEL_COST_MAP := True
 export TENSORZERO_DISABLE_PSEUDONYMOUS_USAGE_ANALYTICS := 1
 
-.PHONY: run test lint bench snapshot-update clean
+.PHONY: run test lint bench snapshot-update gateways-doc clean
 
 run: $(RUN_STAMP)  ## Open the TUI on the bundled catalog and the example workloads
 	$(BIN)/advisor tui --screen catalog examples/workloads.yaml
@@ -45,6 +45,10 @@ lint: $(TEST_STAMP)  ## Lint and type-check only
 
 bench: $(TEST_STAMP) $(GUIDELLM_STAMP)  ## Run bench/ and write docs/benchmarks.md
 	$(BIN)/python -m bench
+
+gateways-doc: $(TEST_STAMP) $(PORTKEY_STAMP) $(LITELLM_PROXY_STAMP)  ## Run tests/gateways and write docs/gateways.md
+	$(BIN)/pytest tests/gateways -n 2 -q
+	$(BIN)/python -m tests.gateways.report
 
 snapshot-update: $(TEST_STAMP)  ## Re-record TUI snapshots (review the report first)
 	$(BIN)/pytest tests/tui --snapshot-update -q

@@ -305,7 +305,7 @@ def _timeouts(primary: Figures, has_fallback: bool) -> Timeouts:
         why = f"2× {e2e.name}"
         basis = (e2e,)
     elif budget_ms:
-        wanted = _seconds(budget_ms)
+        wanted = _within(budget_ms)
         why = "the workload's e2e budget (no measured or catalog latency)"
     else:
         wanted, why = DEFAULT_REQUEST_S, "default: no measured or catalog latency"
@@ -315,7 +315,7 @@ def _timeouts(primary: Figures, has_fallback: bool) -> Timeouts:
     if budget_s is not None and wanted > budget_s:
         slowest = e2e.value / 1000 if e2e else budget_s
         if slowest <= budget_s:
-            request_s = _seconds(budget_ms or 0)
+            request_s = _within(budget_ms or 0)
             why += f", cut to the {budget_s:g} s budget"
         else:
             over = (
@@ -344,6 +344,12 @@ def _timeouts(primary: Figures, has_fallback: bool) -> Timeouts:
         basis,
         budget_s,
     )
+
+
+def _within(ms: float) -> float:
+    """A budget in milliseconds as seconds, rounded down to a tenth so a timeout of this
+    length stays within it."""
+    return max(0.1, math.floor(ms / 100) / 10)
 
 
 def _seconds(ms: float) -> float:
