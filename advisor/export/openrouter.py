@@ -83,6 +83,11 @@ def render(plan: Plan, catalog: Catalog) -> str:
                 f"canary {wp.canary.choice.key} left out: OpenRouter has no weighted split; "
                 "send its share of requests with its own body"
             )
+        if fragment:
+            notes.setdefault(wp.name, []).append(
+                f"timeouts: a request body takes none; set your client's timeout "
+                f"({wp.timeouts.summary()})"
+            )
         if fragment and wp.context.choice:
             notes.setdefault(wp.name, []).append(
                 f"context fallback: OpenRouter falls back on context-length errors by itself; "

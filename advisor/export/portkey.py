@@ -62,7 +62,9 @@ STREAMING_BUG = (
 def render(plan: Plan) -> str:
     """The configs of every workload as one JSON document."""
     about = header_lines(plan, "Portkey gateway configs")
-    missing = [STREAMING_BUG, "canary gates: Portkey does not evaluate them; watch them yourself"]
+    missing = [STREAMING_BUG]
+    if any(wp.canary for wp in plan.workloads):
+        missing.append("canary gates: Portkey does not evaluate them; watch them yourself")
     long_input: dict[str, Any] = {}
     for wp in plan.workloads:
         about += workload_lines(wp)
@@ -75,7 +77,7 @@ def render(plan: Plan) -> str:
                 f"({ctx.choice.key}), or trim them there"
             )
         else:
-            missing.append(f"{wp.name}: no context fallback: {wp.context.reason}")
+            about.append(f"{wp.name}: {wp.context.reason}")
         if wp.verifier:
             missing.append(f"{wp.name}: the verifier ({wp.verifier.key}) is the application's call")
     doc: dict[str, Any] = {

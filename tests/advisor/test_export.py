@@ -128,6 +128,55 @@ def test_portkey_falls_back_on_timeouts_rate_limits_and_5xx(full: Plan, catalog:
             assert target.get("api_key", "${X}").startswith("${")
 
 
+def test_litellm_starts_with_a_master_key_and_never_retries_a_4xx(
+    full: Plan, catalog: Catalog
+) -> None:
+    text = render("litellm", full, catalog)
+    config = yaml.safe_load(text)
+    assert config["general_settings"] == {"master_key": "os.environ/LITELLM_MASTER_KEY"}
+    assert "export LITELLM_MASTER_KEY=" in text.split("\nmodel_list:")[0]
+    settings = config["router_settings"]
+    policy = settings["retry_policy"]
+    for name in ("BadRequest", "Authentication", "ContentPolicyViolation", "NotFound"):
+        assert policy[f"{name}ErrorRetries"] == 0
+    assert policy["RateLimitErrorRetries"] == settings["num_retries"]
+    # A canary in the plan: no cooldown may leave it alone with the primary's traffic.
+    assert settings["disable_cooldowns"] is True and "cooldown_time" not in settings
+    plain = yaml.safe_load(render("litellm", example_plan(catalog), catalog))["router_settings"]
+    assert "disable_cooldowns" not in plain and plain["cooldown_time"] > 0
+
+
+def test_tensorzero_never_makes_the_canary_a_fallback(full: Plan, catalog: Catalog) -> None:
+    text = render("tensorzero", full, catalog)
+    config = tomllib.loads(text)
+    for wp in full.workloads:
+        assert wp.canary is not None
+        fn = config["functions"][wp.name]
+        assert fn["experimentation"]["fallback_variants"] == []
+        for name, variant in fn["variants"].items():
+            assert variant["retries"]["num_retries"] == 0  # TensorZero would retry a 4xx too
+            routing = config["models"][variant["model"]]["routing"]
+            if name == "canary":
+                assert routing == ["canary"]
+            else:
+                assert "canary" not in routing and routing[0] == name
+                assert routing[1:] == [f"fallback-{i}" for i in range(1, len(wp.fallbacks) + 1)] + (
+                    ["degraded"] if wp.degraded else []
+                ) + (["context"] if "context" in routing else [])
+    assert "the canary is tried last" in text
+
+
+def test_portkey_says_what_it_cannot_express_and_what_to_do(full: Plan, catalog: Catalog) -> None:
+    doc = json.loads(render("portkey", full, catalog))
+    missing = " ".join(doc["advisor"]["missing"])
+    assert "TypeError: immutable" in missing and "canary gates" in missing
+    for wp in full.workloads:
+        if wp.context.choice:
+            assert f"long_input_configs[{wp.name!r}]" in missing
+            target = doc["long_input_configs"][wp.name]["targets"][0]
+            assert target["name"] == "context"
+
+
 def test_openrouter_fragments_keep_to_three_models_and_documented_fields(
     full: Plan, catalog: Catalog
 ) -> None:
