@@ -38,7 +38,8 @@ none, with all down), no deployment saw a request more often than the plan's att
 retry on a 4xx), the canary never saw a request another deployment had failed, and each
 answer came within its failover budget: 2 s per deployment that failed it, plus
 {ANSWER_ALLOWANCE_S:g} s for the gateway's own work on a busy 2-core machine. Times are the
-slowest answer of the scenario.
+slowest answer of the scenario; each gateway answers one warm-up request first (the LiteLLM
+proxy's first answer took up to 3 s of lazy set-up).
 """
 
 KNOWN: Final = """\

@@ -171,6 +171,13 @@ NOTES: Final = {
     "turns cooldowns off, so a dead primary never leaves the canary alone in its group",
     ("tensorzero", "canary-primary-500"): "the canary keeps its weighted share only: the "
     "canary variant's model holds the canary alone, the primary's routes over the fallbacks",
+    ("litellm", "all-down"): "LiteLLM also tries the context fallback's group once the "
+    "fallbacks are exhausted, though no context error occurred",
+    **{
+        (g, "canary-primary-down"): "a refused connection leaves no trace upstream, so this "
+        "one is checked by the canary's count, which must stay within its share"
+        for g in ("litellm", "portkey", "tensorzero")
+    },
 }
 """What the table says beside a scenario that holds in a way worth knowing."""
 
