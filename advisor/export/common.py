@@ -25,6 +25,24 @@ def header_lines(plan: Plan, what: str) -> list[str]:
     return lines
 
 
+def workload_lines(wp: WorkloadPlan) -> list[str]:
+    """What every export's header says about one workload: its failover budget and, with a
+    canary, that the canary only ever takes its share of traffic."""
+    lines = [f"{wp.name}: {wp.timeouts.summary()}"]
+    if wp.canary:
+        gates = "; ".join(str(g) for g in wp.canary.gates)
+        lines.append(
+            f"{wp.name}: canary {wp.canary.choice.key} takes {wp.canary.weight:.0%} of requests "
+            f"and is never a fallback target; gates {gates}. {wp.canary.rollback}"
+        )
+    return lines
+
+
+TRANSIENT_STATUSES = (408, 429, 500, 502, 503, 504)
+"""The statuses worth retrying or failing over on; any other 4xx is the request's fault and
+fails the same way everywhere."""
+
+
 @dataclass(frozen=True)
 class Deployment:
     """A choice as one gateway target: its name in the export, its share of its group."""

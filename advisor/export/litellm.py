@@ -3,7 +3,9 @@
 The workload's own group (its name is the alias applications call) holds the primary and,
 weighted with simple-shuffle, any headroom deployment and the canary. Each fallback is a
 group of its own, so `fallbacks` can order them; the context fallback goes in
-`context_window_fallbacks`. Keys are `os.environ/VAR` references the proxy resolves at load.
+`context_window_fallbacks`. Keys are `os.environ/VAR` references the proxy resolves at load;
+so is the proxy's master key (MASTER_KEY_ENV), without which `litellm --config` refuses to
+start.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from advisor.export.common import (
     integer_weights,
     primary_group,
     verifier_deployment,
+    workload_lines,
 )
 from advisor.plan.model import Plan, WorkloadPlan
 
@@ -43,6 +46,12 @@ WIRE_PREFIX = {
     "gemini": "gemini",
 }
 
+MASTER_KEY_ENV = "LITELLM_MASTER_KEY"
+"""The variable the proxy's master key is read from; clients send it as their bearer token."""
+NO_RETRY = ("BadRequest", "Authentication", "ContentPolicyViolation", "NotFound")
+"""LiteLLM's error classes for a 4xx other than 408 and 429: never retried."""
+RETRIED = ("Timeout", "RateLimit", "InternalServer", "ServiceUnavailable")
+
 ALLOWED_FAILS = 3
 """Failures in a minute before a deployment cools down, so a dead primary is skipped quickly
 instead of retried on every request."""
@@ -54,9 +63,10 @@ def render(plan: Plan) -> str:
     model_list: list[dict[str, Any]] = []
     fallbacks: list[dict[str, list[str]]] = []
     context: list[dict[str, list[str]]] = []
-    retries = 1
+    group_retries: dict[str, int] = {}
     for wp in plan.workloads:
         model_list += _group(wp, wp.name, primary_group(wp, plan))
+        groups = [wp.name]
         names = []
         for d in chain(wp, plan):
             name = f"{wp.name}.{d.name}"
@@ -68,23 +78,40 @@ def render(plan: Plan) -> str:
         if ctx:
             model_list += _group(wp, f"{wp.name}.context", [ctx])
             context.append({wp.name: [f"{wp.name}.context"]})
+            names.append(f"{wp.name}.context")
         verifier = verifier_deployment(wp, plan)
         if verifier:
             model_list += _group(wp, f"{wp.name}.verifier", [verifier])
-        retries = max(retries, wp.timeouts.retries)
+            names.append(f"{wp.name}.verifier")
+        for group in groups + names:
+            group_retries[group] = wp.timeouts.retries
+    retries = max(group_retries.values(), default=0)
     settings: dict[str, Any] = {
         "routing_strategy": "simple-shuffle",
         "num_retries": retries,
-        "allowed_fails": ALLOWED_FAILS,
-        "cooldown_time": COOLDOWN_S,
+        "retry_policy": _retry_policy(retries),
     }
+    odd = {g: _retry_policy(n) for g, n in group_retries.items() if n != retries}
+    if odd:
+        settings["model_group_retry_policy"] = odd
+    if any(wp.canary for wp in plan.workloads):
+        # A cooled-down primary would leave the canary alone in its group, taking all of
+        # the primary's traffic: with cooldowns off it keeps only its weighted share.
+        settings["disable_cooldowns"] = True
+    else:
+        settings["allowed_fails"] = ALLOWED_FAILS
+        settings["cooldown_time"] = COOLDOWN_S
     if fallbacks:
         settings["fallbacks"] = fallbacks
     if context:
         settings["context_window_fallbacks"] = context
         settings["enable_pre_call_checks"] = True
     body = yaml.safe_dump(
-        {"model_list": model_list, "router_settings": settings},
+        {
+            "model_list": model_list,
+            "router_settings": settings,
+            "general_settings": {"master_key": f"os.environ/{MASTER_KEY_ENV}"},
+        },
         sort_keys=False,
         allow_unicode=True,
         width=100,
@@ -92,12 +119,34 @@ def render(plan: Plan) -> str:
     return comment_block(_header(plan)) + body
 
 
+def _retry_policy(retries: int) -> dict[str, int]:
+    """Retries on timeouts, 429 and 5xx only: a 4xx other than 408 and 429 fails the same
+    way on every attempt."""
+    policy = {f"{name}ErrorRetries": 0 for name in NO_RETRY}
+    policy |= {f"{name}ErrorRetries": retries for name in RETRIED}
+    return policy
+
+
 def _header(plan: Plan) -> list[str]:
     lines = header_lines(plan, "LiteLLM proxy config")
+    lines.append(
+        f"start: export {MASTER_KEY_ENV}=sk-... (any secret of yours; the proxy refuses to start "
+        f"without one) and the provider key variables below, then `litellm --config FILE`; "
+        f"clients send `Authorization: Bearer ${MASTER_KEY_ENV}`"
+    )
+    canary = any(wp.canary for wp in plan.workloads)
+    if canary:
+        lines.append(
+            "cooldowns are off: a cooled-down primary would hand all its traffic to the canary; "
+            "a dead primary therefore costs each of its requests one failed attempt"
+        )
     for wp in plan.workloads:
-        if wp.canary:
-            gates = "; ".join(str(g) for g in wp.canary.gates)
-            lines.append(f"{wp.name}: canary gates {gates}. {wp.canary.rollback}")
+        lines += workload_lines(wp)
+        if wp.canary and wp.timeouts.retries:
+            lines.append(
+                f"{wp.name}: a retry within the group may pick the canary (LiteLLM re-draws the "
+                "deployment): add a fallback to the plan so that no retry is needed"
+            )
         lines.append(f"{wp.name}: {wp.context.reason}")
     for u in plan.unplanned:
         lines.append(f"{u.workload.name}: not planned: {u.reason}")

@@ -1,5 +1,9 @@
-"""OpenRouter request fragment: per workload, `models` (at most three, in fallback order) and
-`provider` preferences, to merge into each chat request (e.g. the OpenAI SDK's `extra_body`).
+"""OpenRouter request bodies: per workload, under `requests`, a chat request body holding
+`model`, `models` (at most three, in fallback order) and `provider` preferences, and nothing
+else: add the `messages` and send it as is (or pass all but `model` as the OpenAI SDK's
+`extra_body`). The advisor's own notes are kept apart, under `advisor`, and name every
+workload: one OpenRouter cannot serve is listed under `advisor.absent` with why and what to
+do instead.
 
 OpenRouter names models by its own slugs, so each choice is mapped to an OpenRouter offering
 of the same model in the catalog; choices OpenRouter does not serve are left out, with a note.
@@ -47,22 +51,56 @@ UPSTREAM = {
 """OpenRouter's slugs for the providers our catalog reaches directly."""
 
 
+BODY_FIELDS = frozenset({"model", "models", "provider"})
+"""The only fields a body carries: OpenRouter request fields, none of the advisor's."""
+
+
 def render(plan: Plan, catalog: Catalog) -> str:
-    """Fragments for every workload as one JSON document."""
-    workloads: dict[str, Any] = {}
+    """Request bodies for every workload as one JSON document, the advisor's notes apart."""
+    requests: dict[str, Any] = {}
     notes: dict[str, list[str]] = {}
+    absent: dict[str, str] = {}
+    about = header_lines(plan, "OpenRouter request bodies")
+    about.append(
+        "requests.<workload> is a chat request body: add `messages` and POST it to OpenRouter's "
+        "chat completions endpoint as is; OpenRouter tries `models` in order on any error"
+    )
     for wp in plan.workloads:
         fragment, left_out = fragment_for(wp, catalog)
         if fragment:
-            workloads[wp.name] = fragment
+            requests[wp.name] = fragment
+        else:
+            absent[wp.name] = (
+                "OpenRouter serves none of its planned offerings ("
+                + ", ".join(c.key for c in wp.choices())
+                + "): route it with the LiteLLM, TensorZero or Portkey export, or add an "
+                "OpenRouter offering of one of these models to the catalog and plan again"
+            )
         if left_out:
             notes[wp.name] = left_out
-    doc: dict[str, Any] = {
-        "advisor": {"about": header_lines(plan, "OpenRouter request fragments")},
-        "workloads": workloads,
-    }
+        if fragment and wp.canary:
+            notes.setdefault(wp.name, []).append(
+                f"canary {wp.canary.choice.key} left out: OpenRouter has no weighted split; "
+                "send its share of requests with its own body"
+            )
+        if fragment:
+            notes.setdefault(wp.name, []).append(
+                f"timeouts: a request body takes none; set your client's timeout "
+                f"({wp.timeouts.summary()})"
+            )
+        if fragment and wp.context.choice:
+            notes.setdefault(wp.name, []).append(
+                f"context fallback: OpenRouter falls back on context-length errors by itself; "
+                f"trim inputs above {wp.context.trim_at_tokens:,} tokens"
+            )
+    for u in plan.unplanned:
+        absent[u.workload.name] = f"not planned: {u.reason}"
+    advisor: dict[str, Any] = {"about": about}
     if notes:
-        doc["advisor"]["left_out"] = notes
+        advisor["left_out"] = notes
+    if absent:
+        advisor["absent"] = absent
+    doc: dict[str, Any] = {"advisor": advisor, "requests": requests}
     return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
 
 
@@ -100,7 +138,9 @@ def fragment_for(wp: WorkloadPlan, catalog: Catalog) -> tuple[dict[str, Any] | N
     if w.latency.ttft_p95_ms is not None:
         provider["sort"] = "latency"
     assert set(provider) <= PROVIDER_FIELDS
-    return {"model": models[0], "models": models, "provider": provider}, left_out
+    body = {"model": models[0], "models": models, "provider": provider}
+    assert set(body) <= BODY_FIELDS
+    return body, left_out
 
 
 def _slug(offering: Offering, catalog: Catalog) -> str | None:

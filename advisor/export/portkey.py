@@ -3,8 +3,10 @@
 The workload's own traffic goes to the first target: the primary, or a loadbalance group of
 the primary, headroom and canary weighted by share. Fallbacks follow in order on 408 (the
 gateway's own timeout), 429 and 5xx. JSON has no comments, so the file carries an `advisor`
-object with what a header would say, and `configs` with one config per workload: send one as
-the `x-portkey-config` header. Keys are written as `${VAR}` placeholders: substitute them
+object with what a header would say (`missing`: what Portkey cannot express, and what to do
+instead), and `configs` with one config per workload: send one as the `x-portkey-config`
+header. Portkey cannot route by input size, so a workload with a context fallback also gets
+a `long_input_configs` entry, for the application to send with inputs above the trim size. Keys are written as `${VAR}` placeholders: substitute them
 (e.g. with envsubst) or replace them with virtual keys; no key value is ever written.
 """
 
@@ -13,7 +15,15 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from advisor.export.common import Deployment, chain, header_lines, primary_group
+from advisor.export.common import (
+    TRANSIENT_STATUSES,
+    Deployment,
+    chain,
+    context_deployment,
+    header_lines,
+    primary_group,
+    workload_lines,
+)
 from advisor.plan.model import Plan, WorkloadPlan
 
 # Portkey provider slugs for catalog providers it knows; any other OpenAI-compatible server
@@ -35,21 +45,66 @@ WIRE = {
     "anthropic": "anthropic",
     "gemini": "google",
 }
-FALLBACK_ON = [408, 429, 500, 502, 503, 504]
-RETRY_ON = [429, 500, 502, 503, 504]
+FALLBACK_ON = list(TRANSIENT_STATUSES)
+RETRY_ON = list(TRANSIENT_STATUSES)
 MAX_ATTEMPTS = 5
 """Portkey documents at most five retry attempts."""
 
 
+STREAMING_BUG = (
+    "streaming: the Portkey gateway 1.15.2 (npm) answers every streamed request with HTTP 500 "
+    "(`TypeError: immutable` in its log), whatever the config: send `stream: false` through it, "
+    "or stream through another gateway"
+)
+"""Seen with 1.15.2 and any config, ours or one written by hand (docs/gateways.md)."""
+
+
 def render(plan: Plan) -> str:
     """The configs of every workload as one JSON document."""
-    doc = {
-        "advisor": {"about": header_lines(plan, "Portkey gateway configs"), **_meta(plan)},
+    about = header_lines(plan, "Portkey gateway configs")
+    missing = [STREAMING_BUG]
+    if any(wp.canary for wp in plan.workloads):
+        missing.append("canary gates: Portkey does not evaluate them; watch them yourself")
+    long_input: dict[str, Any] = {}
+    for wp in plan.workloads:
+        about += workload_lines(wp)
+        ctx = context_deployment(wp, plan)
+        if ctx:
+            long_input[wp.name] = _single(ctx, wp)
+            missing.append(
+                f"{wp.name}: Portkey cannot route by input size: send inputs above "
+                f"{wp.context.trim_at_tokens:,} tokens with long_input_configs[{wp.name!r}] "
+                f"({ctx.choice.key}), or trim them there"
+            )
+        else:
+            about.append(f"{wp.name}: {wp.context.reason}")
+        if wp.verifier:
+            missing.append(f"{wp.name}: the verifier ({wp.verifier.key}) is the application's call")
+    doc: dict[str, Any] = {
+        "advisor": {"about": about, "missing": missing, **_meta(plan)},
         "configs": {wp.name: config(wp, plan) for wp in plan.workloads},
     }
+    if long_input:
+        doc["long_input_configs"] = long_input
     if plan.unplanned:
         doc["advisor"]["unplanned"] = {u.workload.name: u.reason for u in plan.unplanned}
     return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+
+
+def _single(d: Deployment, wp: WorkloadPlan) -> dict[str, Any]:
+    """A config with one target, e.g. for the context fallback."""
+    return {"strategy": {"mode": "single"}, **_limits(wp), "targets": [_target(d, wp)]}
+
+
+def _limits(wp: WorkloadPlan) -> dict[str, Any]:
+    out: dict[str, Any] = {"request_timeout": int(1000 * wp.timeouts.request_s)}
+    if wp.timeouts.retries:  # `attempts` counts retries after the first try
+        out["retry"] = {
+            "attempts": min(MAX_ATTEMPTS, wp.timeouts.retries),
+            "on_status_codes": RETRY_ON,
+            "use_retry_after_header": True,
+        }
+    return out
 
 
 def _meta(plan: Plan) -> dict[str, Any]:
@@ -76,12 +131,7 @@ def config(wp: WorkloadPlan, plan: Plan) -> dict[str, Any]:
     targets = [first] + [_target(d, wp) for d in chain(wp, plan)]
     return {
         "strategy": {"mode": "fallback", "on_status_codes": FALLBACK_ON},
-        "retry": {
-            "attempts": min(MAX_ATTEMPTS, wp.timeouts.retries),
-            "on_status_codes": RETRY_ON,
-            "use_retry_after_header": True,
-        },
-        "request_timeout": int(1000 * wp.timeouts.request_s),
+        **_limits(wp),
         "targets": targets,
     }
 

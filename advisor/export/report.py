@@ -49,6 +49,9 @@ def _workload_json(wp: WorkloadPlan) -> dict[str, Any]:
             "request_s": t.request_s,
             "first_token_s": t.first_token_s,
             "retries": t.retries,
+            "failover_s": t.hop_s,
+            "budget_s": t.budget_s,
+            "fits_budget": t.fits,
             "reason": t.reason,
             "basis": [_basis_json(b) for b in t.basis],
         },
@@ -129,6 +132,7 @@ def _workload_md(wp: WorkloadPlan) -> list[str]:
         f"first token, {t.retries} retr{'y' if t.retries == 1 else 'ies'}: {t.reason}"
         + (f" ({'; '.join(str(b) for b in t.basis)})" if t.basis else "")
         + ".",
+        f"- **Failover**: {t.summary()}.",
     ]
     out.append(f"- **Long inputs**: {wp.context.reason}.")
     canary = wp.canary

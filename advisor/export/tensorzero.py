@@ -1,10 +1,15 @@
-"""TensorZero `tensorzero.toml`: one function per workload, one variant per choice.
+"""TensorZero `tensorzero.toml`: one function per workload, one variant per share of its
+traffic.
 
-The primary (with headroom and canary) are `candidate_variants` of static experimentation,
-weighted; fallbacks, the degraded last resort and the context fallback are ranked
-`fallback_variants`, tried in order once the candidates fail (TensorZero has no separate
-context-window fallback: any error falls through). Keys are `env::VAR` locations. TensorZero
-rejects unknown keys, so provenance goes in comments.
+The primary (with headroom and canary) are the weighted `candidate_variants` of static
+experimentation. TensorZero tries the other candidates when one fails, before any
+`fallback_variants`, so fallbacks cannot be variants without making the canary the first
+fallback: instead each non-canary variant's model routes over the primary (or headroom), then
+the fallbacks, the degraded last resort and the context fallback in order (a model's
+`routing` tries its providers in turn), while the canary's model holds the canary alone.
+TensorZero retries every error, 4xx included, and cannot route by input size, so variants
+carry no retries and the header says what that leaves out. Keys are `env::VAR` locations.
+TensorZero rejects unknown keys, so provenance goes in comments.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from advisor.export.common import (
     header_lines,
     primary_group,
     verifier_deployment,
+    workload_lines,
 )
 from advisor.plan.model import Plan, WorkloadPlan
 
@@ -45,6 +51,7 @@ def render(plan: Plan) -> str:
     lines: list[str] = []
     notes = header_lines(plan, "TensorZero config")
     for wp in plan.workloads:
+        notes += workload_lines(wp)
         lines += _function(wp, plan, notes)
     for u in plan.unplanned:
         notes.append(f"{u.workload.name}: not planned: {u.reason}")
@@ -57,62 +64,78 @@ def _function(wp: WorkloadPlan, plan: Plan, notes: list[str]) -> list[str]:
     ctx = context_deployment(wp, plan)
     if ctx and ctx.choice.key not in {d.choice.key for d in group + ranked}:
         ranked.append(ctx)
-    out: list[str] = []
-    variants: list[tuple[Deployment, str]] = []
+    providers: dict[str, list[str]] = {}
     for d in group + ranked:
-        model = _model_name(wp.name, d)
-        section = _model(model, d, wp)
+        section = _provider(wp, d)
         if section is None:
             notes.append(
                 f"{wp.name}: {d.choice.key} left out: TensorZero cannot send "
                 f"{d.endpoint.provider} requests to {d.endpoint.base_url}"
             )
-            continue
-        out += section
-        variants.append((d, model))
-    kept = {d.name for d, _ in variants}
+        else:
+            providers[d.name] = section
+    if wp.timeouts.retries:
+        notes.append(
+            f"{wp.name}: the plan's {wp.timeouts.retries} retries are left out: TensorZero "
+            "retries every error, 4xx included; each deployment is tried once"
+        )
+    if ctx:
+        notes.append(
+            f"{wp.name}: TensorZero cannot route by input size: a long input goes down the "
+            f"chain, each deployment refusing it with a 400, until {ctx.choice.key} takes it; "
+            f"to skip those round trips, trim inputs above {wp.context.trim_at_tokens:,} tokens"
+        )
+    if wp.canary:
+        notes.append(
+            f"{wp.name}: TensorZero tries the other candidates once a candidate's whole chain "
+            "has failed: with every planned deployment down, the canary is tried last"
+        )
+    out: list[str] = []
     fn = f"functions.{_key(wp.name)}"
+    variants: list[Deployment] = []
+    for d in group:
+        if d.name not in providers:
+            continue
+        routing = [d] if d.name == "canary" else [d, *ranked]
+        kept = [r for r in routing if r.name in providers]
+        model = _model_name(wp.name, d)
+        out += [f"[models.{_key(model)}]"]
+        out += [f"routing = [{', '.join(_str(r.name) for r in kept)}]", ""]
+        for r in kept:
+            out += [f"# {r.choice.role}: {r.choice.offering.key}: {r.choice.reason}"]
+            out += [f"[models.{_key(model)}.providers.{_key(r.name)}]", *providers[r.name], ""]
+        variants.append(d)
     out += [f"[{fn}]", 'type = "chat"', ""]
-    for d, model in variants:
-        out += [f"# {d.choice.role}: {d.choice.offering.key}: {d.choice.reason}"]
+    for d in variants:
         out += [
             f"[{fn}.variants.{_key(d.name)}]",
             'type = "chat_completion"',
-            f"model = {_str(model)}",
+            f"model = {_str(_model_name(wp.name, d))}",
+            "retries = { num_retries = 0, max_delay_s = 1 }",
+            "",
         ]
-        out += [f"retries = {{ num_retries = {wp.timeouts.retries}, max_delay_s = 10 }}"]
-        out += [_timeouts(d, wp), ""]
-    candidates = [d for d in group if d.name in kept]
-    fallbacks = [d.name for d in ranked if d.name in kept]
-    if not candidates:
+    if not variants:
         notes.append(f"{wp.name}: no variant left to serve it")
         return out
     weights = ", ".join(
-        f"{_str(d.name)} = {d.weight if d.weight is not None else 1.0:.4g}" for d in candidates
+        f"{_str(d.name)} = {d.weight if d.weight is not None else 1.0:.4g}" for d in variants
     )
     out += [f"[{fn}.experimentation]", 'type = "static"', f"candidate_variants = {{ {weights} }}"]
-    out += [f"fallback_variants = [{', '.join(_str(n) for n in fallbacks)}]", ""]
-    if wp.canary:
-        gates = "; ".join(str(g) for g in wp.canary.gates)
-        out.insert(len(out) - 4, f"# canary gates: {gates}. {wp.canary.rollback}")
+    out += ["fallback_variants = []", ""]
     verifier = verifier_deployment(wp, plan)
-    if verifier:
+    section = _provider(wp, verifier) if verifier else None
+    if verifier and section:
         model = _model_name(wp.name, verifier)
-        section = _model(model, verifier, wp)
-        if section:
-            vfn = f"functions.{_key(wp.name + '-verifier')}"
-            out += section + [
-                f"# verifier: {verifier.choice.reason}",
-                f"[{vfn}]",
-                'type = "chat"',
-                "",
-            ]
-            out += [
-                f"[{vfn}.variants.verifier]",
-                'type = "chat_completion"',
-                f"model = {_str(model)}",
-                "",
-            ]
+        vfn = f"functions.{_key(wp.name + '-verifier')}"
+        out += [f"[models.{_key(model)}]", f"routing = [{_str(verifier.name)}]", ""]
+        out += [f"[models.{_key(model)}.providers.{_key(verifier.name)}]", *section, ""]
+        out += [f"# verifier: {verifier.choice.reason}", f"[{vfn}]", 'type = "chat"', ""]
+        out += [
+            f"[{vfn}.variants.verifier]",
+            'type = "chat_completion"',
+            f"model = {_str(model)}",
+            "",
+        ]
     return out
 
 
@@ -120,7 +143,9 @@ def _model_name(workload: str, d: Deployment) -> str:
     return f"{workload}.{d.name}"
 
 
-def _model(name: str, d: Deployment, wp: WorkloadPlan) -> list[str] | None:
+def _provider(wp: WorkloadPlan, d: Deployment) -> list[str] | None:
+    """The body of one provider section: how to reach the deployment, and its per-attempt
+    timeouts."""
     endpoint, offering = d.endpoint, d.choice.offering
     native = NATIVE.get(endpoint.provider)
     if native and (not endpoint.overridden or native in TAKES_API_BASE):
@@ -129,13 +154,11 @@ def _model(name: str, d: Deployment, wp: WorkloadPlan) -> list[str] | None:
         kind, api_base = WIRE[endpoint.api], True
     else:
         return None
-    section = f"models.{_key(name)}.providers.{_key(endpoint.provider)}"
-    out = [f"[models.{_key(name)}]", f"routing = [{_str(endpoint.provider)}]", "", f"[{section}]"]
-    out += [f"type = {_str(kind)}", f"model_name = {_str(offering.id)}"]
+    out = [f"type = {_str(kind)}", f"model_name = {_str(offering.id)}"]
     if api_base:
         out.append(f"api_base = {_str(endpoint.base_url.rstrip('/') + '/')}")
     key = f"env::{endpoint.key_env}" if endpoint.key_env else "none"
-    out += [f"api_key_location = {_str(key)}", ""]
+    out += [f"api_key_location = {_str(key)}", _timeouts(d, wp)]
     return out
 
 
@@ -146,7 +169,7 @@ def _timeouts(d: Deployment, wp: WorkloadPlan) -> str:
     )
     return (
         f"timeouts = {{ non_streaming = {{ total_ms = {total} }}, "
-        f"streaming = {{ ttft_ms = {ttft}, total_ms = {total} }} }}"
+        f"streaming = {{ ttft_ms = {ttft} }} }}"
     )
 
 

@@ -102,13 +102,52 @@ class Canary:
 
 @dataclass(frozen=True)
 class Timeouts:
-    """Per-request limits and retries, from measured percentiles or catalog figures."""
+    """Per-request limits and retries, from measured percentiles or catalog figures.
+
+    Each hop of the chain (a deployment tried, then the next) may cost up to `hop_s`, its
+    timeout times its attempts, before the next is tried: that is the plan's failover budget,
+    and it must fit the workload's latency budget when it has one (`fits` says whether it
+    does, `reason` why not)."""
 
     request_s: float
     first_token_s: float
     retries: int
     reason: str
     basis: tuple[Basis, ...] = ()
+    budget_s: float | None = None
+    """The workload's e2e latency budget (p95), when it states one."""
+
+    @property
+    def attempts(self) -> int:
+        return self.retries + 1
+
+    @property
+    def hop_s(self) -> float:
+        """The longest one hop can take before the next deployment is tried."""
+        return self.request_s * self.attempts
+
+    @property
+    def first_token_hop_s(self) -> float:
+        """The same for a streamed request whose first token never comes."""
+        return self.first_token_s * self.attempts
+
+    @property
+    def fits(self) -> bool | None:
+        """Whether a hop fits the workload's latency budget; None without a budget."""
+        return None if self.budget_s is None else self.hop_s <= self.budget_s
+
+    def summary(self) -> str:
+        """One line for export headers: per-hop timeout, attempts, and the budget."""
+        line = (
+            f"timeout {self.request_s:g} s per attempt (first token {self.first_token_s:g} s), "
+            f"{self.attempts} attempt{'s' if self.attempts > 1 else ''} per deployment: a failing "
+            f"or hung deployment costs at most {self.hop_s:g} s before the next is tried"
+        )
+        if self.budget_s is None:
+            return line + " (the workload states no latency budget)"
+        if self.fits:
+            return line + f", within the workload's {self.budget_s:g} s latency budget"
+        return line + f", OVER the workload's {self.budget_s:g} s latency budget: {self.reason}"
 
 
 @dataclass(frozen=True)

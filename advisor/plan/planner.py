@@ -293,36 +293,66 @@ def _degraded(
 
 
 def _timeouts(primary: Figures, has_fallback: bool) -> Timeouts:
-    retries = 1 if has_fallback else 2
-    why_retries = "one retry, then the fallbacks" if has_fallback else "no fallback: two retries"
+    """Per-attempt timeouts from the primary's figures, and retries, so that one hop (the
+    timeout times its attempts) fits the workload's e2e budget when it states one.
+
+    With a fallback, a failure goes to the next provider at once, which is quicker than
+    retrying one that just failed; without, retries fill what the budget leaves."""
+    w = primary.candidate.workload
+    budget_ms = w.latency.e2e_p95_ms
+    budget_s = budget_ms / 1000 if budget_ms else None
     e2e, ttft = primary.e2e("p99") or primary.e2e("p95"), primary.ttft("p99") or primary.ttft("p95")
-    if e2e is None:
-        budget = primary.candidate.workload.latency.e2e_p95_ms
-        if budget:
-            request_s = _seconds(3 * budget)
-            return Timeouts(
-                request_s,
-                min(request_s, DEFAULT_FIRST_TOKEN_S),
-                retries,
-                f"3× the workload's e2e budget (no measured or catalog latency); {why_retries}",
-                (Basis("e2e budget", budget, "ms", "workload"),),
+    basis: tuple[Basis, ...] = ()
+    if e2e is not None:
+        wanted = _seconds(2 * e2e.value)
+        why = f"2× {e2e.name}"
+        basis = (e2e,)
+    elif budget_ms:
+        wanted = _within(budget_ms)
+        why = "the workload's e2e budget (no measured or catalog latency)"
+    else:
+        wanted, why = DEFAULT_REQUEST_S, "default: no measured or catalog latency"
+    if budget_ms:
+        basis += (Basis("e2e budget", budget_ms, "ms", "workload"),)
+    request_s, over = wanted, ""
+    if budget_s is not None and wanted > budget_s:
+        slowest = e2e.value / 1000 if e2e else budget_s
+        if slowest <= budget_s:
+            request_s = _within(budget_ms or 0)
+            why += f", cut to the {budget_s:g} s budget"
+        else:
+            over = (
+                f"the primary's own {e2e.name if e2e else 'latency'} ({slowest:.3g} s) exceeds "
+                f"the budget, so a timeout within it would cut off its normal answers"
             )
-        return Timeouts(
-            DEFAULT_REQUEST_S,
-            DEFAULT_FIRST_TOKEN_S,
-            retries,
-            f"defaults: no measured or catalog latency; {why_retries}",
-        )
-    request_s = _seconds(2 * e2e.value)
+            request_s = _seconds(1000 * slowest)
+            why += f", cut to the primary's {slowest:.3g} s: {over}"
+    if has_fallback:
+        retries, why_retries = 0, "no retries: a failure goes straight to the next provider"
+    else:
+        room = int(budget_s // request_s) if budget_s else 3
+        retries = max(0, min(2, room - 1))
+        why_retries = f"no fallback: {retries} retr{'y' if retries == 1 else 'ies'}"
+        if budget_s:
+            why_retries += " (as many as the budget holds, at most two)"
     first_token_s = _seconds(3 * ttft.value) if ttft else min(request_s, DEFAULT_FIRST_TOKEN_S)
-    basis = (e2e,) + ((ttft,) if ttft else ())
+    if ttft:
+        basis += (ttft,)
+        why += ", 3× TTFT for the first token"
     return Timeouts(
         request_s,
         min(first_token_s, request_s),
         retries,
-        f"2× {e2e.name}, 3× TTFT for the first token; {why_retries}",
+        f"{why}; {why_retries}",
         basis,
+        budget_s,
     )
+
+
+def _within(ms: float) -> float:
+    """A budget in milliseconds as seconds, rounded down to a tenth so a timeout of this
+    length stays within it."""
+    return max(0.1, math.floor(ms / 100) / 10)
 
 
 def _seconds(ms: float) -> float:

@@ -17,7 +17,7 @@ from click.testing import CliRunner
 
 from advisor.cli import cli
 from advisor.export import ExportError, ExportExists, check_no_secrets, render, write
-from advisor.export.openrouter import MAX_MODELS, PROVIDER_FIELDS
+from advisor.export.openrouter import BODY_FIELDS, MAX_MODELS, PROVIDER_FIELDS
 from advisor.match.matching import match
 from advisor.plan import Plan, PlanOptions, make_plan, resolve_endpoints
 from advisor.probe.measured import Measure, OfferingMeasures, RunMeasures
@@ -116,7 +116,9 @@ def test_portkey_falls_back_on_timeouts_rate_limits_and_5xx(full: Plan, catalog:
         config = doc["configs"][wp.name]
         assert config["strategy"]["mode"] == "fallback"
         assert {408, 429, 500, 502, 503, 504} <= set(config["strategy"]["on_status_codes"])
-        assert 1 <= config["retry"]["attempts"] <= 5
+        retry = config.get("retry", {"attempts": 0})
+        assert retry["attempts"] == min(5, wp.timeouts.retries)
+        assert config["request_timeout"] * (1 + retry["attempts"]) == 1000 * wp.timeouts.hop_s
         first = config["targets"][0]
         assert first["strategy"]["mode"] == "loadbalance"  # primary and canary share traffic
         assert sum(t["weight"] for t in first["targets"]) == pytest.approx(1.0)
@@ -126,12 +128,64 @@ def test_portkey_falls_back_on_timeouts_rate_limits_and_5xx(full: Plan, catalog:
             assert target.get("api_key", "${X}").startswith("${")
 
 
+def test_litellm_starts_with_a_master_key_and_never_retries_a_4xx(
+    full: Plan, catalog: Catalog
+) -> None:
+    text = render("litellm", full, catalog)
+    config = yaml.safe_load(text)
+    assert config["general_settings"] == {"master_key": "os.environ/LITELLM_MASTER_KEY"}
+    assert "export LITELLM_MASTER_KEY=" in text.split("\nmodel_list:")[0]
+    settings = config["router_settings"]
+    policy = settings["retry_policy"]
+    for name in ("BadRequest", "Authentication", "ContentPolicyViolation", "NotFound"):
+        assert policy[f"{name}ErrorRetries"] == 0
+    assert policy["RateLimitErrorRetries"] == settings["num_retries"]
+    # A canary in the plan: no cooldown may leave it alone with the primary's traffic.
+    assert settings["disable_cooldowns"] is True and "cooldown_time" not in settings
+    plain = yaml.safe_load(render("litellm", example_plan(catalog), catalog))["router_settings"]
+    assert "disable_cooldowns" not in plain and plain["cooldown_time"] > 0
+
+
+def test_tensorzero_never_makes_the_canary_a_fallback(full: Plan, catalog: Catalog) -> None:
+    text = render("tensorzero", full, catalog)
+    config = tomllib.loads(text)
+    for wp in full.workloads:
+        assert wp.canary is not None
+        fn = config["functions"][wp.name]
+        assert fn["experimentation"]["fallback_variants"] == []
+        for name, variant in fn["variants"].items():
+            assert variant["retries"]["num_retries"] == 0  # TensorZero would retry a 4xx too
+            routing = config["models"][variant["model"]]["routing"]
+            if name == "canary":
+                assert routing == ["canary"]
+            else:
+                assert "canary" not in routing and routing[0] == name
+                assert routing[1:] == [f"fallback-{i}" for i in range(1, len(wp.fallbacks) + 1)] + (
+                    ["degraded"] if wp.degraded else []
+                ) + (["context"] if "context" in routing else [])
+    assert "the canary is tried last" in text
+
+
+def test_portkey_says_what_it_cannot_express_and_what_to_do(full: Plan, catalog: Catalog) -> None:
+    doc = json.loads(render("portkey", full, catalog))
+    missing = " ".join(doc["advisor"]["missing"])
+    assert "TypeError: immutable" in missing and "canary gates" in missing
+    for wp in full.workloads:
+        if wp.context.choice:
+            assert f"long_input_configs[{wp.name!r}]" in missing
+            target = doc["long_input_configs"][wp.name]["targets"][0]
+            assert target["name"] == "context"
+
+
 def test_openrouter_fragments_keep_to_three_models_and_documented_fields(
     full: Plan, catalog: Catalog
 ) -> None:
     doc = json.loads(render("openrouter", full, catalog))
-    assert doc["workloads"]
-    for fragment in doc["workloads"].values():
+    assert doc["requests"]
+    named = set(doc["requests"]) | set(doc["advisor"].get("absent", {}))
+    assert named == {wp.name for wp in full.workloads} | {u.workload.name for u in full.unplanned}
+    for fragment in doc["requests"].values():
+        assert set(fragment) == BODY_FIELDS  # a body to send as is: no advisor metadata
         assert 1 <= len(fragment["models"]) <= MAX_MODELS
         assert fragment["model"] == fragment["models"][0]
         assert len(set(fragment["models"])) == len(fragment["models"])

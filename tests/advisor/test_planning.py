@@ -173,6 +173,31 @@ def test_a_confirmed_primary_takes_its_timeouts_from_measured_percentiles(catalo
     assert wp.timeouts.request_s == 5.0  # 2 × 2.2 s, rounded up
     assert wp.timeouts.first_token_s == 2.0  # 3 × 0.4 s, rounded up
     assert {b.origin for b in wp.timeouts.basis} == {"simulated"}
+    assert wp.timeouts.fits is None and "states no latency budget" in wp.timeouts.summary()
+
+
+@pytest.mark.parametrize(
+    ("budget_ms", "p99_ms", "timeout_s", "fits"),
+    [
+        (8000, 2200.0, 5.0, True),  # 2 × 2.2 s fits the budget as it is
+        (3000, 2200.0, 3.0, True),  # cut to the budget: a hung primary fails over within it
+        (3000, 4000.0, 4.0, False),  # the primary's own p99 is over: said, not hidden
+    ],
+)
+def test_one_hop_fits_the_workloads_latency_budget_or_the_plan_says_why(
+    catalog: Catalog, budget_ms: int, p99_ms: float, timeout_s: float, fits: bool
+) -> None:
+    measured = measures_of({"alpha/a-small": {"latency.e2e_ms_p99": p99_ms}})
+    wp = only(plan(catalog, workload(latency={"e2e_p95_ms": budget_ms}), measured))
+    assert wp.primary.key == "alpha/a-small" and wp.fallbacks
+    t = wp.timeouts
+    assert (t.request_s, t.retries, t.hop_s, t.fits) == (timeout_s, 0, timeout_s, fits)
+    assert t.budget_s == budget_ms / 1000
+    if fits:
+        assert "within the workload's" in t.summary()
+    else:
+        assert "OVER the workload's 3 s latency budget" in t.summary()
+        assert "exceeds the budget" in t.summary()
 
 
 def test_failing_requests_and_differing_repeats_disqualify(catalog: Catalog) -> None:
@@ -411,7 +436,7 @@ def test_canary_verifier_and_degraded_keep_the_fallback_order(catalog: Catalog) 
 
 def test_dropping_every_fallback_gives_the_retries_of_a_lone_primary(catalog: Catalog) -> None:
     d = draft(catalog, workload())
-    assert only(d.plan).timeouts.retries == 1
+    assert only(d.plan).timeouts.retries == 0  # a failure goes to the next provider at once
     for _ in range(3):
         d.drop("job", 0)
     wp = only(d.plan)

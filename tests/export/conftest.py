@@ -36,6 +36,7 @@ import httpx
 import pytest
 import yaml
 
+from advisor.export.litellm import MASTER_KEY_ENV
 from catalog import BUNDLED_DIR, Catalog, load_catalog
 from probes.simulator import SimulatorHandle, start_simulator
 from tests.conftest import FIXTURE_CATALOG
@@ -165,8 +166,10 @@ def sim_catalog() -> Catalog:
 
 @pytest.fixture(autouse=True)
 def provider_keys(sim_catalog: Catalog, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
-    """A dummy value in every provider key variable of the catalog, for this test."""
+    """A dummy value in every provider key variable of the catalog (and the LiteLLM proxy's
+    master key), for this test."""
     keys = {p.key_env: DUMMY_KEY for p in sim_catalog.providers.values() if p.key_env}
+    keys[MASTER_KEY_ENV] = "sk-" + DUMMY_KEY  # what the LiteLLM export's proxy needs to start
     for name, value in keys.items():
         monkeypatch.setenv(name, value)
     return keys

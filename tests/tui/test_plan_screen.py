@@ -94,7 +94,7 @@ async def to_first_fallback(pilot: Pilot[None]) -> None:
 async def export(pilot: Pilot[None], path: Path | None = None) -> None:
     """Press w, wait for the path dialog, give it `path` (else keep the default), Enter."""
     await pilot.press("w")
-    for _ in range(50):
+    for _ in range(500):  # up to 10 s: a loaded 2-core machine can take seconds
         if isinstance(pilot.app.screen, PathDialog):
             break
         await pilot.pause(0.02)
@@ -413,6 +413,7 @@ class TestSnapshots:
             await pilot.press("f6")
             await settle(pilot)
             await pilot.press("e")
+            await settle(pilot)
             await pilot.pause()
 
         assert snap_compare(workloads_app, run_before=run_before, terminal_size=(80, 24))
