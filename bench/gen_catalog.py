@@ -10,6 +10,14 @@ from pathlib import Path
 
 import yaml
 
+
+class _NoAliases(yaml.SafeDumper):
+    """Writes shared values out in full: catalog files may not use anchors and aliases."""
+
+    def ignore_aliases(self, data: object) -> bool:
+        return True
+
+
 HEADER = "# Synthetic catalog for benchmarks; every value here is made up.\n"
 
 
@@ -78,6 +86,8 @@ def write_catalog(directory: Path, offerings: int, providers: int = 50, seed: in
             "offerings": [offering(rng, pid, index + i) for i in range(count)],
         }
         index += count
-        text = yaml.dump(doc, sort_keys=False, default_flow_style=None, width=100)
+        text = yaml.dump(
+            doc, Dumper=_NoAliases, sort_keys=False, default_flow_style=None, width=100
+        )
         (directory / f"{pid}.yaml").write_text(HEADER + text, encoding="utf-8")
     return directory
