@@ -11,7 +11,7 @@ got loaded.
 
 from __future__ import annotations
 
-import ast
+import functools
 import json
 import subprocess
 import sys
@@ -31,16 +31,41 @@ def modules() -> list[tuple[str, Path]]:
     return found
 
 
-def imported(path: Path) -> set[str]:
-    names: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+_IMPORTS_OF = """
+import ast, json, sys
+out = {}
+for path in sys.argv[1:]:
+    names = set()
+    for node in ast.walk(ast.parse(open(path, encoding="utf-8").read())):
         if isinstance(node, ast.Import):
             names.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
             names.add(node.module)
             # `from advisor import home` imports the module advisor.home
             names.update(f"{node.module}.{alias.name}" for alias in node.names)
-    return names
+    out[path] = sorted(names)
+print(json.dumps(out))
+"""
+
+
+@functools.cache
+def _imports_of(paths: tuple[Path, ...]) -> dict[str, list[str]]:
+    # Parsed in a fresh interpreter: hypothesis, run earlier in this worker, changes the
+    # recursion limit, and CPython 3.11's ast then fails with "recursion depth mismatch".
+    result = subprocess.run(
+        [sys.executable, "-c", _IMPORTS_OF, *map(str, paths)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    found: dict[str, list[str]] = json.loads(result.stdout)
+    return found
+
+
+def imported(path: Path, among: tuple[Path, ...] | None = None) -> set[str]:
+    """What `path` imports (every import statement, also those inside functions)."""
+    paths = among if among is not None else tuple(p for _, p in modules())
+    return set(_imports_of(paths)[str(path)])
 
 
 FLOORS = ("catalog", "probes", "core", "present", "front")
@@ -87,9 +112,10 @@ def test_only_advisor_tui_imports_textual() -> None:
 def upward(found: list[tuple[str, Path]]) -> list[tuple[str, str]]:
     """(module, what it imports) for every import of a higher floor."""
     offenders = []
+    among = tuple(path for _, path in found)
     for name, path in found:
         own = FLOORS.index(floor(name) or "front")
-        for target in imported(path):
+        for target in imported(path, among):
             target_floor = floor(target)
             if target_floor is not None and FLOORS.index(target_floor) > own:
                 offenders.append((name, target))
