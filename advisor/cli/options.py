@@ -45,3 +45,17 @@ TIME_SCALE = click.option(
     show_default=True,
     help="Simulator only: multiply its timings (0.1 = ten times faster; figures scale too).",
 )
+
+DECISIVE = click.option(
+    "--decisive/--exhaustive",
+    default=False,
+    show_default=True,
+    help="Decisive: only the probes that can change the plan, each stopping as soon as its "
+    "figure clears or fails the workload's bar. Exhaustive: every probe at full size.",
+)
+
+SEED = click.option(
+    "--seed",
+    type=int,
+    help="Simulator only: fix its random draws, for repeatable simulated runs.",
+)

@@ -54,6 +54,11 @@ def plan_options(f: F) -> F:
         click.option(
             "--degraded", is_flag=True, help="Add a fast, cheap last resort with a short timeout."
         ),
+        click.option(
+            "--allow-unprobed",
+            is_flag=True,
+            help="Let an unprobed candidate be the primary of a workload the probe run measured.",
+        ),
     ]
     for option in reversed(options):
         f = option(f)
@@ -67,6 +72,7 @@ def _options(kw: dict[str, Any]) -> PlanOptions:
         canary=kw["canary"],
         verifier=kw["verifier"],
         degraded=kw["degraded"],
+        allow_unprobed=kw["allow_unprobed"],
     )
 
 
@@ -205,6 +211,15 @@ def _parse_export(value: str) -> tuple[str, Path]:
 @options.TOP
 @options.REQUESTS
 @options.TIME_SCALE
+@click.option(
+    "--decisive/--exhaustive",
+    default=True,
+    show_default=True,
+    help="Decisive: only the probes that can change the plan, each stopping once its figure "
+    "clears or fails the bar, going down the candidate list until TOP are confirmed. "
+    "Exhaustive: every probe at full size on the TOP best.",
+)
+@options.SEED
 @plan_options
 @click.pass_context
 def run_command(
@@ -219,6 +234,8 @@ def run_command(
     kinds: str,
     requests: int,
     time_scale: float,
+    decisive: bool,
+    seed: int | None,
     **kw: Any,
 ) -> None:
     """The whole pipeline, headless: match, probe (optionally), plan, and write every export.
@@ -244,6 +261,9 @@ def run_command(
             requests=requests,
             time_scale=time_scale,
             budget_usd=budget_usd,
+            decisive=decisive,
+            seed=seed,
+            confirm=top if decisive else 0,
         )
         run_id = latest_run(workloads_file)
         if run_id is None or run_id == before:

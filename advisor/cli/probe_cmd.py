@@ -68,6 +68,8 @@ from probes.targets import Target
 @options.TOP
 @options.REQUESTS
 @options.TIME_SCALE
+@options.DECISIVE
+@options.SEED
 @click.option("--json", "as_json", is_flag=True, help="Print figures as JSON.")
 @click.pass_context
 def probe(
@@ -83,6 +85,9 @@ def probe(
     poisson: bool,
     time_scale: float,
     as_json: bool,
+    decisive: bool = False,
+    seed: int | None = None,
+    confirm: int = 0,
 ) -> None:
     """Measure the best candidates of each workload: latency, determinism, long context,
     structured output, the workload's own samples, instruction retention over a conversation
@@ -100,7 +105,7 @@ def probe(
     catalog_ = home.load_catalog(extra_layers(ctx))
     results = [match(w, catalog_) for w in workloads]
     load = Load(mode="open", rate=rate, poisson=poisson) if rate else Load(concurrency=concurrency)
-    settings = Settings(requests=requests, load=load)
+    settings = Settings(requests=requests, load=load, decisive=decisive)
     err = Console(stderr=True)
     request = ProbeRequest(
         catalog_,
@@ -113,6 +118,8 @@ def probe(
         workloads_file=workloads_file,
         layers=home.catalog_layers(extra_layers(ctx)),
         time_scale=time_scale,
+        confirm=confirm,
+        seed=seed,
     )
     finished = _run_with_progress(request, err, quiet=as_json)
     run_id, prepared, outcome = finished.run_id, finished.prepared, finished.outcome

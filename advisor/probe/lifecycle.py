@@ -19,12 +19,16 @@ from pathlib import Path
 
 from advisor import __version__, home
 from advisor.match.matching import MatchResult
+from advisor.plan import resolve_endpoints
+from advisor.plan.figures import figures_for, measured_problem
+from advisor.plan.planner import unreachable_providers
+from advisor.probe.measured import read_run
 from advisor.workload.model import Workload
 from catalog import Catalog, Offering
 from catalog.errors import AdvisorError, BadInput
 from probes.harness import Budget, Sent
 from probes.kinds.base import Figure, Settings
-from probes.run import KINDS, Outcome, Plan, execute, plan_run
+from probes.run import KINDS, Gates, Outcome, Plan, Task, execute, plan_run
 from probes.simulator import start_simulator
 from probes.spec import SampleSpec, WorkloadSpec
 from probes.store import Redactor, RunStatus, RunStore
@@ -48,8 +52,9 @@ DEFAULT_KINDS = tuple(k for k in KINDS if k not in OPT_IN_KINDS)
 ALL_KINDS = tuple(KINDS)
 
 
-def spec_of(workload: Workload) -> WorkloadSpec:
-    """What the probes need to know about a workload."""
+def spec_of(workload: Workload, time_scale: float = 1.0) -> WorkloadSpec:
+    """What the probes need to know about a workload; on a simulator at `time_scale`, its
+    latency budgets at that scale, so a probe compares like with like."""
     samples = [
         SampleSpec(
             [{"role": m.role, "content": m.content} for m in s.messages]
@@ -67,19 +72,35 @@ def spec_of(workload: Workload) -> WorkloadSpec:
         system_prompt=workload.system_prompt,
         response_schema=workload.output_schema,
         samples=samples,
-        ttft_p95_ms=workload.latency.ttft_p95_ms,
-        e2e_p95_ms=workload.latency.e2e_p95_ms,
+        ttft_p95_ms=_scaled(workload.latency.ttft_p95_ms, time_scale),
+        e2e_p95_ms=_scaled(workload.latency.e2e_p95_ms, time_scale),
         peak_rps=workload.volume.peak_rps,
         modalities=list(workload.modalities),
         strict_determinism=workload.determinism == "strict",
     )
 
 
-def chosen_offerings(result: MatchResult, top: int, pinned: Sequence[str] = ()) -> list[Offering]:
-    """The pinned candidates, else the `top` best."""
+def _scaled(ms: float | None, scale: float) -> float | None:
+    return None if ms is None else ms * scale
+
+
+def chosen_offerings(
+    result: MatchResult,
+    top: int,
+    pinned: Sequence[str] = (),
+    unreachable: frozenset[str] = frozenset(),
+) -> list[Offering]:
+    """The pinned candidates, else the `top` best the plan could use (offerings of
+    `unreachable` providers are left out, as the planner leaves them out)."""
     if pinned:
         return [c.offering for c in result.candidates if c.offering.key in pinned]
-    return [c.offering for c in result.candidates[:top]]
+    usable = [c.offering for c in result.candidates if c.offering.provider not in unreachable]
+    return usable[:top]
+
+
+def unreachable(catalog: Catalog, overrides: Mapping[str, ProviderOverride]) -> frozenset[str]:
+    """Self-hosted providers nobody gave an address: no plan can use them."""
+    return unreachable_providers(catalog, resolve_endpoints(catalog, overrides))
 
 
 @dataclass(frozen=True)
@@ -90,6 +111,8 @@ class Prepared:
     skipped: list[Skipped]
     budget: Budget
     simulated: bool
+    skipped_by_workload: list[tuple[str, Skipped]] = dataclasses.field(default_factory=list)
+    """Each skip with the workload whose candidate it was."""
 
 
 def prepare(
@@ -103,27 +126,40 @@ def prepare(
     budget_usd: float,
     sim_url: str | None = None,
     overrides: Mapping[str, ProviderOverride] | None = None,
+    chosen: Mapping[str, Sequence[Offering]] | None = None,
+    time_scale: float = 1.0,
 ) -> Prepared:
-    """Pick targets for each workload's best candidates and plan every probe on them.
+    """Pick targets for each workload's best candidates (or the `chosen` offerings of each
+    workload, by name) and plan every probe on them.
 
     `overrides` is the user's providers file, read here when not given (a screen that
     estimates on every keystroke reads it once)."""
     work: list[tuple[WorkloadSpec, list[Target]]] = []
     skipped: list[Skipped] = []
+    by_workload: list[tuple[str, Skipped]] = []
     if overrides is None:
         overrides = load_overrides(home.providers_file(), catalog.providers)
     for result in results:
-        offerings = chosen_offerings(result, top)
+        if chosen is not None:
+            offerings = list(chosen.get(result.workload.name, ()))
+            if not offerings:
+                continue
+        else:
+            offerings = chosen_offerings(result, top, unreachable=unreachable(catalog, overrides))
         if target == "sim":
             assert sim_url is not None
             targets = simulated_targets(catalog, offerings, sim_url)
         else:
             targets, skips = live_targets(catalog, offerings, overrides)
             skipped += skips
-        work.append((spec_of(result.workload), targets))
+            by_workload += [(result.workload.name, skip) for skip in skips]
+        scale = time_scale if target == "sim" else 1.0
+        work.append((spec_of(result.workload, scale), targets))
     # Probes that size themselves to the cap (correctness under load) read it from settings.
     sized = dataclasses.replace(settings, budget_usd=budget_usd)
-    return Prepared(plan_run(work, kinds, sized), skipped, Budget(budget_usd), target == "sim")
+    return Prepared(
+        plan_run(work, kinds, sized), skipped, Budget(budget_usd), target == "sim", by_workload
+    )
 
 
 def open_store(
@@ -141,8 +177,10 @@ def start(
     workloads_file: str | None,
     settings: Settings,
     kinds: Sequence[str],
+    time_scale: float = 1.0,
 ) -> int:
-    """Record a new run and return its id."""
+    """Record a new run and return its id, with the workloads it measures and, for a
+    simulated run, the time scale its latencies were measured at."""
     return store.start_run(
         target="sim" if prepared.simulated else "live",
         simulated=prepared.simulated,
@@ -152,6 +190,9 @@ def start(
             "requests": settings.requests,
             "load": settings.load.describe(),
             "date": dt.date.today().isoformat(),
+            "decisive": settings.decisive,
+            "time_scale": time_scale if prepared.simulated else 1.0,
+            "workloads": sorted({t.spec.name for t in prepared.plan.tasks}),
         },
         version=__version__,
         budget_usd=prepared.budget.cap_usd,
@@ -218,6 +259,144 @@ class ProbeRequest:
     """The catalog layers the simulator serves."""
     time_scale: float = 1.0
     overrides: Mapping[str, ProviderOverride] | None = None
+    confirm: int = 0
+    """Down the list: while a workload has fewer than this many probed candidates that no
+    probe ruled out, probe its next candidates in the same run and budget (0: only `top`)."""
+    seed: int | None = None
+    """The simulator's seed (repeatable simulated runs); None picks one."""
+    sim_faults: Mapping[str, str] | None = None
+    """Simulator only: offerings that misbehave, by key, with a fault profile (`advisor sim
+    --help`), e.g. {"openai/gpt-6-luna": "5xx-burst:10"}: an outage to plan around."""
+
+
+DEPTH = 2
+"""Down the list, a workload's candidates probed in one run are at most DEPTH × `top`
+(at least `confirm` + 1): past that, the run says plainly that none was confirmed."""
+
+
+class Rounds:
+    """A run's probing, one pipeline per workload, all at once: each sends its first
+    candidates' probes, then, while it has fewer confirmed candidates than asked for, its
+    next candidates', without waiting for the other workloads."""
+
+    def __init__(
+        self,
+        request: ProbeRequest,
+        store: RunStore,
+        run_id: int,
+        first: Prepared,
+        sim_url: str | None,
+    ) -> None:
+        self.request, self.store, self.run_id, self.sim_url = request, store, run_id, sim_url
+        self.prepared = first
+        self.overrides = request.overrides or load_overrides(
+            home.providers_file(), request.catalog.providers
+        )
+        self.closed = unreachable(request.catalog, self.overrides)
+
+    async def run(
+        self,
+        *,
+        cancel: asyncio.Event | None,
+        on_sent: Callable[[Target, str, Sent], None] | None,
+        on_phase: Callable[[str], None],
+    ) -> Outcome:
+        """Every workload's rounds; the figures and requests of all of them."""
+        cancel = cancel or asyncio.Event()
+        gates = Gates()  # one provider's limit holds across every workload's pipeline
+        outcome = Outcome()
+        first = self.prepared
+        by_workload: dict[str, list[Task]] = {}
+        for task in first.plan.tasks:
+            by_workload.setdefault(task.spec.name, []).append(task)
+
+        async def pipeline(result: MatchResult, tasks: list[Task]) -> None:
+            name = result.workload.name
+            tried = {t.target.key for t in tasks}
+            tried |= {s.offering.key for w, s in first.skipped_by_workload if w == name}
+            plan = Plan(tasks)
+            while plan.tasks and not cancel.is_set():
+                done = await execute(
+                    plan,
+                    self.store,
+                    self.run_id,
+                    first.budget,
+                    cancel=cancel,
+                    on_sent=on_sent,
+                    gates=gates,
+                    together=self.request.settings.decisive,
+                )
+                outcome.figures.update(done.figures)
+                outcome.sent += done.sent
+                if not self.request.confirm:
+                    return
+                nxt = self._next(result, tried)
+                if nxt is None:
+                    return
+                tried |= {t.target.key for t in nxt.plan.tasks}
+                tried |= {s.offering.key for s in nxt.skipped}
+                on_phase(
+                    f"{name}: down the list, {len({t.target.key for t in nxt.plan.tasks})} more "
+                    f"candidates, at most {nxt.plan.requests} requests"
+                )
+                self.prepared = _merged(self.prepared, nxt)
+                plan = nxt.plan
+
+        await asyncio.gather(
+            *(
+                pipeline(r, by_workload[r.workload.name])
+                for r in self.request.results
+                if r.workload.name in by_workload
+            )
+        )
+        outcome.cancelled = cancel.is_set()
+        return outcome
+
+    def _next(self, result: MatchResult, tried: set[str]) -> Prepared | None:
+        """The workload's next candidates when it has fewer confirmed than asked for, planned
+        within what is left of the cap; None when there are none, or they would not fit."""
+        request, name = self.request, result.workload.name
+        measures = read_run(self.store, self.run_id)
+        usable = [c for c in result.candidates if c.offering.provider not in self.closed]
+        confirmed = sum(
+            measured_problem(figures_for(c, measures)) is None
+            for c in usable
+            if c.offering.key in tried and measures.of(name, c.offering.key) is not None
+        )
+        depth = max(DEPTH * request.top, request.confirm + 1)
+        wanted = min(request.confirm - confirmed, depth - len(tried))
+        rest = [c.offering for c in usable if c.offering.key not in tried]
+        if wanted <= 0 or not rest:
+            return None
+        budget = self.prepared.budget
+        left = budget.cap_usd - budget.spent_usd
+        nxt = prepare(
+            request.catalog,
+            [result],
+            target=request.target,
+            kinds=request.kinds,
+            settings=request.settings,
+            top=request.top,
+            budget_usd=left,
+            sim_url=self.sim_url,
+            overrides=self.overrides,
+            chosen={name: rest[:wanted]},
+            time_scale=request.time_scale,
+        )
+        if not nxt.plan.tasks or nxt.plan.worst_case_usd > left:
+            return None
+        return nxt
+
+
+def _merged(first: Prepared, then: Prepared) -> Prepared:
+    """One run's preparation over two rounds: every task, every skip, the first's cap."""
+    return Prepared(
+        Plan(first.plan.tasks + then.plan.tasks),
+        first.skipped + then.skipped,
+        first.budget,
+        first.simulated,
+        first.skipped_by_workload + then.skipped_by_workload,
+    )
 
 
 @dataclass(frozen=True)
@@ -251,7 +430,11 @@ async def run_probes(
         if request.target == "sim":
             on_phase("Starting the simulator…")
             sim = await asyncio.to_thread(
-                start_simulator, request.layers, time_scale=request.time_scale
+                start_simulator,
+                request.layers,
+                time_scale=request.time_scale,
+                seed=request.seed,
+                offering_faults=request.sim_faults,
             )
         prepared = prepare(
             request.catalog,
@@ -263,6 +446,7 @@ async def run_probes(
             budget_usd=request.budget_usd,
             sim_url=sim.url if sim else None,
             overrides=request.overrides,
+            time_scale=request.time_scale,
         )
         on_prepared(prepared)
         refused = refusal(prepared)
@@ -271,12 +455,14 @@ async def run_probes(
         store = await asyncio.to_thread(open_store, request.catalog, request.overrides)
         with store:
             workloads_file = str(request.workloads_file) if request.workloads_file else None
-            run_id = start(store, prepared, workloads_file, request.settings, request.kinds)
+            run_id = start(
+                store, prepared, workloads_file, request.settings, request.kinds, request.time_scale
+            )
             on_start(prepared, run_id)
             try:
-                outcome = await execute(
-                    prepared.plan, store, run_id, prepared.budget, cancel=cancel, on_sent=on_sent
-                )
+                rounds = Rounds(request, store, run_id, prepared, sim.url if sim else None)
+                outcome = await rounds.run(cancel=cancel, on_sent=on_sent, on_phase=on_phase)
+                prepared = rounds.prepared
             except (asyncio.CancelledError, KeyboardInterrupt):
                 store.finish_run(run_id, "cancelled")
                 raise

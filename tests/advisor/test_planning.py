@@ -153,13 +153,19 @@ def test_a_primary_over_budget_in_probes_is_passed_over(catalog: Catalog) -> Non
     slow = measures_of(
         {"alpha/a-small": {"latency.ttft_ms_p95": 1500.0, "latency.e2e_ms_p99": 2500.0}}
     )
-    p = plan(catalog, w, slow)
+    p = plan(catalog, w, slow, allow_unprobed=True)
     wp = only(p)
     assert wp.primary.key != "alpha/a-small"
     assert "did not rule out" in wp.primary.reason
+    assert "not probed" in wp.primary.reason
     assert any("alpha/a-small passed over" in n and "800 ms budget" in n for n in wp.notes)
     assert "alpha/a-small" in keys(wp)  # still better than an outage, but last
     assert p.run_id == 7 and p.simulated
+    # Unless asked, a workload the run measured is served by a candidate the run probed.
+    held = only(plan(catalog, w, slow))
+    assert held.primary.key == "alpha/a-small"
+    assert "NOT confirmed" in held.primary.reason
+    assert any("no candidate was confirmed by probes" in n for n in held.notes)
 
 
 def test_a_confirmed_primary_takes_its_timeouts_from_measured_percentiles(catalog: Catalog) -> None:
@@ -177,10 +183,15 @@ def test_a_confirmed_primary_takes_its_timeouts_from_measured_percentiles(catalo
 
 def test_failing_requests_and_differing_repeats_disqualify(catalog: Catalog) -> None:
     flaky = measures_of({"alpha/a-small": {}}, failed=5)  # 5 of 20 attempts failed
-    assert only(plan(catalog, workload(), flaky)).primary.key != "alpha/a-small"
+    assert (
+        only(plan(catalog, workload(), flaky, allow_unprobed=True)).primary.key != "alpha/a-small"
+    )
     differs = measures_of({"alpha/a-small": {"determinism.agreement": 0.8}})
     assert (
-        only(plan(catalog, workload(determinism="strict"), differs)).primary.key != "alpha/a-small"
+        only(
+            plan(catalog, workload(determinism="strict"), differs, allow_unprobed=True)
+        ).primary.key
+        != "alpha/a-small"
     )
     assert only(plan(catalog, workload(determinism="any"), differs)).primary.key == "alpha/a-small"
 
@@ -450,11 +461,12 @@ def test_shares_rule_out_a_candidate_only_on_clear_evidence(catalog: Catalog) ->
 
     # One needle missed in nine: 89 %, but the interval reaches well above 90 %.
     assert only(plan(catalog, workload(), with_recall(8, 9))).primary.key == "alpha/a-small"
-    lost = only(plan(catalog, workload(), with_recall(4, 9)))
+    lost = only(plan(catalog, workload(), with_recall(4, 9), allow_unprobed=True))
     assert lost.primary.key != "alpha/a-small"
     assert any("clearly below 90%" in n for n in lost.notes)
     # With many trials, 80 % is clear evidence; 89 % still is not.
-    assert only(plan(catalog, workload(), with_recall(80, 100))).primary.key != "alpha/a-small"
+    clear = only(plan(catalog, workload(), with_recall(80, 100), allow_unprobed=True))
+    assert clear.primary.key != "alpha/a-small"
     assert only(plan(catalog, workload(), with_recall(89, 100))).primary.key == "alpha/a-small"
 
 
