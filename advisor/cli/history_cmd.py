@@ -23,7 +23,12 @@ from probes.store import RunStore
     metavar="RUN RUN",
     help="Compare two runs: every figure's shift, and which sample outputs changed.",
 )
-def history(as_json: bool, compare: tuple[int, int] | None) -> None:
+@click.option(
+    "--any-scale",
+    is_flag=True,
+    help="With --compare: compare runs made at different simulator time scales anyway.",
+)
+def history(as_json: bool, compare: tuple[int, int] | None, any_scale: bool = False) -> None:
     """List probing runs, newest first; a run whose process died shows as interrupted."""
     path = home.runs_db()
     store = RunStore(path) if path.exists() else None
@@ -33,6 +38,15 @@ def history(as_json: bool, compare: tuple[int, int] | None) -> None:
         missing = [str(r) for r in compare if r not in known]
         if missing or store is None:
             raise click.BadParameter(f"no run {', '.join(missing)}", param_hint="--compare")
+        scales = {r.id: r.time_scale for r in runs if r.id in compare}
+        if len(set(scales.values())) > 1 and not any_scale:
+            a, b = compare
+            raise click.BadParameter(
+                f"run {a} was simulated at time scale {scales[a]:g} and run {b} at "
+                f"{scales[b]:g}: their latencies differ by the scale, not by any drift "
+                "(--any-scale compares them anyway)",
+                param_hint="--compare",
+            )
         shifts, changes = compare_runs(store, *compare)
         if as_json:
             print_json(

@@ -143,3 +143,18 @@ def test_history_compares_two_runs(advisor_home: Path) -> None:
     assert "latency.ttft_ms_p50" in out and "sample outputs changed" in out
     code, _, err = invoke("history", "--compare", "1", "9")
     assert code == 2 and "no run 9" in err
+
+
+def test_history_refuses_to_compare_runs_of_different_time_scales(advisor_home: Path) -> None:
+    for scale in ("0.02", "0.04"):
+        code, _, err = invoke(
+            "probe", str(WORKLOADS), "--probes", "latency", "--requests", "2", "--top", "1",
+            "--time-scale", scale,
+        )  # fmt: skip
+        assert code == 0, err
+    code, _, err = invoke("history", "--compare", "1", "2")
+    assert code == 2 and "time scale 0.02" in err and "0.04" in err
+    code, out, err = invoke("history", "--compare", "1", "2", "--any-scale")
+    assert code == 0, err
+    code, out, _ = invoke("history")
+    assert "time ×0.04" in out and "time ×0.02" in out
