@@ -225,12 +225,14 @@ async def execute(
     deadline_s: float = 120.0,
     gates: Gates | None = None,
     together: bool = False,
+    on_task: Callable[[Task, Verdict, int], None] | None = None,
 ) -> Outcome:
     """Send the plan. Targets on different providers are probed at once, at most
     PER_PROVIDER targets of one provider at a time (`gates`, shared by calls that run side
     by side). Tasks on one target run one after another (so probes do not disturb each
     other's timing), or all at once when `together` (a decisive run, for which the wall
-    time matters more than a clean timing: none of its probes is under load)."""
+    time matters more than a clean timing: none of its probes is under load). `on_task`
+    hears each finished task with its verdict and the requests it sent."""
     outcome = Outcome()
     gates = gates or Gates()
     by_target: dict[tuple[str, str], list[Task]] = {}
@@ -252,7 +254,8 @@ async def execute(
             if ctx.cancel.is_set():
                 return "open"
             sent, verdict = await _run_task(ctx, task)
-            outcome.sent += sum(s.timed is not None for batch in sent.values() for s in batch)
+            count = sum(s.timed is not None for batch in sent.values() for s in batch)
+            outcome.sent += count
             figures = task.kind.analyse(task.spec, task.target, sent)
             key = (task.spec.name, task.target.key, task.kind.name)
             outcome.figures[key] = figures
@@ -260,6 +263,8 @@ async def execute(
                 run_id,
                 [f.row(task.target.key, task.kind.name, task.spec.name) for f in figures],
             )
+            if on_task is not None:
+                on_task(task, verdict, count)
             return verdict
 
         await asyncio.gather(*(target_tasks(tasks) for tasks in by_target.values()))

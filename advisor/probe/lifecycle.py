@@ -26,6 +26,7 @@ from advisor.probe.measured import read_run
 from advisor.workload.model import Workload
 from catalog import Catalog, Offering
 from catalog.errors import AdvisorError, BadInput
+from probes.decide import Verdict
 from probes.harness import Budget, Sent
 from probes.kinds.base import Figure, Settings
 from probes.run import KINDS, Gates, Outcome, Plan, Task, execute, plan_run
@@ -113,6 +114,8 @@ class Prepared:
     simulated: bool
     skipped_by_workload: list[tuple[str, Skipped]] = dataclasses.field(default_factory=list)
     """Each skip with the workload whose candidate it was."""
+    decisive: bool = False
+    """Probes stop once decided: the plan's requests and cost are the most it may send."""
 
 
 def prepare(
@@ -158,7 +161,12 @@ def prepare(
     # Probes that size themselves to the cap (correctness under load) read it from settings.
     sized = dataclasses.replace(settings, budget_usd=budget_usd)
     return Prepared(
-        plan_run(work, kinds, sized), skipped, Budget(budget_usd), target == "sim", by_workload
+        plan_run(work, kinds, sized),
+        skipped,
+        Budget(budget_usd),
+        target == "sim",
+        by_workload,
+        settings.decisive,
     )
 
 
@@ -300,6 +308,7 @@ class Rounds:
         cancel: asyncio.Event | None,
         on_sent: Callable[[Target, str, Sent], None] | None,
         on_phase: Callable[[str], None],
+        on_task: Callable[[Task, Verdict, int], None] | None = None,
     ) -> Outcome:
         """Every workload's rounds; the figures and requests of all of them."""
         cancel = cancel or asyncio.Event()
@@ -325,6 +334,7 @@ class Rounds:
                     on_sent=on_sent,
                     gates=gates,
                     together=self.request.settings.decisive,
+                    on_task=on_task,
                 )
                 outcome.figures.update(done.figures)
                 outcome.sent += done.sent
@@ -396,6 +406,7 @@ def _merged(first: Prepared, then: Prepared) -> Prepared:
         first.budget,
         first.simulated,
         first.skipped_by_workload + then.skipped_by_workload,
+        first.decisive,
     )
 
 
@@ -417,13 +428,16 @@ async def run_probes(
     on_phase: Callable[[str], None] = lambda text: None,
     on_prepared: Callable[[Prepared], None] = lambda prepared: None,
     on_start: Callable[[Prepared, int], None] = lambda prepared, run_id: None,
+    on_task: Callable[[Task, Verdict, int], None] | None = None,
 ) -> Finished:
     """Run the probes `request` asks for, from the simulator's start to the store's close.
 
     Raises `OverCap` or `NothingToProbe` before anything is recorded. A cancelled run (the
     `cancel` event, a cancelled task, Ctrl+C) is stored as cancelled with every attempt that
     finished; an exception as failed. `on_prepared` hears the planned run before it is
-    checked against its cap, `on_start` the run and its id once recorded.
+    checked against its cap, `on_start` the run and its id once recorded, `on_task` each
+    finished probe with its verdict (pass, fail, or open when it ran to its end) and the
+    requests it sent.
     """
     sim = None
     try:
@@ -461,7 +475,9 @@ async def run_probes(
             on_start(prepared, run_id)
             try:
                 rounds = Rounds(request, store, run_id, prepared, sim.url if sim else None)
-                outcome = await rounds.run(cancel=cancel, on_sent=on_sent, on_phase=on_phase)
+                outcome = await rounds.run(
+                    cancel=cancel, on_sent=on_sent, on_phase=on_phase, on_task=on_task
+                )
                 prepared = rounds.prepared
             except (asyncio.CancelledError, KeyboardInterrupt):
                 store.finish_run(run_id, "cancelled")
