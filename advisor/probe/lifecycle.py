@@ -345,9 +345,10 @@ class Rounds:
                     return
                 tried |= {t.target.key for t in nxt.plan.tasks}
                 tried |= {s.offering.key for s in nxt.skipped}
+                more = len({t.target.key for t in nxt.plan.tasks})
                 on_phase(
-                    f"{name}: down the list, {len({t.target.key for t in nxt.plan.tasks})} more "
-                    f"candidates, at most {nxt.plan.requests} requests"
+                    f"{name}: down the list, {more} more candidate{'s' if more > 1 else ''}, "
+                    f"at most {nxt.plan.requests} requests"
                 )
                 self.prepared = _merged(self.prepared, nxt)
                 plan = nxt.plan
