@@ -216,8 +216,8 @@ def _parse_export(value: str) -> tuple[str, Path]:
     default=True,
     show_default=True,
     help="Decisive: only the probes that can change the plan, each stopping once its figure "
-    "clears or fails the bar, going down the candidate list until TOP are confirmed. "
-    "Exhaustive: every probe at full size on the TOP best.",
+    "clears or fails the bar. Exhaustive: every probe at full size. Either way the run goes "
+    "down each workload's candidate list until TOP are confirmed.",
 )
 @options.SEED
 @plan_options
@@ -263,7 +263,7 @@ def run_command(
             budget_usd=budget_usd,
             decisive=decisive,
             seed=seed,
-            confirm=top if decisive else 0,
+            confirm=top,
         )
         run_id = latest_run(workloads_file)
         if run_id is None or run_id == before:

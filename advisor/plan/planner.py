@@ -139,6 +139,10 @@ def plan_workload(
             notes.append(f"{f.offering.key} passed over: {problem}")
         (failing if problem else passing).append(f)
     ranked = passing + failing  # failed candidates still beat an outage, but come last
+    if measures is not None and not measures.measured(w.name):
+        notes.append(
+            f"figures from the catalog: probe run {measures.run_id} did not measure this workload"
+        )
     if measures is not None and measures.measured(w.name) and not options.allow_unprobed:
         # A probe run measured this workload: its primary is one the run probed.
         confirmed = [f for f in passing if f.probed]

@@ -479,3 +479,10 @@ def test_the_wilson_interval_brackets_the_share() -> None:
     assert wilson(Basis("x", 0.5, "share", "catalog")) == (0.0, 1.0)  # no trials: no evidence
     low, high = wilson(Basis("x", 1.0, "share", "measured", 1000))
     assert low > 0.99 and high == 1.0
+
+
+def test_a_run_that_did_not_measure_a_workload_says_so(catalog: Catalog) -> None:
+    other = RunMeasures(4, True, {("another-job", "alpha/a-small"): OfferingMeasures({}, 5, 0)})
+    wp = only(plan(catalog, workload(), other))
+    assert any("probe run 4 did not measure this workload" in n for n in wp.notes)
+    assert "not probed" in wp.primary.reason  # nothing probed for it: the ranking serves
