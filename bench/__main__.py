@@ -22,7 +22,14 @@ from bench import tools
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "docs" / "benchmarks.md"
-ORDER = ("bench_harness", "bench_catalog", "bench_matching", "bench_startup", "bench_simulator")
+ORDER = (
+    "bench_harness",
+    "bench_catalog",
+    "bench_matching",
+    "bench_startup",
+    "bench_simulator",
+    "bench_quick",
+)
 """Sections in the order of the issue's items; any other bench_*.py module follows."""
 
 CONTENTS = """\
@@ -35,6 +42,8 @@ What is measured, and where:
    "Catalog loading", "Catalog import", "Matching".
 4. Start-up of `advisor --help` and of the TUI: "Start-up".
 5. The simulator every harness figure rests on: "Simulator".
+6. `advisor run --probe sim` at real-time speed, and how often its decisive plan agrees with
+   an exhaustive run's: "Quick run" (`QUICK_SEEDS`, `QUICK_SCALE` set its seeds and scale).
 
 Every target is stated next to its figure with MET or MISSED; where one is missed, the
 section says what profiling found. The machine is shared with whatever else runs on it: the
