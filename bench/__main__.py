@@ -29,6 +29,7 @@ ORDER = (
     "bench_startup",
     "bench_simulator",
     "bench_vllm",
+    "bench_quick",
 )
 """Sections in the order of the issue's items; any other bench_*.py module follows."""
 
@@ -44,6 +45,8 @@ What is measured, and where:
 5. The simulator every harness figure rests on: "Simulator".
 6. Both harnesses against a real engine, each beside the engine's own histograms: "Against a
    real engine: vLLM on CPU".
+7. `advisor run --probe sim` at real-time speed, and how often its decisive plan agrees with
+   an exhaustive run's: "Quick run" (`QUICK_SEEDS`, `QUICK_SCALE` set its seeds and scale).
 
 Every target is stated next to its figure with MET or MISSED; where one is missed, the
 section says what profiling found. The machine is shared with whatever else runs on it: the

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from probes.clients import make_client
 from probes.clients.base import retry_after_seconds
 from probes.deadlines import Deadlines, deadlines_for
+from probes.decide import Verdict, needed
 from probes.harness import (
     Budget,
     Context,
@@ -33,6 +34,7 @@ from probes.kinds.ratelimit import RateLimit
 from probes.kinds.retention import Retention
 from probes.kinds.samples import Samples
 from probes.kinds.structured import Structured
+from probes.load import Load
 from probes.spec import WorkloadSpec
 from probes.store import RunStore
 from probes.targets import Target
@@ -53,8 +55,20 @@ KINDS: dict[str, ProbeKind] = {
 }
 """Every probe kind by name, in the order a run performs them."""
 
-PARALLEL_TARGETS = 4
-"""Targets probed at once: different providers do not slow each other down."""
+PER_PROVIDER = 4
+"""Targets of one provider probed at once: different providers do not slow each other down,
+and no provider sees more than this many probes' requests at a time."""
+
+
+class Gates:
+    """Per provider, how many of its targets may be probed at once."""
+
+    def __init__(self, per_provider: int = PER_PROVIDER) -> None:
+        self.per_provider = per_provider
+        self._gates: dict[str, asyncio.Semaphore] = {}
+
+    def of(self, provider: str) -> asyncio.Semaphore:
+        return self._gates.setdefault(provider, asyncio.Semaphore(self.per_provider))
 
 
 @dataclass(frozen=True)
@@ -104,12 +118,16 @@ class Plan:
 def plan_run(
     work: Sequence[tuple[WorkloadSpec, Sequence[Target]]], kinds: Sequence[str], settings: Settings
 ) -> Plan:
-    """Every task the run would perform; unknown kind names raise KeyError."""
+    """Every task the run would perform; unknown kind names raise KeyError. A decisive run
+    leaves out the kinds that cannot change a workload's plan."""
     tasks = []
     for spec, targets in work:
         for target in targets:
+            window = target.offering.limits.input or target.offering.limits.context
             for name in kinds:
                 kind = KINDS[name]
+                if settings.decisive and not needed(name, spec, window):
+                    continue
                 batches = kind.plan(spec, target, settings)
                 if batches:
                     limits = deadlines_for(spec, settings.timeouts)
@@ -130,9 +148,10 @@ MAX_RETRY_AFTER_S = 60.0
 """The longest a `retry-after` is honoured before a recovery batch; longer ones are capped."""
 
 
-async def _run_task(ctx: Context, task: Task) -> dict[str, list[Sent]]:
+async def _run_task(ctx: Context, task: Task) -> tuple[dict[str, list[Sent]], Verdict]:
     """A task's batches in order; a batch's `stop_on` outcome skips the rest but for the
-    `after_stop` ones, which wait out the server's `retry-after` first."""
+    `after_stop` ones, which wait out the server's `retry-after` first; a batch whose
+    answers decide the probe skips the rest."""
     sent: dict[str, list[Sent]] = {}
     stopped: list[Sent] = []
     for batch in task.batches:
@@ -151,6 +170,10 @@ async def _run_task(ctx: Context, task: Task) -> dict[str, list[Sent]]:
                 workload=task.spec.name,
                 deadlines=task.deadlines,
             )
+        elif batch.verdict is not None:
+            sent[batch.label], verdict = await _run_until_decided(ctx, task, batch, batch.verdict)
+            if verdict != "open":  # decided: its later batches cannot change the verdict
+                return sent, verdict
         else:
             sent[batch.label] = await run_batch(
                 ctx,
@@ -163,7 +186,32 @@ async def _run_task(ctx: Context, task: Task) -> dict[str, list[Sent]]:
             )
         if batch.stop_on and not stopped:
             stopped = [s for s in sent[batch.label] if s.reply.outcome == batch.stop_on]
-    return sent
+    return sent, "open"
+
+
+async def _run_until_decided(
+    ctx: Context, task: Task, batch: Batch, verdict: Callable[[list[Sent]], Verdict]
+) -> tuple[list[Sent], Verdict]:
+    """A batch sent a step at a time (each step all at once), until its answers decide the
+    probe or it runs out of requests; with whether they decided it."""
+    sent: list[Sent] = []
+    step = max(1, batch.step)
+    for start in range(0, len(batch.requests), step):
+        if ctx.cancel.is_set():
+            break
+        chunk = batch.requests[start : start + step]
+        sent += await run_batch(
+            ctx,
+            task.target,
+            task.kind.name,
+            chunk,
+            Load(concurrency=len(chunk)),
+            workload=task.spec.name,
+        )
+        decided = verdict(sent)
+        if decided != "open":
+            return sent, decided
+    return sent, "open"
 
 
 def _retry_after(sent: Sent) -> float:
@@ -182,33 +230,49 @@ async def execute(
     *,
     cancel: asyncio.Event | None = None,
     on_sent: Callable[[Target, str, Sent], None] | None = None,
+    gates: Gates | None = None,
+    together: bool = False,
+    on_task: Callable[[Task, Verdict, int], None] | None = None,
 ) -> Outcome:
-    """Send the plan. Tasks on one target run one after another (so probes do not disturb each
-    other's timing); up to PARALLEL_TARGETS targets are probed at once."""
+    """Send the plan. Targets on different providers are probed at once, at most
+    PER_PROVIDER targets of one provider at a time (`gates`, shared by calls that run side
+    by side). Tasks on one target run one after another (so probes do not disturb each
+    other's timing), or all at once when `together` (a decisive run, for which the wall
+    time matters more than a clean timing: none of its probes is under load). `on_task`
+    hears each finished task with its verdict and the requests it sent."""
     outcome = Outcome()
+    gates = gates or Gates()
     by_target: dict[tuple[str, str], list[Task]] = {}
     for task in plan.tasks:
         by_target.setdefault((task.spec.name, task.target.key), []).append(task)
-    gate = asyncio.Semaphore(PARALLEL_TARGETS)
     async with make_client() as client:
         ctx = Context(client, store, run_id, budget, cancel or asyncio.Event(), on_sent)
 
         async def target_tasks(tasks: list[Task]) -> None:
-            async with gate:
+            async with gates.of(tasks[0].target.offering.provider):
+                if together:
+                    await asyncio.gather(*(one(task) for task in tasks))
+                    return
                 for task in tasks:
-                    if ctx.cancel.is_set():
-                        return
-                    sent = await _run_task(ctx, task)
-                    outcome.sent += sum(
-                        s.timed is not None for batch in sent.values() for s in batch
-                    )
-                    figures = task.kind.analyse(task.spec, task.target, sent)
-                    key = (task.spec.name, task.target.key, task.kind.name)
-                    outcome.figures[key] = figures
-                    await store.save_results(
-                        run_id,
-                        [f.row(task.target.key, task.kind.name, task.spec.name) for f in figures],
-                    )
+                    if ctx.cancel.is_set() or await one(task) == "fail":
+                        return  # ruled out: its other probes cannot bring it back
+
+        async def one(task: Task) -> Verdict:
+            if ctx.cancel.is_set():
+                return "open"
+            sent, verdict = await _run_task(ctx, task)
+            count = sum(s.timed is not None for batch in sent.values() for s in batch)
+            outcome.sent += count
+            figures = task.kind.analyse(task.spec, task.target, sent)
+            key = (task.spec.name, task.target.key, task.kind.name)
+            outcome.figures[key] = figures
+            await store.save_results(
+                run_id,
+                [f.row(task.target.key, task.kind.name, task.spec.name) for f in figures],
+            )
+            if on_task is not None:
+                on_task(task, verdict, count)
+            return verdict
 
         await asyncio.gather(*(target_tasks(tasks) for tasks in by_target.values()))
     outcome.cancelled = ctx.cancel.is_set()

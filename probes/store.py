@@ -201,6 +201,19 @@ class RunSummary:
     attempts: int
     offerings: int
     spent_usd: float | None
+    settings: Mapping[str, Any] = field(default_factory=dict)
+    """What the run was asked for: kinds, sizes, `time_scale` and the `workloads` measured."""
+
+    @property
+    def time_scale(self) -> float:
+        """The simulator's time scale (1: real time; live runs are always 1)."""
+        return float(self.settings.get("time_scale", 1.0))
+
+    @property
+    def workloads(self) -> frozenset[str] | None:
+        """The workloads the run measured; None for runs stored before this was recorded."""
+        names = self.settings.get("workloads")
+        return frozenset(names) if isinstance(names, list) else None
 
 
 class RunStore:
@@ -331,6 +344,7 @@ class RunStore:
                     attempts=row["n_attempts"],
                     offerings=row["n_offerings"],
                     spent_usd=row["spent_usd"],
+                    settings=json.loads(row["settings"] or "{}"),
                 )
             )
         return out

@@ -23,7 +23,12 @@ from probes.store import RunStore, UnknownRun
     metavar="RUN RUN",
     help="Compare two runs: every figure's shift, and which sample outputs changed.",
 )
-def history(as_json: bool, compare: tuple[int, int] | None) -> None:
+@click.option(
+    "--any-scale",
+    is_flag=True,
+    help="With --compare: compare runs made at different simulator time scales anyway.",
+)
+def history(as_json: bool, compare: tuple[int, int] | None, any_scale: bool = False) -> None:
     """List probing runs, newest first; a run whose process died shows as interrupted."""
     path = home.runs_db()
     if not path.exists():
@@ -34,7 +39,7 @@ def history(as_json: bool, compare: tuple[int, int] | None) -> None:
         with RunStore(path) as store:
             runs = store.runs()
             if compare:
-                _compare(store, compare, as_json)
+                _compare(store, compare, as_json, any_scale)
                 return
     if as_json:
         print_json([asdict(run) for run in runs])
@@ -45,10 +50,16 @@ def history(as_json: bool, compare: tuple[int, int] | None) -> None:
     Console().print(runs_table(runs))
 
 
-def _compare(store: RunStore, compare: tuple[int, int], as_json: bool) -> None:
+def _compare(store: RunStore, compare: tuple[int, int], as_json: bool, any_scale: bool) -> None:
     """Every figure's shift between two runs, and which sample outputs changed."""
-    for run_id in compare:
-        store.run(run_id)  # UnknownRun, exit 2, for an id the store does not have
+    a, b = (store.run(run_id) for run_id in compare)  # UnknownRun, exit 2, for a missing id
+    if a.time_scale != b.time_scale and not any_scale:
+        raise click.BadParameter(
+            f"run {a.id} was simulated at time scale {a.time_scale:g} and run {b.id} at "
+            f"{b.time_scale:g}: their latencies differ by the scale, not by any drift "
+            "(--any-scale compares them anyway)",
+            param_hint="--compare",
+        )
     shifts, changes = compare_runs(store, *compare)
     if as_json:
         print_json(

@@ -54,3 +54,17 @@ OFFERINGS = click.option(
     metavar="KEY",
     help="Only this offering (repeatable), e.g. a self-hosted one; see `catalog show`.",
 )
+
+DECISIVE = click.option(
+    "--decisive/--exhaustive",
+    default=False,
+    show_default=True,
+    help="Decisive: only the probes that can change the plan, each stopping as soon as its "
+    "figure clears or fails the workload's bar. Exhaustive: every probe at full size.",
+)
+
+SEED = click.option(
+    "--seed",
+    type=int,
+    help="Simulator only: fix its random draws, for repeatable simulated runs.",
+)

@@ -59,6 +59,11 @@ def plan_options(f: F) -> F:
         click.option(
             "--degraded", is_flag=True, help="Add a fast, cheap last resort with a short timeout."
         ),
+        click.option(
+            "--allow-unprobed",
+            is_flag=True,
+            help="Let an unprobed candidate be the primary of a workload the probe run measured.",
+        ),
     ]
     for option in reversed(options):
         f = option(f)
@@ -72,6 +77,7 @@ def _options(kw: dict[str, Any]) -> PlanOptions:
         canary=kw["canary"],
         verifier=kw["verifier"],
         degraded=kw["degraded"],
+        allow_unprobed=kw["allow_unprobed"],
     )
 
 
@@ -216,6 +222,15 @@ def _parse_export(value: str) -> tuple[str, Path]:
 @options.REQUESTS
 @options.TIME_SCALE
 @checks.timeout_options
+@click.option(
+    "--decisive/--exhaustive",
+    default=True,
+    show_default=True,
+    help="Decisive: only the probes that can change the plan, each stopping once its figure "
+    "clears or fails the bar. Exhaustive: every probe at full size. Either way the run goes "
+    "down each workload's candidate list until TOP are confirmed.",
+)
+@options.SEED
 @plan_options
 @click.pass_context
 def run_command(
@@ -233,6 +248,8 @@ def run_command(
     timeout_s: float | None,
     first_byte_timeout_s: float | None,
     stall_timeout_s: float | None,
+    decisive: bool,
+    seed: int | None,
     **kw: Any,
 ) -> None:
     """The whole pipeline, headless: match, probe (optionally), plan, and write every export.
@@ -262,6 +279,9 @@ def run_command(
             timeout_s=timeout_s,
             first_byte_timeout_s=first_byte_timeout_s,
             stall_timeout_s=stall_timeout_s,
+            decisive=decisive,
+            seed=seed,
+            confirm=top,
         )
         run_id = latest_run(workloads_file)
         if run_id is None or run_id == before:

@@ -32,9 +32,11 @@ from advisor.probe.lifecycle import (
 )
 from advisor.workload.model import load_workloads
 from probes import aio
+from probes.decide import Verdict
 from probes.harness import Sent
 from probes.kinds.base import Settings
 from probes.load import Load
+from probes.run import Task
 from probes.store import RunStore
 from probes.targets import Target
 
@@ -74,6 +76,8 @@ from probes.targets import Target
 @options.REQUESTS
 @options.TIME_SCALE
 @checks.timeout_options
+@options.DECISIVE
+@options.SEED
 @click.option("--json", "as_json", is_flag=True, help="Print figures as JSON.")
 @click.pass_context
 def probe(
@@ -93,6 +97,9 @@ def probe(
     first_byte_timeout_s: float | None = None,
     stall_timeout_s: float | None = None,
     offerings: tuple[str, ...] = (),
+    decisive: bool = False,
+    seed: int | None = None,
+    confirm: int = 0,
 ) -> None:
     """Measure the best candidates of each workload: latency, determinism, long context,
     structured output, the workload's own samples, instruction retention over a conversation
@@ -109,6 +116,7 @@ def probe(
         requests=requests,
         load=load,
         timeouts=checks.timeouts(timeout_s, first_byte_timeout_s, stall_timeout_s),
+        decisive=decisive,
     )
     err = Console(stderr=True)
     request = ProbeRequest(
@@ -123,6 +131,8 @@ def probe(
         layers=home.catalog_layers(extra_layers(ctx)),
         time_scale=time_scale,
         pinned=offerings,
+        confirm=confirm,
+        seed=seed,
     )
     finished = _run_with_progress(request, err, quiet=as_json)
     run_id, prepared, outcome = finished.run_id, finished.prepared, finished.outcome
@@ -160,7 +170,7 @@ def _announce(prepared: Prepared, err: Console) -> None:
     for skip in prepared.skipped:
         err.print(f"[yellow]skipped[/] {skip.offering.key}: {skip.reason}")
     err.print(
-        f"plan: {plan.requests} requests on {len({t.target.key for t in plan.tasks})} offerings"
+        f"plan: {'at most ' if prepared.decisive else ''}{plan.requests} requests on {len({t.target.key for t in plan.tasks})} offerings"
         f" ({'simulated' if prepared.simulated else 'live'}); worst case ${plan.worst_case_usd:.4f},"
         f" cap ${prepared.budget.cap_usd:g}"
         + (f"; no price for {', '.join(plan.unpriced)}" if plan.unpriced else "")
@@ -168,8 +178,10 @@ def _announce(prepared: Prepared, err: Console) -> None:
 
 
 def _run_with_progress(request: ProbeRequest, err: Console, quiet: bool) -> Finished:
-    """Run with a progress bar on stderr; Ctrl+C cancels and keeps what finished."""
-    with Progress(console=err, disable=quiet, transient=True) as progress:
+    """Run with a progress bar on stderr when it is a terminal, else one line per finished
+    probe; Ctrl+C cancels and keeps what finished."""
+    piped = not err.is_terminal
+    with Progress(console=err, disable=quiet or piped, transient=True) as progress:
         bar = progress.add_task("probing", total=None)
 
         def on_start(prepared: Prepared, run_id: int) -> None:
@@ -178,11 +190,27 @@ def _run_with_progress(request: ProbeRequest, err: Console, quiet: bool) -> Fini
         def on_sent(target: Target, kind: str, sent: Sent) -> None:
             progress.update(bar, advance=1, description=f"{kind} {target.key}")
 
+        def on_task(task: Task, verdict: Verdict, sent: int) -> None:
+            if piped and not quiet:
+                decided = {"pass": "clears the bar", "fail": "fails the bar"}.get(verdict, "done")
+                err.print(
+                    f"{task.spec.name}: {task.kind.name} on {task.target.key}, "
+                    f"{sent} requests: {decided}",
+                    highlight=False,
+                    soft_wrap=True,
+                )
+
+        def on_phase(text: str) -> None:
+            if not quiet:
+                err.print(text, highlight=False, soft_wrap=True)
+
         return aio.run(
             run_probes(
                 request,
                 on_sent=on_sent,
                 on_prepared=lambda prepared: _announce(prepared, err),
                 on_start=on_start,
+                on_task=on_task,
+                on_phase=on_phase,
             )
         )

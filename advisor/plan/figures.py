@@ -3,13 +3,14 @@ then the catalog, and labelled with where it came from."""
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 from advisor.match.matching import Candidate
 from advisor.plan.model import Basis, Origin
 from advisor.probe.measured import OfferingMeasures, RunMeasures
 from catalog import Offering
+from probes import stats
+from probes.decide import MAX_ERROR_RATE, MIN_RECALL, MIN_SCHEMA_VALID
 
 
 @dataclass(frozen=True)
@@ -126,6 +127,10 @@ def measured_problem(f: Figures) -> str | None:
     agreement = f.agreement()
     if w.determinism == "strict" and agreement and agreement.value < 1.0:
         return f"{agreement}: repeats differed at temperature 0"  # one difference is proof
+    for modality in ("image", "pdf"):
+        accepted = f.measured(f"modality.{modality}_accepted", f"{modality} input", "share")
+        if accepted and accepted.value == 0 and modality in w.modalities:
+            return f"refused a {modality} input"  # one refusal is proof
     recall = f.measured("context.needle_recall", "long-context recall", "share")
     if recall and wilson(recall)[1] < MIN_RECALL:
         return f"{recall} clearly below {MIN_RECALL:.0%}"
@@ -135,16 +140,4 @@ def measured_problem(f: Figures) -> str | None:
 def wilson(share: Basis, z: float = 1.96) -> tuple[float, float]:
     """The Wilson score interval (95 % by default) of a share measured over `n` trials; with
     no trials, the whole range."""
-    n = share.n or 0
-    if n == 0:
-        return 0.0, 1.0
-    p = share.value
-    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return max(0.0, centre - half), min(1.0, centre + half)
-
-
-MAX_ERROR_RATE = 0.05
-"""More failed attempts than this in a probe run disqualify a primary."""
-MIN_SCHEMA_VALID = 0.95
-MIN_RECALL = 0.9
+    return stats.wilson(share.value * (share.n or 0), share.n or 0, z)

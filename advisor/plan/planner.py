@@ -60,6 +60,8 @@ class PlanOptions:
     """The canary's offering key; default the best candidate after the primary."""
     verifier: bool = False
     degraded: bool = False
+    allow_unprobed: bool = False
+    """Let an unprobed candidate be the primary of a workload a probe run measured."""
 
 
 class PlanError(BadInput, ValueError):
@@ -79,9 +81,7 @@ def make_plan(
 ) -> Plan:
     """A plan for every matched workload; workloads with no candidate are listed as unplanned."""
     options = options or PlanOptions()
-    unreachable = frozenset(
-        p.id for p in catalog.providers.values() if p.self_hosted and not endpoints[p.id].overridden
-    )
+    unreachable = unreachable_providers(catalog, endpoints)
     planned: list[WorkloadPlan] = []
     unplanned: list[Unplanned] = []
     for result in results:
@@ -101,6 +101,13 @@ def make_plan(
         catalog_checked=max(checked, default=None),
         run_id=measures.run_id if measures else None,
         simulated=measures.simulated if measures else False,
+    )
+
+
+def unreachable_providers(catalog: Catalog, endpoints: Mapping[str, Endpoint]) -> frozenset[str]:
+    """Self-hosted providers the providers file gives no address: no plan can use them."""
+    return frozenset(
+        p.id for p in catalog.providers.values() if p.self_hosted and not endpoints[p.id].overridden
     )
 
 
@@ -131,12 +138,29 @@ def plan_workload(
         if problem:
             notes.append(f"{f.offering.key} passed over: {problem}")
         (failing if problem else passing).append(f)
-    if not passing:
-        notes.append("every probed candidate failed a measured check; the best-ranked serves")
     ranked = passing + failing  # failed candidates still beat an outage, but come last
+    if measures is not None and not measures.measured(w.name):
+        notes.append(
+            f"figures from the catalog: probe run {measures.run_id} did not measure this workload"
+        )
+    if measures is not None and measures.measured(w.name) and not options.allow_unprobed:
+        # A probe run measured this workload: its primary is one the run probed.
+        confirmed = [f for f in passing if f.probed]
+        probed = confirmed or [f for f in failing if f.probed]
+        if not confirmed:
+            notes.append(
+                "no candidate was confirmed by probes: the best probed one serves, though a "
+                "probe ruled it out"
+            )
+        if probed:
+            ranked = [probed[0]] + [f for f in ranked if f is not probed[0]]
+    elif not passing:
+        notes.append("every probed candidate failed a measured check; the best-ranked serves")
 
     primary = ranked[0]
-    primary_choice = _choice("primary", primary, _primary_reason(primary, figures[0]))
+    primary_choice = _choice(
+        "primary", primary, _primary_reason(primary, figures[0], primary in passing)
+    )
     headroom = _headroom(primary, ranked[1:])
     taken = {primary.offering.key} | {h.key for h in headroom}
     fallbacks = _fallbacks(primary, [f for f in ranked if f.offering.key not in taken], options)
@@ -168,9 +192,11 @@ def _choice(role: Role, f: Figures, reason: str, **extra: float | None) -> Choic
     return Choice(role, f.offering, reason, basis, **extra)
 
 
-def _primary_reason(primary: Figures, best: Figures) -> str:
+def _primary_reason(primary: Figures, best: Figures, passed: bool) -> str:
     score = f"score {primary.candidate.score:.2f}"
-    probed = "confirmed by probes" if primary.probed else "not probed"
+    probed = "not probed"
+    if primary.probed:
+        probed = "confirmed by probes" if passed else "NOT confirmed: a probe ruled it out"
     if primary is not best:
         return f"best candidate that probes did not rule out ({score}); {probed}"
     return f"best-ranked candidate ({score}); {probed}"

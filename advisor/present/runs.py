@@ -33,12 +33,20 @@ def runs_table(runs: Iterable[RunSummary]) -> Table:
             str(run.id),
             run.started_at.replace("T", " ").removesuffix("+00:00"),
             Text(run.status, style=RUN_STATUS_STYLE.get(run.status, "")),
-            f"{run.target} (simulated)" if run.simulated else run.target,
+            _target(run),
             str(run.offerings),
             str(run.attempts),
             usd(run.spent_usd, 4) if run.spent_usd else "$0",
         )
     return table
+
+
+def _target(run: RunSummary) -> str:
+    """Where a run probed; a simulated run says so, with its time scale when not 1."""
+    if not run.simulated:
+        return run.target
+    scale = f", time ×{run.time_scale:g}" if run.time_scale != 1 else ""
+    return f"{run.target} (simulated{scale})"
 
 
 def shifts_table(shifts: Iterable[Shift], before: int, after: int) -> Table:

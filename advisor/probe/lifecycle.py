@@ -19,12 +19,17 @@ from pathlib import Path
 
 from advisor import __version__, home
 from advisor.match.matching import MatchResult
+from advisor.plan import resolve_endpoints
+from advisor.plan.figures import figures_for, measured_problem
+from advisor.plan.planner import unreachable_providers
+from advisor.probe.measured import read_run
 from advisor.workload.model import Workload
 from catalog import Catalog, Offering
 from catalog.errors import AdvisorError, BadInput
+from probes.decide import Verdict
 from probes.harness import Budget, Sent
 from probes.kinds.base import Figure, Settings
-from probes.run import KINDS, Outcome, Plan, execute, plan_run
+from probes.run import KINDS, Gates, Outcome, Plan, Task, execute, plan_run
 from probes.simulator import start_simulator
 from probes.spec import SampleSpec, WorkloadSpec
 from probes.store import Redactor, RunStatus, RunStore
@@ -48,8 +53,9 @@ DEFAULT_KINDS = tuple(k for k in KINDS if k not in OPT_IN_KINDS)
 ALL_KINDS = tuple(KINDS)
 
 
-def spec_of(workload: Workload) -> WorkloadSpec:
-    """What the probes need to know about a workload."""
+def spec_of(workload: Workload, time_scale: float = 1.0) -> WorkloadSpec:
+    """What the probes need to know about a workload; on a simulator at `time_scale`, its
+    latency budgets at that scale, so a probe compares like with like."""
     samples = [
         SampleSpec(
             [{"role": m.role, "content": m.content} for m in s.messages]
@@ -67,19 +73,35 @@ def spec_of(workload: Workload) -> WorkloadSpec:
         system_prompt=workload.system_prompt,
         response_schema=workload.output_schema,
         samples=samples,
-        ttft_p95_ms=workload.latency.ttft_p95_ms,
-        e2e_p95_ms=workload.latency.e2e_p95_ms,
+        ttft_p95_ms=_scaled(workload.latency.ttft_p95_ms, time_scale),
+        e2e_p95_ms=_scaled(workload.latency.e2e_p95_ms, time_scale),
         peak_rps=workload.volume.peak_rps,
         modalities=list(workload.modalities),
         strict_determinism=workload.determinism == "strict",
     )
 
 
-def chosen_offerings(result: MatchResult, top: int, pinned: Sequence[str] = ()) -> list[Offering]:
-    """The pinned candidates, else the `top` best."""
+def _scaled(ms: float | None, scale: float) -> float | None:
+    return None if ms is None else ms * scale
+
+
+def chosen_offerings(
+    result: MatchResult,
+    top: int,
+    pinned: Sequence[str] = (),
+    unreachable: frozenset[str] = frozenset(),
+) -> list[Offering]:
+    """The pinned candidates, else the `top` best the plan could use (offerings of
+    `unreachable` providers are left out, as the planner leaves them out)."""
     if pinned:
         return [c.offering for c in result.candidates if c.offering.key in pinned]
-    return [c.offering for c in result.candidates[:top]]
+    usable = [c.offering for c in result.candidates if c.offering.provider not in unreachable]
+    return usable[:top]
+
+
+def unreachable(catalog: Catalog, overrides: Mapping[str, ProviderOverride]) -> frozenset[str]:
+    """Self-hosted providers nobody gave an address: no plan can use them."""
+    return unreachable_providers(catalog, resolve_endpoints(catalog, overrides))
 
 
 @dataclass(frozen=True)
@@ -90,6 +112,10 @@ class Prepared:
     skipped: list[Skipped]
     budget: Budget
     simulated: bool
+    skipped_by_workload: list[tuple[str, Skipped]] = dataclasses.field(default_factory=list)
+    """Each skip with the workload whose candidate it was."""
+    decisive: bool = False
+    """Probes stop once decided: the plan's requests and cost are the most it may send."""
 
 
 def prepare(
@@ -104,18 +130,29 @@ def prepare(
     sim_url: str | None = None,
     overrides: Mapping[str, ProviderOverride] | None = None,
     pinned: Sequence[str] = (),
+    chosen: Mapping[str, Sequence[Offering]] | None = None,
+    time_scale: float = 1.0,
 ) -> Prepared:
-    """Pick targets for each workload's best candidates (or its `pinned` offerings) and plan
-    every probe on them. A pinned offering the workload excludes is skipped, with why.
+    """Pick targets for each workload's best candidates (its `pinned` offerings, or the
+    `chosen` offerings of each workload, by name) and plan every probe on them. A pinned
+    offering the workload excludes is skipped, with why.
 
     `overrides` is the user's providers file, read here when not given (a screen that
     estimates on every keystroke reads it once)."""
     work: list[tuple[WorkloadSpec, list[Target]]] = []
     skipped: list[Skipped] = []
+    by_workload: list[tuple[str, Skipped]] = []
     if overrides is None:
         overrides = load_overrides(home.providers_file(), catalog.providers)
     for result in results:
-        offerings = chosen_offerings(result, top, pinned)
+        if chosen is not None:
+            offerings = list(chosen.get(result.workload.name, ()))
+            if not offerings:
+                continue
+        else:
+            offerings = chosen_offerings(
+                result, top, pinned, unreachable=unreachable(catalog, overrides)
+            )
         skipped += [
             Skipped(e.offering, f"excluded for {result.workload.name}: {'; '.join(e.reasons)}")
             for e in result.exclusions
@@ -127,10 +164,19 @@ def prepare(
         else:
             targets, skips = live_targets(catalog, offerings, overrides)
             skipped += skips
-        work.append((spec_of(result.workload), targets))
+            by_workload += [(result.workload.name, skip) for skip in skips]
+        scale = time_scale if target == "sim" else 1.0
+        work.append((spec_of(result.workload, scale), targets))
     # Probes that size themselves to the cap (correctness under load) read it from settings.
     sized = dataclasses.replace(settings, budget_usd=budget_usd)
-    return Prepared(plan_run(work, kinds, sized), skipped, Budget(budget_usd), target == "sim")
+    return Prepared(
+        plan_run(work, kinds, sized),
+        skipped,
+        Budget(budget_usd),
+        target == "sim",
+        by_workload,
+        settings.decisive,
+    )
 
 
 def open_store(
@@ -148,8 +194,10 @@ def start(
     workloads_file: str | None,
     settings: Settings,
     kinds: Sequence[str],
+    time_scale: float = 1.0,
 ) -> int:
-    """Record a new run and return its id."""
+    """Record a new run and return its id, with the workloads it measures and, for a
+    simulated run, the time scale its latencies were measured at."""
     return store.start_run(
         target="sim" if prepared.simulated else "live",
         simulated=prepared.simulated,
@@ -160,6 +208,9 @@ def start(
             "load": settings.load.describe(),
             "timeouts_s": dataclasses.asdict(settings.timeouts),
             "date": dt.date.today().isoformat(),
+            "decisive": settings.decisive,
+            "time_scale": time_scale if prepared.simulated else 1.0,
+            "workloads": sorted({t.spec.name for t in prepared.plan.tasks}),
         },
         version=__version__,
         budget_usd=prepared.budget.cap_usd,
@@ -228,6 +279,14 @@ class ProbeRequest:
     overrides: Mapping[str, ProviderOverride] | None = None
     pinned: Sequence[str] = ()
     """Probe these offerings (where a workload admits them) instead of the `top` best."""
+    confirm: int = 0
+    """Down the list: while a workload has fewer than this many probed candidates that no
+    probe ruled out, probe its next candidates in the same run and budget (0: only `top`)."""
+    seed: int | None = None
+    """The simulator's seed (repeatable simulated runs); None picks one."""
+    sim_faults: Mapping[str, str] | None = None
+    """Simulator only: offerings that misbehave, by key, with a fault profile (`advisor sim
+    --help`), e.g. {"openai/gpt-6-luna": "5xx-burst:10"}: an outage to plan around."""
 
 
 def prepare_request(request: ProbeRequest, sim_url: str | None) -> Prepared:
@@ -243,6 +302,141 @@ def prepare_request(request: ProbeRequest, sim_url: str | None) -> Prepared:
         sim_url=sim_url,
         overrides=request.overrides,
         pinned=request.pinned,
+        time_scale=request.time_scale,
+    )
+
+
+DEPTH = 2
+"""Down the list, a workload's candidates probed in one run are at most DEPTH × `top`
+(at least `confirm` + 1): past that, the run says plainly that none was confirmed."""
+
+
+class Rounds:
+    """A run's probing, one pipeline per workload, all at once: each sends its first
+    candidates' probes, then, while it has fewer confirmed candidates than asked for, its
+    next candidates', without waiting for the other workloads."""
+
+    def __init__(
+        self,
+        request: ProbeRequest,
+        store: RunStore,
+        run_id: int,
+        first: Prepared,
+        sim_url: str | None,
+    ) -> None:
+        self.request, self.store, self.run_id, self.sim_url = request, store, run_id, sim_url
+        self.prepared = first
+        self.overrides = request.overrides or load_overrides(
+            home.providers_file(), request.catalog.providers
+        )
+        self.closed = unreachable(request.catalog, self.overrides)
+
+    async def run(
+        self,
+        *,
+        cancel: asyncio.Event | None,
+        on_sent: Callable[[Target, str, Sent], None] | None,
+        on_phase: Callable[[str], None],
+        on_task: Callable[[Task, Verdict, int], None] | None = None,
+    ) -> Outcome:
+        """Every workload's rounds; the figures and requests of all of them."""
+        cancel = cancel or asyncio.Event()
+        gates = Gates()  # one provider's limit holds across every workload's pipeline
+        outcome = Outcome()
+        first = self.prepared
+        by_workload: dict[str, list[Task]] = {}
+        for task in first.plan.tasks:
+            by_workload.setdefault(task.spec.name, []).append(task)
+
+        async def pipeline(result: MatchResult, tasks: list[Task]) -> None:
+            name = result.workload.name
+            tried = {t.target.key for t in tasks}
+            tried |= {s.offering.key for w, s in first.skipped_by_workload if w == name}
+            plan = Plan(tasks)
+            while plan.tasks and not cancel.is_set():
+                done = await execute(
+                    plan,
+                    self.store,
+                    self.run_id,
+                    first.budget,
+                    cancel=cancel,
+                    on_sent=on_sent,
+                    gates=gates,
+                    together=self.request.settings.decisive,
+                    on_task=on_task,
+                )
+                outcome.figures.update(done.figures)
+                outcome.sent += done.sent
+                if not self.request.confirm:
+                    return
+                nxt = self._next(result, tried)
+                if nxt is None:
+                    return
+                tried |= {t.target.key for t in nxt.plan.tasks}
+                tried |= {s.offering.key for s in nxt.skipped}
+                more = len({t.target.key for t in nxt.plan.tasks})
+                on_phase(
+                    f"{name}: down the list, {more} more candidate{'s' if more > 1 else ''}, "
+                    f"at most {nxt.plan.requests} requests"
+                )
+                self.prepared = _merged(self.prepared, nxt)
+                plan = nxt.plan
+
+        await asyncio.gather(
+            *(
+                pipeline(r, by_workload[r.workload.name])
+                for r in self.request.results
+                if r.workload.name in by_workload
+            )
+        )
+        outcome.cancelled = cancel.is_set()
+        return outcome
+
+    def _next(self, result: MatchResult, tried: set[str]) -> Prepared | None:
+        """The workload's next candidates when it has fewer confirmed than asked for, planned
+        within what is left of the cap; None when there are none, or they would not fit."""
+        request, name = self.request, result.workload.name
+        measures = read_run(self.store, self.run_id)
+        usable = [c for c in result.candidates if c.offering.provider not in self.closed]
+        confirmed = sum(
+            measured_problem(figures_for(c, measures)) is None
+            for c in usable
+            if c.offering.key in tried and measures.of(name, c.offering.key) is not None
+        )
+        depth = max(DEPTH * request.top, request.confirm + 1)
+        wanted = min(request.confirm - confirmed, depth - len(tried))
+        rest = [c.offering for c in usable if c.offering.key not in tried]
+        if wanted <= 0 or not rest:
+            return None
+        budget = self.prepared.budget
+        left = budget.cap_usd - budget.spent_usd
+        nxt = prepare(
+            request.catalog,
+            [result],
+            target=request.target,
+            kinds=request.kinds,
+            settings=request.settings,
+            top=request.top,
+            budget_usd=left,
+            sim_url=self.sim_url,
+            overrides=self.overrides,
+            chosen={name: rest[:wanted]},
+            time_scale=request.time_scale,
+        )
+        if not nxt.plan.tasks or nxt.plan.worst_case_usd > left:
+            return None
+        return nxt
+
+
+def _merged(first: Prepared, then: Prepared) -> Prepared:
+    """One run's preparation over two rounds: every task, every skip, the first's cap."""
+    return Prepared(
+        Plan(first.plan.tasks + then.plan.tasks),
+        first.skipped + then.skipped,
+        first.budget,
+        first.simulated,
+        first.skipped_by_workload + then.skipped_by_workload,
+        first.decisive,
     )
 
 
@@ -264,20 +458,27 @@ async def run_probes(
     on_phase: Callable[[str], None] = lambda text: None,
     on_prepared: Callable[[Prepared], None] = lambda prepared: None,
     on_start: Callable[[Prepared, int], None] = lambda prepared, run_id: None,
+    on_task: Callable[[Task, Verdict, int], None] | None = None,
 ) -> Finished:
     """Run the probes `request` asks for, from the simulator's start to the store's close.
 
     Raises `OverCap` or `NothingToProbe` before anything is recorded. A cancelled run (the
     `cancel` event, a cancelled task, Ctrl+C) is stored as cancelled with every attempt that
     finished; an exception as failed. `on_prepared` hears the planned run before it is
-    checked against its cap, `on_start` the run and its id once recorded.
+    checked against its cap, `on_start` the run and its id once recorded, `on_task` each
+    finished probe with its verdict (pass, fail, or open when it ran to its end) and the
+    requests it sent.
     """
     sim = None
     try:
         if request.target == "sim":
             on_phase("Starting the simulator…")
             sim = await asyncio.to_thread(
-                start_simulator, request.layers, time_scale=request.time_scale
+                start_simulator,
+                request.layers,
+                time_scale=request.time_scale,
+                seed=request.seed,
+                offering_faults=request.sim_faults,
             )
         prepared = prepare_request(request, sim.url if sim else None)
         on_prepared(prepared)
@@ -287,12 +488,16 @@ async def run_probes(
         store = await asyncio.to_thread(open_store, request.catalog, request.overrides)
         with store:
             workloads_file = str(request.workloads_file) if request.workloads_file else None
-            run_id = start(store, prepared, workloads_file, request.settings, request.kinds)
+            run_id = start(
+                store, prepared, workloads_file, request.settings, request.kinds, request.time_scale
+            )
             on_start(prepared, run_id)
             try:
-                outcome = await execute(
-                    prepared.plan, store, run_id, prepared.budget, cancel=cancel, on_sent=on_sent
+                rounds = Rounds(request, store, run_id, prepared, sim.url if sim else None)
+                outcome = await rounds.run(
+                    cancel=cancel, on_sent=on_sent, on_phase=on_phase, on_task=on_task
                 )
+                prepared = rounds.prepared
             except (asyncio.CancelledError, KeyboardInterrupt):
                 store.finish_run(run_id, "cancelled")
                 raise

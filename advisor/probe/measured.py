@@ -1,7 +1,8 @@
 """What a probing run measured, per workload and offering, in the shape the planner reads.
 
 A run's results table holds one row per figure; the attempts table says how many requests
-failed. Both are read once into plain values, so planning never touches the database.
+failed. A simulated run at another time scale has its latencies converted back to real time
+here, so no plan or export ever reads a scaled figure. Both are read once into plain values, so planning never touches the database.
 """
 
 from __future__ import annotations
@@ -48,6 +49,13 @@ class RunMeasures:
     run_id: int
     simulated: bool
     by_key: Mapping[tuple[str, str], OfferingMeasures]
+    time_scale: float = 1.0
+    """The simulator's time scale the run was measured at; its latencies are already
+    converted back to real time."""
+
+    def measured(self, workload: str) -> bool:
+        """Whether the run probed any candidate of `workload`."""
+        return any(w == workload for w, _ in self.by_key)
 
     def of(self, workload: str, offering: str) -> OfferingMeasures | None:
         """Figures for `offering` (a catalog key) on `workload`, if the run probed it."""
@@ -61,15 +69,18 @@ class RunMeasures:
 def read_run(store: RunStore, run_id: int) -> RunMeasures:
     """Load run `run_id`'s figures and failure counts; `UnknownRun` when there is no such run."""
     run = store.run(run_id)
+    scale = run.time_scale
     figures: dict[tuple[str, str], dict[str, Measure]] = {}
     for row in store.results(run_id):
         if row["value"] is None:
             continue
         name = f"{row['probe']}.{row['metric']}"  # two probes may share a metric name
         key = (row["workload"] or "", row["offering"])
-        figures.setdefault(key, {})[name] = Measure(
-            float(row["value"]), int(row["n"] or 0), row["unit"] or ""
-        )
+        value = float(row["value"])
+        if row["unit"] == "ms" and "send_lag" not in name:
+            # The simulator stretched its timings by the scale; the harness's own lag is real.
+            value /= scale
+        figures.setdefault(key, {})[name] = Measure(value, int(row["n"] or 0), row["unit"] or "")
     attempts: Counter[tuple[str, str]] = Counter()
     failed: Counter[tuple[str, str]] = Counter()
     # The rate-limit probe looks for 429s on purpose; they are not failures of the offering.
@@ -83,4 +94,5 @@ def read_run(store: RunStore, run_id: int) -> RunMeasures:
         run_id,
         run.simulated,
         {k: OfferingMeasures(figures.get(k, {}), attempts[k], failed[k]) for k in keys},
+        scale,
     )

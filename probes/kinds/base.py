@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from probes.clients import ChatRequest
 from probes.deadlines import Timeouts
+from probes.decide import Verdict
 from probes.harness import Sent
 from probes.load import Load
 from probes.spec import WorkloadSpec
@@ -33,6 +35,9 @@ class Settings:
     """The run's spending cap, for probes that size themselves to a share of it."""
     timeouts: Timeouts = field(default_factory=Timeouts)
     """Limits the user set; the rest come from each workload's latency budget."""
+    decisive: bool = False
+    """Send only what can change the plan: kinds the workload needs (`probes.decide.needed`),
+    each stopping as soon as its deciding figure clears or fails the workload's bar."""
 
 
 @dataclass(frozen=True)
@@ -51,6 +56,12 @@ class Batch:
     """The requests are the turns of one conversation, sent one after another, each carrying
     the earlier turns and their answers (`load` does not apply). Each request holds only its
     turn's own messages; the worst case counts every earlier answer at its `max_tokens`."""
+    step: int = 0
+    """With `verdict`: send the requests this many at a time (all at once within a step)."""
+    verdict: Callable[[list[Sent]], Verdict] | None = None
+    """Sequential stopping: after each step, whether the answers so far decide the probe
+    (pass or fail) or leave it open; once decided, the requests not yet sent never are, nor
+    are the task's later batches. The requests are the most it may send."""
 
 
 @dataclass(frozen=True)

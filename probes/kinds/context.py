@@ -7,6 +7,7 @@ from __future__ import annotations
 import random
 
 from probes.clients import ChatRequest
+from probes.decide import MIN_RECALL, Verdict, share_verdict
 from probes.errors import is_context_error
 from probes.harness import Sent
 from probes.kinds.base import Batch, Figure, Settings, messages
@@ -48,7 +49,17 @@ class Context:
                         else None,
                     )
                 )
-        return [Batch("grid", requests, Load(concurrency=3))]
+        if not settings.decisive:
+            return [Batch("grid", requests, Load(concurrency=3))]
+        # Only the longest prompts, at every depth: the workload's largest input is what
+        # must work, and recall is no better at any shorter length.
+        at_largest = requests[-len(DEPTHS) :]
+
+        def verdict(sent: list[Sent]) -> Verdict:
+            hits = sum(_hit(s) for s in sent)
+            return share_verdict(hits, len(sent), MIN_RECALL, len(at_largest))
+
+        return [Batch("grid", at_largest, step=len(at_largest), verdict=verdict)]
 
     def analyse(
         self, spec: WorkloadSpec, target: Target, sent: dict[str, list[Sent]]
@@ -59,8 +70,7 @@ class Context:
         confirmed = 0
         for s in grid:
             prompt = str(s.request.messages[-1]["content"])
-            code = prompt.split(" is ", 1)[1].split(".", 1)[0] if " is " in prompt else ""
-            hit = s.ok and code and code in s.reply.text
+            hit = _hit(s)
             intended = len(prompt) // CHARS_PER_TOKEN
             reached = (
                 s.reply.input_tokens is not None
@@ -96,3 +106,10 @@ class Context:
                 "tokens",
             ),
         ]
+
+
+def _hit(s: Sent) -> bool:
+    """The answer holds the needle's code."""
+    prompt = str(s.request.messages[-1]["content"])
+    code = prompt.split(" is ", 1)[1].split(".", 1)[0] if " is " in prompt else ""
+    return bool(s.ok and code and code in s.reply.text)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections import Counter
 
 from probes.clients import ChatRequest
+from probes.decide import Verdict
 from probes.harness import Sent
 from probes.kinds.base import Batch, Figure, Settings, messages
 from probes.load import Load
@@ -30,9 +31,16 @@ class Determinism:
             seed=settings.seed if d.seed is not False else None,
         )
         n = settings.repeats
+        if not settings.decisive:
+            return [
+                Batch("sequential", [request] * n, Load(concurrency=1)),
+                Batch("concurrent", [request] * n, Load(concurrency=n)),
+            ]
+        # One difference is proof: a decisive run stops at the first, and sends the
+        # concurrent repeats (with one more, to compare) only when the sequential ones agreed.
         return [
-            Batch("sequential", [request] * n, Load(concurrency=1)),
-            Batch("concurrent", [request] * n, Load(concurrency=n)),
+            Batch("sequential", [request] * n, step=1, verdict=_differ),
+            Batch("concurrent", [request] * n, step=n, verdict=_differ),
         ]
 
     def analyse(
@@ -80,6 +88,11 @@ class Determinism:
         agreement = all_texts.most_common(1)[0][1] / len(everything) if everything else None
         figures.append(Figure("agreement", agreement, len(everything), "share"))
         return figures
+
+
+def _differ(sent: list[Sent]) -> Verdict:
+    """Two complete answers that differ fail a strict workload; agreement proves nothing."""
+    return "fail" if len({s.reply.text for s in sent if s.ok}) > 1 else "open"
 
 
 def first_divergence(a: str, b: str) -> int:

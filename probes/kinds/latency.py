@@ -4,12 +4,17 @@ against its latency budget."""
 from __future__ import annotations
 
 from probes.clients import ChatRequest
+from probes.decide import MAX_ERROR_RATE, Verdict, percentile_verdict, share_verdict
 from probes.harness import Sent
 from probes.kinds.base import Batch, Figure, Settings, messages, outcome_counts
 from probes.prompts import sized_prompt
 from probes.spec import WorkloadSpec
 from probes.stats import summarise
 from probes.targets import Target
+
+DECISIVE_STEP = 5
+"""A decisive run sends the latency probe this many at a time: the least that can show a
+p95 clearly over its budget (the 4th of 5 bounds it from below with 97.7 % confidence)."""
 
 
 class Latency:
@@ -24,7 +29,15 @@ class Latency:
             )
             for i in range(settings.requests)
         ]
-        return [Batch("load", requests, settings.load)]
+        if not settings.decisive:
+            return [Batch("load", requests, settings.load)]
+        most = len(requests)
+        step = min(most, DECISIVE_STEP)
+
+        def verdict(sent: list[Sent]) -> Verdict:
+            return _verdict(spec, sent, most)
+
+        return [Batch("load", requests, settings.load, step=step, verdict=verdict)]
 
     def analyse(
         self, spec: WorkloadSpec, target: Target, sent: dict[str, list[Sent]]
@@ -61,6 +74,25 @@ class Latency:
             )
         )
         return figures
+
+
+def _verdict(spec: WorkloadSpec, sent: list[Sent], most: int) -> Verdict:
+    """Whether these answers already decide the workload's latency bars and error bar; a
+    workload without a latency budget is decided by the first step (its timeouts need
+    figures, not a verdict)."""
+    ok = [s for s in sent if s.ok]
+    verdicts = [share_verdict(len(ok), len(sent), 1 - MAX_ERROR_RATE, most)]
+    for budget, values in (
+        (spec.ttft_p95_ms, [v for s in ok if (v := s.ttft_ms) is not None]),
+        (spec.e2e_p95_ms, [v for s in ok if (v := s.e2e_ms) is not None]),
+    ):
+        if budget is not None:
+            verdicts.append(percentile_verdict(values, 95, budget, most))
+    if "fail" in verdicts:
+        return "fail"
+    if len(verdicts) == 1 or all(v == "pass" for v in verdicts):
+        return "pass"
+    return "open"
 
 
 def _itl(s: Sent) -> float | None:

@@ -22,6 +22,7 @@ from typing import Any
 import jsonschema
 
 from probes.clients import ChatRequest
+from probes.decide import MIN_SCHEMA_VALID, Verdict, share_verdict
 from probes.harness import Sent
 from probes.kinds.base import Batch, Figure, Settings, messages
 from probes.load import Load
@@ -111,6 +112,10 @@ def _guess(sub: dict[str, Any]) -> float:
     return 0.0
 
 
+DECISIVE_STEP = 5
+"""A decisive run asks for structured output this many at a time."""
+
+
 class Structured:
     name = "structured"
     needs = "JSON answers that parse and satisfy the workload's response schema"
@@ -140,7 +145,16 @@ class Structured:
                     json_mode=native.json_schema is False and native.json_mode is not False,
                 )
             )
-        return [Batch("prompts", requests, Load(concurrency=4))]
+        if not settings.decisive:
+            return [Batch("prompts", requests, Load(concurrency=4))]
+        validator = jsonschema.validators.validator_for(schema)(schema)
+        most = len(requests)
+
+        def verdict(sent: list[Sent]) -> Verdict:
+            valid = sum(s.ok and check_json(s.reply.text, validator) == "valid" for s in sent)
+            return share_verdict(valid, len(sent), MIN_SCHEMA_VALID, most)
+
+        return [Batch("prompts", requests, step=DECISIVE_STEP, verdict=verdict)]
 
     def analyse(
         self, spec: WorkloadSpec, target: Target, sent: dict[str, list[Sent]]

@@ -153,13 +153,19 @@ def test_a_primary_over_budget_in_probes_is_passed_over(catalog: Catalog) -> Non
     slow = measures_of(
         {"alpha/a-small": {"latency.ttft_ms_p95": 1500.0, "latency.e2e_ms_p99": 2500.0}}
     )
-    p = plan(catalog, w, slow)
+    p = plan(catalog, w, slow, allow_unprobed=True)
     wp = only(p)
     assert wp.primary.key != "alpha/a-small"
     assert "did not rule out" in wp.primary.reason
+    assert "not probed" in wp.primary.reason
     assert any("alpha/a-small passed over" in n and "800 ms budget" in n for n in wp.notes)
     assert "alpha/a-small" in keys(wp)  # still better than an outage, but last
     assert p.run_id == 7 and p.simulated
+    # Unless asked, a workload the run measured is served by a candidate the run probed.
+    held = only(plan(catalog, w, slow))
+    assert held.primary.key == "alpha/a-small"
+    assert "NOT confirmed" in held.primary.reason
+    assert any("no candidate was confirmed by probes" in n for n in held.notes)
 
 
 def test_a_confirmed_primary_takes_its_timeouts_from_measured_percentiles(catalog: Catalog) -> None:
@@ -202,10 +208,15 @@ def test_one_hop_fits_the_workloads_latency_budget_or_the_plan_says_why(
 
 def test_failing_requests_and_differing_repeats_disqualify(catalog: Catalog) -> None:
     flaky = measures_of({"alpha/a-small": {}}, failed=5)  # 5 of 20 attempts failed
-    assert only(plan(catalog, workload(), flaky)).primary.key != "alpha/a-small"
+    assert (
+        only(plan(catalog, workload(), flaky, allow_unprobed=True)).primary.key != "alpha/a-small"
+    )
     differs = measures_of({"alpha/a-small": {"determinism.agreement": 0.8}})
     assert (
-        only(plan(catalog, workload(determinism="strict"), differs)).primary.key != "alpha/a-small"
+        only(
+            plan(catalog, workload(determinism="strict"), differs, allow_unprobed=True)
+        ).primary.key
+        != "alpha/a-small"
     )
     assert only(plan(catalog, workload(determinism="any"), differs)).primary.key == "alpha/a-small"
 
@@ -475,11 +486,12 @@ def test_shares_rule_out_a_candidate_only_on_clear_evidence(catalog: Catalog) ->
 
     # One needle missed in nine: 89 %, but the interval reaches well above 90 %.
     assert only(plan(catalog, workload(), with_recall(8, 9))).primary.key == "alpha/a-small"
-    lost = only(plan(catalog, workload(), with_recall(4, 9)))
+    lost = only(plan(catalog, workload(), with_recall(4, 9), allow_unprobed=True))
     assert lost.primary.key != "alpha/a-small"
     assert any("clearly below 90%" in n for n in lost.notes)
     # With many trials, 80 % is clear evidence; 89 % still is not.
-    assert only(plan(catalog, workload(), with_recall(80, 100))).primary.key != "alpha/a-small"
+    clear = only(plan(catalog, workload(), with_recall(80, 100), allow_unprobed=True))
+    assert clear.primary.key != "alpha/a-small"
     assert only(plan(catalog, workload(), with_recall(89, 100))).primary.key == "alpha/a-small"
 
 
@@ -492,3 +504,10 @@ def test_the_wilson_interval_brackets_the_share() -> None:
     assert wilson(Basis("x", 0.5, "share", "catalog")) == (0.0, 1.0)  # no trials: no evidence
     low, high = wilson(Basis("x", 1.0, "share", "measured", 1000))
     assert low > 0.99 and high == 1.0
+
+
+def test_a_run_that_did_not_measure_a_workload_says_so(catalog: Catalog) -> None:
+    other = RunMeasures(4, True, {("another-job", "alpha/a-small"): OfferingMeasures({}, 5, 0)})
+    wp = only(plan(catalog, workload(), other))
+    assert any("probe run 4 did not measure this workload" in n for n in wp.notes)
+    assert "not probed" in wp.primary.reason  # nothing probed for it: the ranking serves

@@ -179,3 +179,18 @@ def test_an_unknown_offering_is_refused_with_the_nearest_keys(advisor_home: Path
     code, _, err = invoke("match", str(WORKLOADS), "--offering", "openai/gpt-5.4-mimi")
     assert code == 2
     assert "unknown offering" in err and "did you mean openai/gpt-5.4-mini" in err
+
+
+def test_history_refuses_to_compare_runs_of_different_time_scales(advisor_home: Path) -> None:
+    for scale in ("0.02", "0.04"):
+        code, _, err = invoke(
+            "probe", str(WORKLOADS), "--probes", "latency", "--requests", "2", "--top", "1",
+            "--time-scale", scale,
+        )  # fmt: skip
+        assert code == 0, err
+    code, _, err = invoke("history", "--compare", "1", "2")
+    assert code == 2 and "time scale 0.02" in err and "0.04" in err
+    code, out, err = invoke("history", "--compare", "1", "2", "--any-scale")
+    assert code == 0, err
+    code, out, _ = invoke("history")
+    assert "time ×0.04" in out and "time ×0.02" in out

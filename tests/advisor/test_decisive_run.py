@@ -1,0 +1,104 @@
+"""A decisive run end to end on the simulator: it goes down the candidate list when the top
+candidates fail, and the plan's primary is always one the run probed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from advisor import home
+from advisor.match.matching import match
+from advisor.plan.inputs import plan_for
+from advisor.probe.lifecycle import DEFAULT_KINDS, ProbeRequest, run_probes
+from advisor.workload.model import load_workloads
+from probes import aio
+from probes.decide import percentile_verdict, share_verdict
+from probes.kinds.base import Settings
+from probes.stats import quantile_bounds
+
+WORKLOAD = """\
+workloads:
+  - name: ideas
+    task: creative
+    context_tokens: 200
+    output_tokens: 40
+    determinism: any
+    latency: {ttft_p95_ms: 5000}
+"""
+
+
+def test_every_top_candidate_fails_and_the_run_goes_down_the_list(
+    advisor_home: Path, tmp_path: Path
+) -> None:
+    path = tmp_path / "workloads.yaml"
+    path.write_text(WORKLOAD, encoding="utf-8")
+    catalog = home.load_catalog(())
+    result = match(load_workloads(path)[0], catalog)
+    top = [c.offering.key for c in result.candidates[:2]]
+    request = ProbeRequest(
+        catalog,
+        [result],
+        target="sim",
+        kinds=DEFAULT_KINDS,
+        settings=Settings(requests=5, decisive=True),
+        top=2,
+        budget_usd=50.0,
+        workloads_file=path,
+        layers=home.catalog_layers(()),
+        time_scale=0.02,
+        confirm=1,
+        seed=5,
+        sim_faults={key: "5xx-burst:10" for key in top},  # both best candidates are down
+    )
+    finished = aio.run(run_probes(request))
+
+    probed = {t.target.key for t in finished.prepared.plan.tasks}
+    assert set(top) < probed  # it went on past the two that failed
+    plan = plan_for(catalog, [result], run_id=finished.run_id)
+    primary = plan.workloads[0].primary
+    assert primary.offering.key in probed and primary.offering.key not in top
+    assert "confirmed by probes" in primary.reason
+    notes = " ".join(plan.workloads[0].notes)
+    assert all(f"{key} passed over" in notes for key in top)
+
+
+def test_without_a_confirmed_candidate_the_plan_says_so_and_names_a_probed_one(
+    advisor_home: Path, tmp_path: Path
+) -> None:
+    path = tmp_path / "workloads.yaml"
+    path.write_text(WORKLOAD, encoding="utf-8")
+    catalog = home.load_catalog(())
+    result = match(load_workloads(path)[0], catalog)
+    request = ProbeRequest(
+        catalog,
+        [result],
+        target="sim",
+        kinds=["latency"],
+        settings=Settings(requests=5, decisive=True),
+        top=1,
+        budget_usd=50.0,
+        workloads_file=path,
+        layers=home.catalog_layers(()),
+        time_scale=0.02,
+        seed=5,
+        sim_faults={c.offering.key: "5xx-burst:10" for c in result.candidates},
+    )
+    finished = aio.run(run_probes(request))
+    plan = plan_for(catalog, [result], run_id=finished.run_id)
+    wp = plan.workloads[0]
+    assert wp.primary.offering.key == result.candidates[0].offering.key  # the probed one
+    assert "NOT confirmed" in wp.primary.reason
+    assert any("no candidate was confirmed by probes" in n for n in wp.notes)
+
+
+def test_order_statistic_bounds_and_verdicts() -> None:
+    # Five samples bound a p95 from below (the 4th: 97.7 %), never from above.
+    assert quantile_bounds([1, 2, 3, 4, 5], 95) == (4, None)
+    assert percentile_verdict([900, 950, 1000, 1100, 1200], 95, 800, most=10) == "fail"
+    assert percentile_verdict([100, 120, 130, 140, 150], 95, 800, most=10) == "open"
+    assert percentile_verdict([100.0] * 10, 95, 800, most=10) == "pass"  # at most, the estimate
+    # Shares: clear failure early; a verdict the remaining answers cannot change.
+    assert share_verdict(0, 3, 0.9, most=3) == "fail"
+    assert share_verdict(3, 3, 0.9, most=3) == "pass"
+    assert share_verdict(5, 5, 0.95, most=10) == "open"
+    assert share_verdict(9, 10, 0.95, most=10) == "pass"
+    assert share_verdict(8, 10, 0.95, most=10) == "fail"
