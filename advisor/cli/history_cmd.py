@@ -42,7 +42,8 @@ def history(as_json: bool, compare: tuple[int, int] | None) -> None:
                 }
             )
             return
-        Console().print(shifts_table(shifts, *compare))
+        console = Console()
+        console.print(shifts_table(shifts, *compare, width=console.width))
         for c in changes:
             click.echo(
                 f"{c.workload} {c.offering}: {c.changed} of {c.compared} sample outputs changed"

@@ -45,5 +45,5 @@ def match_command(
         return
     console = Console()
     for r in results:
-        console.print(candidates_table(r, top or 10))
+        console.print(candidates_table(r, top or 10, width=console.width))
         console.print(f"[dim]{exclusion_summary(r)}; --json lists every reason[/]\n")
