@@ -65,6 +65,7 @@ from advisor.tui.widgets.probe_tables import (
     SamplesCompareTable,
     one_line,
 )
+from advisor.tui.widgets.toggles import StateCheckbox, StateRadioButton, StateSelectionList
 from advisor.tui.widgets.workload_bar import WorkloadBar
 from catalog.errors import AdvisorError
 from probes.harness import Sent
@@ -173,15 +174,19 @@ class ProbesScreen(WorkloadScreen):
             with TabPane("Run", id=TABS["run"]), Horizontal(id="probes-body"):
                 with VerticalScroll(id="probes-controls"):
                     yield Label("Probes", classes="probes-heading -first")
-                    yield SelectionList[str](
+                    yield StateSelectionList(
                         *((name, name, name in DEFAULT_KINDS) for name in KINDS),
                         id="probes-kinds",
                         compact=True,
                     )
                     yield Label("Target", classes="probes-heading")
                     with RadioSet(id="probes-target", compact=True):
-                        yield RadioButton("simulator", value=True, id="target-sim", compact=True)
-                        yield RadioButton("live", id="target-live", disabled=True, compact=True)
+                        yield StateRadioButton(
+                            "simulator", value=True, id="target-sim", compact=True
+                        )
+                        yield StateRadioButton(
+                            "live", id="target-live", disabled=True, compact=True
+                        )
                     with Horizontal(classes="probes-field -gap"):
                         yield Label("Cap USD")
                         yield NumberInput(
@@ -212,7 +217,7 @@ class ProbesScreen(WorkloadScreen):
                             id="probes-rate",
                             compact=True,
                         )
-                    yield Checkbox("Poisson", id="probes-poisson", disabled=True, compact=True)
+                    yield StateCheckbox("Poisson", id="probes-poisson", disabled=True, compact=True)
                 with VerticalScroll(id="probes-main"):
                     yield Static(id="probes-estimate")
                     with Vertical(id="probes-live"):
