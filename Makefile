@@ -31,8 +31,8 @@ export TENSORZERO_DISABLE_PSEUDONYMOUS_USAGE_ANALYTICS := 1
 
 .PHONY: run test lint bench snapshot-update gateways-doc clean
 
-run: $(RUN_STAMP)  ## Open the TUI on the bundled catalog and the example workloads
-	$(BIN)/advisor tui --screen catalog examples/workloads.yaml
+run: $(RUN_STAMP)  ## Open the TUI on the example workloads, as `advisor FILE` does
+	$(BIN)/advisor examples/workloads.yaml
 
 test: $(TEST_STAMP) $(PORTKEY_STAMP) $(LITELLM_PROXY_STAMP) $(VLLM_STAMP)  ## Lint, type-check and run the whole test suite
 	$(BIN)/ruff check .

@@ -5,15 +5,18 @@ Headless (no Textual), so every screen's behaviour rests on code tested without 
 Screens read a session and change it only through its methods; each change bumps `version`,
 which is how a screen tells that what it shows is out of date.
 
-Saving writes the whole file again: comments in the file the user opened are not kept (PyYAML
-cannot keep them), but its shape is: `workloads: [...]`, fields in the documented order, only
-values that differ from the defaults, and `response_schema` / `samples` still pointing at the
-files they were read from.
+Saving the file that was opened is a round trip (ruamel.yaml): comments, order, quoting and
+the author's explicit values stay as written, and only the fields that were edited change; a
+file saved unedited is left byte for byte the same. A new file, or one saved elsewhere, is
+written afresh: `workloads: [...]`, fields in the documented order, only values that differ
+from the defaults, and `response_schema` / `samples` still pointing at the files they were
+read from.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import io
 import os
 import textwrap
 from dataclasses import dataclass, field
@@ -21,6 +24,8 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap
 
 from advisor.match.matching import MatchResult, match
 from advisor.workload.model import Workload, load_workloads
@@ -66,6 +71,8 @@ class WorkloadDocument:
     workloads: list[Workload]
     refs: dict[str, dict[str, FileRef]] = field(default_factory=dict)
     """Per workload name, per field, the file reference it was read from."""
+    text: str | None = None
+    """The file's text as read, so that saving can change only what was edited."""
 
 
 def read_document(path: Path) -> WorkloadDocument:
@@ -77,13 +84,14 @@ def read_document(path: Path) -> WorkloadDocument:
     refs: dict[str, dict[str, FileRef]] = {}
     # load_workloads replaced file names with their contents; read the names back so that
     # saving writes the reference, not a copy of the file.
-    raw = load_yaml(path, read_input(path, WORKLOAD_FILE_MAX, "workload file"))
+    text = read_input(path, WORKLOAD_FILE_MAX, "workload file")
+    raw = load_yaml(path, text)
     for workload, entry in zip(workloads, raw["workloads"], strict=True):
         for name in _FILE_FIELDS:
             written = entry.get(name)
             if isinstance(written, str):
                 refs.setdefault(workload.name, {})[name] = FileRef(written, getattr(workload, name))
-    return WorkloadDocument(path, workloads, refs)
+    return WorkloadDocument(path, workloads, refs, text)
 
 
 class Session:
@@ -106,6 +114,10 @@ class Session:
         self._results: dict[str, MatchResult] = {}
         self._pins: dict[str, list[str]] = {}
         self._refs: dict[str, dict[str, FileRef]] = {}
+        self._source: tuple[str, dict[str, Workload]] | None = None
+        """The opened file's text and its workloads as read: what a round-trip save keeps."""
+        self._written: tuple[Path, str, dict[str, Workload]] | None = None
+        """The text `prepare_save` made last, for `saved` to round-trip against next time."""
 
     # Reading
 
@@ -149,6 +161,9 @@ class Session:
         self.path = document.path
         self.workloads = list(document.workloads)
         self._refs = dict(document.refs)
+        self._source = (
+            (document.text, {w.name: w for w in document.workloads}) if document.text else None
+        )
         self._results.clear()
         self._pins.clear()
         self.selected = self.workloads[0].name if self.workloads else None
@@ -245,7 +260,15 @@ class Session:
         return path.exists() and not (self.path is not None and _same_file(path, self.path))
 
     def dump(self, path: Path) -> str:
-        """The workloads as YAML for a file at `path` (file references are relative to it)."""
+        """The workloads as YAML for a file at `path` (file references are relative to it):
+        the opened file with only its edited fields changed, or a fresh file elsewhere."""
+        if self._source is not None and self.path is not None and _same_file(path, self.path):
+            text, loaded = self._source
+            if [w.name for w in self.workloads] == list(loaded) and all(
+                loaded[w.name] == w for w in self.workloads
+            ):
+                return text  # nothing edited: the file as the author wrote it
+            return self._round_trip(text, loaded, path.parent)
         base = path.parent
         # One workload at a time, so that a blank line can part them as people write them.
         items = [
@@ -263,6 +286,35 @@ class Session:
             for w in self.workloads
         ]
         return "workloads:\n" + "\n".join(items)
+
+    def _round_trip(self, text: str, loaded: dict[str, Workload], base: Path) -> str:
+        """`text` with each edited field of each workload replaced, new workloads appended and
+        removed ones dropped; everything else (comments, order, quoting) as it was."""
+        rt = YAML()
+        rt.preserve_quotes = True
+        rt.width = 100
+        rt.indent(mapping=2, sequence=4, offset=2)
+        document = rt.load(text)
+        entries = document["workloads"]
+        by_name = {str(e.get("name")): e for e in entries}
+        kept = []
+        for workload in self.workloads:
+            entry = by_name.get(workload.name)
+            original = loaded.get(workload.name)
+            fresh = self._entry(workload, base)
+            if entry is None or original is None:
+                kept.append(CommentedMap(fresh))
+                continue
+            for name in Workload.model_fields:
+                if getattr(original, name) != getattr(workload, name):
+                    _set_field(entry, name, fresh.get(name))
+            kept.append(entry)
+        if [id(e) for e in kept] != [id(e) for e in entries]:
+            entries.clear()
+            entries.extend(kept)
+        out = io.StringIO()
+        rt.dump(document, out)
+        return out.getvalue()
 
     def save(self, path: Path | None = None, *, overwrite: bool = False) -> Path:
         """Write the workloads to `path` (default: the opened file), atomically.
@@ -289,7 +341,9 @@ class Session:
             raise ValueError("nothing to save: a workload file needs at least one workload")
         if not overwrite and self.needs_confirmation(target):
             raise WouldOverwrite(target)
-        return target, self.dump(target)
+        text = self.dump(target)
+        self._written = (target, text, {w.name: w for w in self.workloads})
+        return target, text
 
     def saved(self, path: Path, version: int | None = None) -> None:
         """Record that the workloads were written to `path`.
@@ -299,6 +353,12 @@ class Session:
         """
         if self.path is not None and not _same_file(path, self.path):
             self._rebase_refs(self.path.parent, path.parent)
+        # The next save round-trips against what was just written there.
+        written = self._written
+        self._source = (
+            (written[1], written[2]) if written and _same_file(written[0], path) else None
+        )
+        self._written = None
         self.path = path
         if version is None or version == self.version:
             self.dirty = False
@@ -321,6 +381,21 @@ class Session:
                 old_base = self.path.parent if self.path else base
                 entry[name] = _relative(old_base / ref.path, base)
         return _Block((name, entry[name]) for name in Workload.model_fields if name in entry)
+
+
+def _set_field(entry: Any, name: str, value: Any) -> None:
+    """Set one field of a round-tripped entry; within a mapping only the keys that changed."""
+    if value is None:
+        entry.pop(name, None)
+    elif isinstance(value, dict) and isinstance(entry.get(name), dict):
+        current = entry[name]
+        for key in [k for k in current if k not in value]:
+            del current[key]
+        for key, item in value.items():
+            if current.get(key) != item:
+                current[key] = item
+    else:
+        entry[name] = value
 
 
 def _same_file(a: Path, b: Path) -> bool:

@@ -10,14 +10,22 @@ UNKNOWN = "?"
 
 
 def tokens(value: int | None) -> str:
-    """128000 → '128k', 16384 → '16.4k', 1048576 → '1.05M', None → '?'."""
+    """A token count, exact and short: the suffix is used only when it divides the count.
+
+    - `k` = 1,000 and `M` = 1,000,000 (decimal): 128000 → '128k', 1000000 → '1M';
+    - `Ki` = 1,024 and `Mi` = 1,048,576 (binary, as context windows often are):
+      8192 → '8Ki', 65536 → '64Ki', 1048576 → '1Mi';
+    - anything else in full with thousands separators: 1047576 → '1,047,576', 500 → '500';
+    - None → '?'.
+
+    So '1M' and '1Mi' never stand for the same number, and no count is rounded.
+    """
     if value is None:
         return UNKNOWN
-    if value >= 1_000_000:
-        return f"{value / 1_000_000:.3g}M"
-    if value >= 1_000:
-        return f"{value / 1_000:.3g}k"
-    return str(value)
+    for unit, suffix in ((1_000_000, "M"), (1_048_576, "Mi"), (1_000, "k"), (1_024, "Ki")):
+        if value >= unit and value % unit == 0:
+            return f"{value // unit:,}{suffix}"
+    return f"{value:,}"
 
 
 def price(value: float | None) -> str:
@@ -42,3 +50,8 @@ def usd(value: float | None, digits: int = 2) -> str:
 
 def tristate(value: bool | None) -> str:
     return UNKNOWN if value is None else ("yes" if value else "no")
+
+
+def count(n: int, noun: str) -> str:
+    """'1 workload', '2 workloads', '0 offerings': nouns here take a plain 's'."""
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"

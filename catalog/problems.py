@@ -330,6 +330,12 @@ def _message(item: Any) -> str:
     if kind == "missing":
         return "required"
     message = str(item["msg"])
+    if kind == "string_pattern_mismatch":
+        from catalog.schema import PATTERN_WORDS  # the schema is heavy; only when needed
+
+        pattern = item.get("ctx", {}).get("pattern", "")
+        if pattern in PATTERN_WORDS:
+            message = f"should be {PATTERN_WORDS[pattern]}"
     if message.startswith(("Input should be greater", "Input should be less")):
         message = "must be" + message[len("Input should be") :]
     elif message.startswith("Input should be "):

@@ -29,6 +29,15 @@ SLUG = r"^[a-z0-9][a-z0-9._-]*$"
 
 ENV_VAR = r"^[A-Z_][A-Z0-9_]*$"
 
+PATTERN_WORDS = {
+    SLUG: "lowercase letters, digits, '.', '_' and '-', starting with a letter or digit "
+    "(e.g. billing-classifier)",
+    ENV_VAR: "an environment variable name: capital letters, digits and '_' (e.g. OPENAI_API_KEY)",
+    r"^https?://": "a URL starting with http:// or https://",
+    r"^\d{4}-\d{2}(-\d{2})?$": "a date as YYYY-MM or YYYY-MM-DD",
+}
+"""Each pattern a field must match, in words: what a problem says instead of the regex."""
+
 
 def _to_tristate(value: Any) -> Any:
     if value == "unknown":

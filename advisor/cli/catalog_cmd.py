@@ -10,7 +10,7 @@ from typing import Any
 import click
 from rich.console import Console
 
-from advisor import home
+from advisor import home, units
 from advisor.cli.base import cli, extra_layers, print_json
 from advisor.present.catalog import offerings_table, problem_lines, successor_lines
 from advisor.workload.model import WORKLOADS_SCHEMA_NAME, workloads_schema
@@ -55,8 +55,8 @@ def validate(ctx: click.Context, paths: tuple[Path, ...], as_json: bool) -> None
     for line in problem_lines(result.warnings):
         click.echo(line, err=True)
     click.echo(
-        f"ok: {len(result.offerings)} offerings from {len(result.providers)} providers "
-        f"in {len(result.files)} files"
+        f"ok: {units.count(len(result.offerings), 'offering')} from "
+        f"{units.count(len(result.providers), 'provider')} in {units.count(len(result.files), 'file')}"
     )
 
 

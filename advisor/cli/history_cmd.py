@@ -69,6 +69,7 @@ def _compare(store: RunStore, compare: tuple[int, int], as_json: bool, any_scale
             }
         )
         return
-    Console().print(shifts_table(shifts, *compare))
+    console = Console()
+    console.print(shifts_table(shifts, *compare, width=console.width))
     for c in changes:
         click.echo(f"{c.workload} {c.offering}: {c.changed} of {c.compared} sample outputs changed")

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import click
 
-from advisor import home
+from advisor import home, units
 from advisor.cli.base import extra_layers, print_json
 from advisor.cli.catalog_cmd import catalog
 from advisor.cli.checks import Finite
@@ -318,7 +318,7 @@ def lint(
         warnings = len(problems) - errors
         click.echo(
             f"{errors} error{'' if errors == 1 else 's'}, "
-            f"{warnings} warning{'' if warnings == 1 else 's'} in {len(loaded.offerings)} offerings"
+            f"{warnings} warning{'' if warnings == 1 else 's'} in {units.count(len(loaded.offerings), 'offering')}"
             + (f"; compared with {compared}" if compared else "; no --compare source"),
             err=True,
         )

@@ -65,7 +65,7 @@ def match_command(
         return
     console = stdout_console()
     for r in results:
-        console.print(candidates_table(r, top or 10))
+        console.print(candidates_table(r, top or 10, width=console.width))
         console.print(f"[dim]{exclusion_summary(r)}; --json lists every reason[/]\n")
 
 

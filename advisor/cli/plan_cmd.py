@@ -133,7 +133,7 @@ def plan_command(
         print_json(plan_json(plan))
         return
     console = stdout_console()
-    for table in plan_tables(plan):
+    for table in plan_tables(plan, width=console.width):
         console.print(table)
 
 
@@ -287,6 +287,7 @@ def run_command(
         if run_id is None or run_id == before:
             raise click.ClickException("the probe run did not complete; nothing planned")
     plan, catalog = make(ctx, workloads_file, run_id, kw)
-    Console(stderr=True).print(*plan_tables(plan))
+    err = Console(stderr=True)
+    err.print(*plan_tables(plan, width=err.width))
     for fmt, path in targets:
         _emit(fmt, path, plan, catalog, force)

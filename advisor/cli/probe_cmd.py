@@ -8,7 +8,7 @@ import click
 from rich.console import Console
 from rich.progress import Progress
 
-from advisor import home
+from advisor import home, units
 from advisor.cli import checks, options
 from advisor.cli.base import cli, extra_layers, print_json
 from advisor.cli.checks import Finite
@@ -149,11 +149,11 @@ def probe(
         return
     console = stdout_console()
     for w in workloads:
-        console.print(results_table(outcome, w.name, prepared.simulated))
+        console.print(results_table(outcome, w.name, prepared.simulated, width=console.width))
         for table in (
-            samples_table(outcome, w.name),
-            retention_table(outcome, w.name, prepared.simulated),
-            correctness_table(outcome, w.name, prepared.simulated),
+            samples_table(outcome, w.name, width=console.width),
+            retention_table(outcome, w.name, prepared.simulated, width=console.width),
+            correctness_table(outcome, w.name, prepared.simulated, width=console.width),
             outcomes_table(counts.get(w.name, {}), w.name),
         ):
             if table is not None:
@@ -170,7 +170,8 @@ def _announce(prepared: Prepared, err: Console) -> None:
     for skip in prepared.skipped:
         err.print(f"[yellow]skipped[/] {skip.offering.key}: {skip.reason}")
     err.print(
-        f"plan: {'at most ' if prepared.decisive else ''}{plan.requests} requests on {len({t.target.key for t in plan.tasks})} offerings"
+        f"plan: {'at most ' if prepared.decisive else ''}{plan.requests} requests on "
+        f"{units.count(len({t.target.key for t in plan.tasks}), 'offering')}"
         f" ({'simulated' if prepared.simulated else 'live'}); worst case ${plan.worst_case_usd:.4f},"
         f" cap ${prepared.budget.cap_usd:g}"
         + (f"; no price for {', '.join(plan.unpriced)}" if plan.unpriced else "")

@@ -16,16 +16,18 @@ from advisor.cli.base import cli, extra_layers
     "workloads_file",
     metavar="[WORKLOADS.yaml]",
     required=False,
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    type=click.Path(dir_okay=False, path_type=Path),
 )
 @click.option(
     "--screen",
-    type=click.Choice(["catalog", "workloads", "candidates", "plan"]),
+    type=click.Choice(["catalog", "workloads", "candidates", "probes", "plan"]),
     help="The screen to open on (default: candidates with a file, else catalog).",
 )
 @click.pass_context
 def tui(ctx: click.Context, workloads_file: Path | None, screen: str | None) -> None:
     """Open the terminal UI (the default command), on WORKLOADS.yaml if given.
+
+    A file that does not exist yet is started empty on the Workloads screen and written on save.
 
     When no provider key is set, probes run on the simulator: the Probes screen starts it for
     each run and stops it after.

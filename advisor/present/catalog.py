@@ -5,11 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
-from rich import box
-from rich.console import Group
+from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
+from advisor.columns import Column
+from advisor.present.layout import RichCell, laid_out
 from advisor.units import UNKNOWN, price, tokens, tristate
 from catalog import Offering, Problem
 from catalog.disputes import dispute_lines, disputed
@@ -67,42 +68,42 @@ def modalities(offering: Offering) -> str:
     return ",".join(MODALITY_ABBREVIATIONS[m] for m in offering.modalities.input)
 
 
+OFFERING_COLUMNS = (
+    Column("offering", key=True),
+    Column("ctx", right=True),
+    Column("out", right=True),
+    Column("$in", right=True),
+    Column("$out", right=True),
+    Column("inputs"),
+    Column("status"),
+)
+
+OFFERING_CAPTION = (
+    "ctx/out: tokens (k = 1,000, Ki = 1,024) · $in/$out: USD per 1M tokens · ?: unknown"
+    " · *: disputed"
+)
+
+
 def offerings_table(
     offerings: Iterable[Offering], width: int = 120, today: dt.date | None = None
-) -> Table:
-    """The catalog as a table, one row per offering. Below 100 columns the input modalities
-    are left out so that keys and status stay readable."""
-    wide = width >= 100
-    table = Table(
-        box=box.SIMPLE_HEAD,
-        header_style="bold",
-        pad_edge=False,
-        show_edge=False,
-        caption="ctx/out: tokens · $in/$out: USD per 1M tokens · ?: unknown · *: disputed",
-        caption_justify="left",
-        expand=True,
-        collapse_padding=True,
-    )
-    table.add_column("offering", overflow="fold", min_width=24, ratio=1)
-    for name in ("ctx", "out", "$in", "$out"):
-        table.add_column(name, justify="right", no_wrap=True)
-    if wide:
-        table.add_column("inputs", no_wrap=True)
-    table.add_column("status", no_wrap=True)
+) -> RenderableType:
+    """The catalog as a table, one row per offering, laid out for `width` by the one rule of
+    `advisor.columns` (keys whole, shortened or as records when the terminal is narrow)."""
+    rows: list[list[RichCell]] = []
     for o in offerings:
         p = o.pricing
-        cells: list[str | Text] = [
-            o.key,
-            tokens(o.limits.context),
-            tokens(o.limits.output),
-            price(p.input if p else None) + ("*" if disputed(o, "pricing.input") else ""),
-            price(p.output if p else None) + ("*" if disputed(o, "pricing.output") else ""),
-        ]
-        if wide:
-            cells.append(modalities(o))
-        cells.append(status(o, successor=False, today=today))
-        table.add_row(*cells)
-    return table
+        rows.append(
+            [
+                o.key,
+                tokens(o.limits.context),
+                tokens(o.limits.output),
+                price(p.input if p else None) + ("*" if disputed(o, "pricing.input") else ""),
+                price(p.output if p else None) + ("*" if disputed(o, "pricing.output") else ""),
+                modalities(o),
+                status(o, successor=False, today=today),
+            ]
+        )
+    return laid_out(OFFERING_COLUMNS, rows, width, caption=OFFERING_CAPTION)
 
 
 def problem_lines(problems: Iterable[Problem]) -> list[str]:

@@ -4,56 +4,68 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from rich import box
-from rich.table import Table
+from rich.console import RenderableType
 from rich.text import Text
 
+from advisor.columns import Column
 from advisor.match.matching import MatchResult
+from advisor.present.layout import RichCell, laid_out
 from advisor.units import usd
 
+CANDIDATE_COLUMNS = (
+    Column("#", right=True, key=True),
+    Column("offering", key=True),
+    Column("score", right=True),
+    Column("$/1k", right=True),
+    Column("$/month", right=True),
+    Column("flags", wrap=16),
+)
 
-def candidates_table(result: MatchResult, top: int | None = None) -> Table:
-    """Ranked candidates of one workload."""
-    table = Table(
-        box=box.SIMPLE_HEAD,
-        header_style="bold",
-        pad_edge=False,
-        show_edge=False,
-        expand=True,
-        collapse_padding=True,
-        title=f"{result.workload.name} ({result.workload.task})",
-        title_justify="left",
-        title_style="bold",
-    )
-    table.add_column("#", justify="right", no_wrap=True)
-    table.add_column("offering", overflow="fold", min_width=20, ratio=2)
-    table.add_column("score", justify="right", no_wrap=True)
-    table.add_column("$/1k", justify="right", no_wrap=True)
-    table.add_column("$/month", justify="right", no_wrap=True)
-    table.add_column("flags", overflow="fold", ratio=1)
+WARNING_MARK = "⚠"
+"""Marks a candidate's warnings (lifecycle, prices checked long ago, ...) by their count."""
+
+
+def candidates_table(
+    result: MatchResult, top: int | None = None, width: int = 120
+) -> RenderableType:
+    """Ranked candidates of one workload, laid out for `width` by `advisor.columns`."""
     candidates = result.candidates[:top] if top else result.candidates
-    for rank, c in enumerate(candidates, start=1):
-        table.add_row(
+    rows: list[list[RichCell]] = [
+        [
             str(rank),
             c.offering.key,
             f"{c.score:.2f}",
             usd(c.cost.per_1k),
             usd(c.cost.per_month, 0),
-            Text(compact_flags(c.flags, c.warnings), style="yellow"),
-        )
-    return table
+            Text(compact_flags(c.flags, c.warnings), style="yellow")
+            if c.flags or c.warnings
+            else None,
+        ]
+        for rank, c in enumerate(candidates, start=1)
+    ]
+    warned = any(c.warnings for c in candidates)
+    return laid_out(
+        CANDIDATE_COLUMNS,
+        rows,
+        width,
+        title=f"{result.workload.name} ({result.workload.task})",
+        caption=f"{WARNING_MARK} N: N warnings, listed by --json and in the app"
+        if warned
+        else None,
+    )
 
 
 def compact_flags(flags: Iterable[str], warnings: Iterable[str] = ()) -> str:
-    """'probe: latency, context · unverified: cost · ⚠ 1' for a narrow column."""
+    """'needs probe: latency, context · unverified: cost · ⚠ 1': flags grouped by kind, in
+    the words the README uses, then the number of warnings."""
     groups: dict[str, list[str]] = {}
     for flag in flags:
         head, _, trait = flag.partition(": ")
-        groups.setdefault(head.replace("needs probe", "probe"), []).append(trait)
+        groups.setdefault(head, []).append(trait)
     parts = [f"{head}: {', '.join(traits)}" for head, traits in groups.items()]
     count = len(list(warnings))
     if count:
-        parts.append(f"⚠ {count}")
+        parts.append(f"{WARNING_MARK} {count}")
     return " · ".join(parts)
 
 

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from rich import box
 from rich.console import Group, RenderableType
-from rich.table import Table
 from rich.text import Text
 
+from advisor.columns import Column
 from advisor.plan.model import Choice, Plan, WorkloadPlan
+from advisor.present.layout import RichCell, laid_out
 
 
-def plan_tables(plan: Plan) -> list[RenderableType]:
+def plan_tables(plan: Plan, width: int = 120) -> list[RenderableType]:
     """One block per workload, then the unplanned ones, then where the figures came from."""
-    out: list[RenderableType] = [workload_block(wp) for wp in plan.workloads]
+    out: list[RenderableType] = [workload_block(wp, width) for wp in plan.workloads]
     for u in plan.unplanned:
         out.append(Text(f"{u.workload.name}: not planned: {u.reason}", style="red"))
     label = plan.figures_label + (
@@ -22,15 +22,19 @@ def plan_tables(plan: Plan) -> list[RenderableType]:
     return out
 
 
-def workload_block(wp: WorkloadPlan) -> Group:
-    """A workload's choices as a table, then its timeouts, long-input rule, canary and notes."""
-    table = Table(title=wp.name, title_justify="left", box=box.SIMPLE_HEAD, expand=True)
-    table.add_column("role", no_wrap=True)
-    table.add_column("offering", ratio=2, overflow="fold")
-    table.add_column("why", ratio=3, min_width=16)
-    table.add_column("figures", ratio=2, min_width=12)
-    for choice in choice_rows(wp):
-        table.add_row(*choice_cells(choice))
+PLAN_COLUMNS = (
+    Column("role", key=True),
+    Column("offering", key=True),
+    Column("why", wrap=24),
+    Column("figures", wrap=16),
+)
+
+
+def workload_block(wp: WorkloadPlan, width: int = 120) -> Group:
+    """A workload's choices as a table (`advisor.columns`: keys never split), then its timeouts,
+    long-input rule, canary and notes."""
+    rows: list[list[RichCell]] = [list(choice_cells(choice)) for choice in choice_rows(wp)]
+    table = laid_out(PLAN_COLUMNS, rows, width, title=wp.name)
     t = wp.timeouts
     lines = [
         Text(

@@ -5,10 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from rich import box
-from rich.table import Table
+from rich.console import RenderableType
 from rich.text import Text
 
+from advisor.columns import Column, fit, legend, short_key
+from advisor.present.layout import RichCell, laid_out
 from probes.kinds.base import Figure
 from probes.run import Outcome
 
@@ -31,33 +32,26 @@ def _by_metric(figures: list[Figure]) -> dict[str, Figure]:
     return {f.metric: f for f in figures}
 
 
-def results_table(outcome: Outcome, workload: str, simulated: bool) -> Table:
-    """One row per probed offering of `workload`, headline figures with their sample counts."""
+RESULT_COLUMNS = (
+    Column("offering", key=True),
+    *(Column(column, right=True) for column, *_ in HEADLINES),
+)
+
+
+def results_table(
+    outcome: Outcome, workload: str, simulated: bool, width: int = 120
+) -> RenderableType:
+    """One row per probed offering of `workload`, headline figures with their sample counts;
+    probe kinds that did not run take no column (`advisor.columns`)."""
     label = "simulated" if simulated else "live"
-    table = Table(
-        title=f"{workload}: probe results ({label})",
-        title_justify="left",
-        title_style="bold",
-        box=box.SIMPLE_HEAD,
-        header_style="bold",
-        pad_edge=False,
-        show_edge=False,
-        collapse_padding=True,
-    )
-    table.add_column("offering", overflow="fold", min_width=18)
-    for column, *_ in HEADLINES:
-        table.add_column(column, justify="right", no_wrap=True)
-    offerings = sorted({key for (w, key, _) in outcome.figures if w == workload})
-    for offering in offerings:
-        cells: list[str | Text] = [offering]
+    rows: list[list[RichCell]] = []
+    for offering in sorted({key for (w, key, _) in outcome.figures if w == workload}):
+        cells: list[RichCell] = [offering]
         for _, probe, metric, fmt in HEADLINES:
             figure = _by_metric(outcome.figures.get((workload, offering, probe), [])).get(metric)
-            if figure is None or figure.value is None:
-                cells.append(Text("–", style="dim"))
-            else:
-                cells.append(f"{fmt.format(figure.value)} [dim]n={figure.n}[/]")
-        table.add_row(*cells)
-    return table
+            cells.append(None if figure is None or figure.value is None else _cell(figure, fmt))
+        rows.append(cells)
+    return laid_out(RESULT_COLUMNS, rows, width, title=f"{workload}: probe results ({label})")
 
 
 @dataclass(frozen=True)
@@ -136,36 +130,44 @@ def compare_samples(outcome: Outcome, workload: str) -> SampleComparison | None:
     return SampleComparison(offerings, expected, answers)
 
 
-def samples_table(outcome: Outcome, workload: str) -> Table | None:
-    """The workload's samples side by side: one row per sample, one column per offering."""
+def samples_table(outcome: Outcome, workload: str, width: int = 120) -> RenderableType | None:
+    """The workload's samples side by side: one row per sample, one column per offering
+    (headed by its key, shortened by `advisor.columns.short_key` when space is short), or one
+    record per sample on a narrow terminal."""
     comparison = compare_samples(outcome, workload)
     if comparison is None:
         return None
-    table = Table(
-        title=f"{workload}: sample outputs",
-        title_justify="left",
-        title_style="bold",
-        box=box.SIMPLE_HEAD,
-        header_style="bold",
-        show_lines=True,
-    )
-    table.add_column("#", justify="right")
-    table.add_column("expected", overflow="fold")
-    for key in comparison.offerings:
-        table.add_column(key, overflow="fold")
+    rows: list[list[RichCell]] = []
     for i, (expected, answers) in enumerate(
         zip(comparison.expected, comparison.answers, strict=True)
     ):
-        row: list[str | Text] = [str(i + 1), "" if expected is None else str(expected)]
+        row: list[RichCell] = [str(i + 1), None if expected is None else str(expected)]
         for key in comparison.offerings:
             answer = answers.get(key)
-            if answer is None:
-                row.append(Text("–", style="dim"))
-            else:
+            if answer is not None:
                 mark = f" {answer.mark}" if answer.mark else ""
                 row.append(Text(f"{answer.output[:160]}{mark}", style=answer.style))
-        table.add_row(*row)
-    return table
+            else:
+                row.append(None)
+        rows.append(row)
+    title = f"{workload}: sample outputs"
+    for header in (str, short_key):
+        columns = [
+            Column("#", right=True, key=True),
+            Column("expected", wrap=SAMPLE_WRAP),
+            *(Column(header(key), wrap=SAMPLE_WRAP) for key in comparison.offerings),
+        ]
+        plain = [[c.plain if isinstance(c, Text) else c for c in row] for row in rows]
+        if not fit(columns, plain, width).records:
+            caption = legend(comparison.offerings) if header is short_key else None
+            return laid_out(
+                columns, rows, width, title=title, caption=caption and f"keys: {caption}"
+            )
+    return laid_out(columns, rows, width, title=title)
+
+
+SAMPLE_WRAP = 12
+"""The narrowest a sample column may wrap to before the samples become records."""
 
 
 def _probe_figures(outcome: Outcome, workload: str, probe: str) -> dict[str, dict[str, Figure]]:
@@ -207,40 +209,34 @@ def _pair(before: Figure | None, after: Figure | None, fmt: str, *, flag_drop: b
     return text
 
 
-def _report_table(title: str) -> Table:
-    return Table(
-        title=title,
-        title_justify="left",
-        title_style="bold",
-        box=box.SIMPLE_HEAD,
-        header_style="bold",
-        pad_edge=False,
-        show_edge=False,
-        collapse_padding=True,
-    )
+RETENTION_COLUMNS = (
+    Column("offering", key=True),
+    Column("kept", right=True),
+    Column("first break", right=True),
+    Column("turn by turn"),
+)
 
 
-def retention_table(outcome: Outcome, workload: str, simulated: bool) -> Table | None:
+def retention_table(
+    outcome: Outcome, workload: str, simulated: bool, width: int = 120
+) -> RenderableType | None:
     """One row per offering: the share of turns that kept their constraint, the first turn
     that broke one, and every turn's verdict per conversation (✓ kept, ✗ broken, · none)."""
     per_offering = _probe_figures(outcome, workload, "retention")
     if not per_offering:
         return None
     label = "simulated" if simulated else "live"
-    table = _report_table(f"{workload}: instruction retention over a conversation ({label})")
-    table.add_column("offering", overflow="fold", min_width=18)
-    table.add_column("kept", justify="right", no_wrap=True)
-    table.add_column("first break", justify="right", no_wrap=True)
-    table.add_column("turn by turn", overflow="fold")
+    rows: list[list[RichCell]] = []
     for key, figures in per_offering.items():
         kept = figures.get("kept_share")
         broke = figures.get("first_break_turn")
+        first: Text | None
         if broke is None or broke.value is not None:
             first = _cell(broke, "turn {:.0f}")
         elif kept is not None and kept.n:
             first = Text("held", style="green")
         else:
-            first = Text("–", style="dim")
+            first = None
         marks = Text()
         for conversation in kept.detail.get("conversations", []) if kept else []:
             if marks:
@@ -250,11 +246,27 @@ def retention_table(outcome: Outcome, workload: str, simulated: bool) -> Table |
                 marks.append(
                     *{True: ("✓", "green"), False: ("✗", "red")}.get(verdict, ("·", "dim"))
                 )
-        table.add_row(key, _cell(kept, "{:.0%}"), first, marks)
-    return table
+        rows.append([key, _cell(kept, "{:.0%}"), first, marks or None])
+    title = f"{workload}: instruction retention over a conversation ({label})"
+    return laid_out(RETENTION_COLUMNS, rows, width, title=title)
 
 
-def correctness_table(outcome: Outcome, workload: str, simulated: bool) -> Table | None:
+CORRECTNESS_COLUMNS = (
+    Column("offering", key=True),
+    Column("rate", right=True),
+    Column("n", right=True),
+    Column("correct"),
+    Column("schema ok"),
+    Column("same", right=True),
+    Column("TTFT p95 ms"),
+    Column("E2E p95 ms"),
+    Column("lag p99", right=True),
+)
+
+
+def correctness_table(
+    outcome: Outcome, workload: str, simulated: bool, width: int = 120
+) -> RenderableType | None:
     """One row per offering: right answers one at a time → at the workload's peak rate, with
     the requests in each (n), schema validity, answers the same as at rest, latency and the
     generator's send lag at that rate (rate: intended, with the achieved one)."""
@@ -262,34 +274,34 @@ def correctness_table(outcome: Outcome, workload: str, simulated: bool) -> Table
     if not per_offering:
         return None
     label = "simulated" if simulated else "live"
-    table = _report_table(f"{workload}: correctness at rest → under load ({label})")
-    table.add_column("offering", overflow="fold", min_width=18)
-    table.add_column("rate", justify="right", no_wrap=True)
-    table.add_column("n", justify="right", no_wrap=True)
-    table.add_column("correct", no_wrap=True)
-    table.add_column("schema ok", no_wrap=True)
-    table.add_column("same", justify="right", no_wrap=True)
-    table.add_column("TTFT p95 ms", no_wrap=True)
-    table.add_column("E2E p95 ms", no_wrap=True)
-    table.add_column("lag p99", justify="right", no_wrap=True)
+    rows: list[list[RichCell]] = []
     for key, f in per_offering.items():
         rest, load = f.get("rest_correct_share"), f.get("load_correct_share")
         rate = f.get("load_rate_rps")
         achieved = rate.detail.get("achieved_rps") if rate else None
-        table.add_row(
-            key,
-            "–"
-            if rate is None
-            else f"{rate.value:g}/s" + (f" ({achieved:.1f})" if achieved else ""),
-            f"{rest.n if rest else 0} → {load.n if load else 0}",
-            _pair(rest, load, "{:.0%}", flag_drop=True),
-            _pair(f.get("rest_valid_share"), f.get("load_valid_share"), "{:.0%}", flag_drop=True),
-            _cell(f.get("same_as_rest_share"), "{:.0%}"),
-            _pair(f.get("rest_ttft_ms_p95"), f.get("load_ttft_ms_p95"), "{:.0f}", flag_drop=False),
-            _pair(f.get("rest_e2e_ms_p95"), f.get("load_e2e_ms_p95"), "{:.0f}", flag_drop=False),
-            _cell(f.get("load_send_lag_ms_p99"), "{:.1f} ms"),
+        rows.append(
+            [
+                key,
+                None
+                if rate is None
+                else f"{rate.value:g}/s" + (f" ({achieved:.1f})" if achieved else ""),
+                f"{rest.n if rest else 0} → {load.n if load else 0}",
+                _pair(rest, load, "{:.0%}", flag_drop=True),
+                _pair(
+                    f.get("rest_valid_share"), f.get("load_valid_share"), "{:.0%}", flag_drop=True
+                ),
+                _cell(f.get("same_as_rest_share"), "{:.0%}"),
+                _pair(
+                    f.get("rest_ttft_ms_p95"), f.get("load_ttft_ms_p95"), "{:.0f}", flag_drop=False
+                ),
+                _pair(
+                    f.get("rest_e2e_ms_p95"), f.get("load_e2e_ms_p95"), "{:.0f}", flag_drop=False
+                ),
+                _cell(f.get("load_send_lag_ms_p99"), "{:.1f} ms"),
+            ]
         )
-    return table
+    title = f"{workload}: correctness at rest → under load ({label})"
+    return laid_out(CORRECTNESS_COLUMNS, rows, width, title=title)
 
 
 def outcome_json(outcome: Outcome, simulated: bool) -> dict[str, Any]:

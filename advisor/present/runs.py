@@ -5,9 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from rich import box
+from rich.console import RenderableType
 from rich.table import Table
 from rich.text import Text
 
+from advisor.columns import Column
+from advisor.present.layout import RichCell, laid_out
 from advisor.units import UNKNOWN, usd
 from probes.compare import Shift
 from probes.store import RunSummary
@@ -49,24 +52,31 @@ def _target(run: RunSummary) -> str:
     return f"{run.target} (simulated{scale})"
 
 
-def shifts_table(shifts: Iterable[Shift], before: int, after: int) -> Table:
-    """How each probe figure moved between two runs."""
-    table = Table(box=box.SIMPLE_HEAD, header_style="bold", pad_edge=False, show_edge=False)
-    table.add_column("workload")
-    table.add_column("offering", overflow="fold")
-    table.add_column("figure")
-    table.add_column(f"run {before}", justify="right")
-    table.add_column(f"run {after}", justify="right")
-    table.add_column("change", justify="right")
+def shifts_table(
+    shifts: Iterable[Shift], before: int, after: int, width: int = 120
+) -> RenderableType:
+    """How each probe figure moved between two runs; figure names are never cut
+    (`advisor.columns`: keys shortened, then records, when space is short)."""
+    columns = (
+        Column("workload", key=True),
+        Column("offering", key=True),
+        Column("figure"),
+        Column(f"run {before}", right=True),
+        Column(f"run {after}", right=True),
+        Column("change", right=True),
+    )
+    rows: list[list[RichCell]] = []
     for s in shifts:
         relative = s.relative
         style = "" if relative is None or abs(relative) < 0.1 else "yellow"
-        table.add_row(
-            s.workload,
-            s.offering,
-            f"{s.probe}.{s.metric}",
-            UNKNOWN if s.before is None else f"{s.before:.4g}",
-            UNKNOWN if s.after is None else f"{s.after:.4g}",
-            Text("" if relative is None else f"{relative:+.0%}", style=style),
+        rows.append(
+            [
+                s.workload,
+                s.offering,
+                f"{s.probe}.{s.metric}",
+                UNKNOWN if s.before is None else f"{s.before:.4g}",
+                UNKNOWN if s.after is None else f"{s.after:.4g}",
+                None if relative is None else Text(f"{relative:+.0%}", style=style),
+            ]
         )
-    return table
+    return laid_out(columns, rows, width)

@@ -20,6 +20,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
+from advisor import units
 from advisor.session import Session, read_document
 from advisor.tui.dialogs.confirm import ConfirmDialog
 from advisor.tui.dialogs.detail import DetailDialog
@@ -31,6 +32,7 @@ from advisor.tui.screens.help import HelpScreen
 from advisor.tui.screens.import_review import open_import_review
 from advisor.tui.screens.plan import PlanScreen
 from advisor.tui.screens.probes import ProbesScreen
+from advisor.tui.screens.session_screen import WorkloadScreen
 from advisor.tui.screens.workloads import WorkloadsScreen
 from catalog import Catalog
 from catalog.errors import AdvisorError
@@ -52,13 +54,22 @@ class AdvisorApp(App[None]):
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
     MODES = {"catalog": CatalogScreen}
     DEFAULT_MODE = "catalog"
+    # The footer shows the app's keys first: quit, help and the palette are always visible;
+    # the screens' F-keys are listed by F1 and the palette, leaving the footer to the keys of
+    # the screen on view (at 80 columns there is no room for both).
     BINDINGS = [
+        Binding("ctrl+q", "quit", "Quit", id="quit", priority=True),
         Binding("f1", "help", "Help", id="help"),
-        Binding("f2", "switch_mode('catalog')", "Catalog", id="catalog"),
-        Binding("f3", "switch_mode('workloads')", "Workloads", id="workloads"),
-        Binding("f4", "switch_mode('candidates')", "Candidates", id="candidates"),
-        Binding("f5", "switch_mode('probes')", "Probes", id="probes"),
-        Binding("f6", "switch_mode('plan')", "Plan", id="plan"),
+        Binding("question_mark", "help", "Help", show=False, id="help.question"),
+        Binding("q", "quit", "Quit", show=False, id="quit.q"),
+        Binding("j", "cursor('down')", "Down", show=False, id="cursor.down"),
+        Binding("k", "cursor('up')", "Up", show=False, id="cursor.up"),
+        Binding("ctrl+p", "command_palette", "Commands", id="palette"),
+        Binding("f2", "switch_mode('catalog')", "Catalog", show=False, id="catalog"),
+        Binding("f3", "switch_mode('workloads')", "Workloads", show=False, id="workloads"),
+        Binding("f4", "switch_mode('candidates')", "Candidates", show=False, id="candidates"),
+        Binding("f5", "switch_mode('probes')", "Probes", show=False, id="probes"),
+        Binding("f6", "switch_mode('plan')", "Plan", show=False, id="plan"),
         Binding("ctrl+o", "open_file", "Open", show=False, priority=True, id="open"),
         Binding("ctrl+s", "save", "Save", show=False, priority=True, id="save"),
     ]
@@ -96,7 +107,13 @@ class AdvisorApp(App[None]):
 
     def on_mount(self) -> None:
         self._retitle()
-        if self.workloads_path is not None:
+        if self.workloads_path is not None and not self.workloads_path.exists():
+            # A new file: start it empty where workloads are declared; Ctrl+S writes it.
+            self.session.path = self.workloads_path
+            self._retitle()
+            self.switch_mode(self.start_screen or "workloads")
+            self.notify(f"New file {self.workloads_path}: declare a workload (n), then Ctrl+S.")
+        elif self.workloads_path is not None:
             # A file was named: its results are the point, unless another screen was asked for.
             self.switch_mode(self.start_screen or "candidates")
             self.open_file(self.workloads_path, tell=False)  # the title names the file
@@ -104,10 +121,14 @@ class AdvisorApp(App[None]):
             self.switch_mode(self.start_screen)
 
     def _retitle(self) -> None:
+        # The probes notice comes first: at 80 columns the end of the title is cut.
         s = self.session
-        where = f"{s.path.name}{' (modified)' if s.dirty else ''} · " if s.path else ""
-        target = f" · probes: {self.probe_target}" if self.probe_target else ""
-        self.sub_title = f"{where}{len(self.catalog.offerings)} offerings · {len(self.catalog.providers)} providers{target}"
+        parts = [f"probes: {self.probe_target}"] if self.probe_target else []
+        if s.path:
+            parts.append(f"{s.path.name}{' (modified)' if s.dirty else ''}")
+        parts.append(units.count(len(self.catalog.offerings), "offering"))
+        parts.append(units.count(len(self.catalog.providers), "provider"))
+        self.sub_title = " · ".join(parts)
 
     def on_session_changed(self, event: SessionChanged) -> None:
         self._retitle()
@@ -139,9 +160,8 @@ class AdvisorApp(App[None]):
         self.session.open(document)
         self._session_changed()
         if tell:
-            count = len(document.workloads)
             self.notify(
-                f"Opened {path}: {count} workload{'' if count == 1 else 's'}",
+                f"Opened {path}: {units.count(len(document.workloads), 'workload')}",
                 timeout=3,
                 markup=False,
             )
@@ -197,7 +217,9 @@ class AdvisorApp(App[None]):
         session.saved(target, version)
         self._session_changed()
         self.notify(
-            f"Saved {len(session.workloads)} workloads to {target}", timeout=3, markup=False
+            f"Saved {units.count(len(session.workloads), 'workload')} to {target}",
+            timeout=3,
+            markup=False,
         )
 
     async def action_quit(self) -> None:
@@ -218,12 +240,40 @@ class AdvisorApp(App[None]):
             return False  # the key of the screen on view: hidden, to leave the footer room
         return True
 
+    def action_cursor(self, direction: str) -> None:
+        """`j`/`k` move like the arrow keys in the focused list or table (as in lazygit, k9s)."""
+        move = getattr(self.focused, f"action_cursor_{direction}", None)
+        if callable(move):
+            move()
+
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
-        yield from super().get_system_commands(screen)
+        """The app's own commands first; Textual's display commands after, marked as such."""
+        for title, help_text, mode, action in (
+            ("Run probes", "Probe the pinned or best candidates (F5, r)", "probes", "run"),
+            (
+                "Re-plan",
+                "Plan the workload again from the latest figures (F6, r)",
+                "plan",
+                "replan",
+            ),
+            ("Export", "Preview and write a gateway config (F6, e)", "plan", "tab('export')"),
+        ):
+            yield SystemCommand(title, help_text, lambda m=mode, a=action: self._on_screen(m, a))
+        if isinstance(screen, WorkloadScreen):
+            yield SystemCommand(
+                "Next workload",
+                "Switch to the next workload of the file (])",
+                lambda: screen.action_cycle(1),
+            )
+            yield SystemCommand(
+                "Previous workload",
+                "Switch to the previous workload ([)",
+                lambda: screen.action_cycle(-1),
+            )
         for mode, help_text, key in (
             ("catalog", "Browse and search offerings", "F2"),
             ("workloads", "Declare and edit workloads; templates per task kind", "F3"),
@@ -232,7 +282,9 @@ class AdvisorApp(App[None]):
             ("plan", "Per workload plans: edit fallbacks and canary, preview, export", "F6"),
         ):
             yield SystemCommand(
-                mode.capitalize(), f"{help_text} ({key})", lambda mode=mode: self.switch_mode(mode)
+                f"Go to {mode.capitalize()}",
+                f"{help_text} ({key})",
+                lambda mode=mode: self.switch_mode(mode),
             )
         yield SystemCommand(
             "Open workload file", "Read workloads from YAML (Ctrl+O)", self.action_open_file
@@ -244,4 +296,15 @@ class AdvisorApp(App[None]):
             "Updates from LiteLLM, models.dev or OpenRouter: accept or reject each change",
             lambda: open_import_review(self),
         )
-        yield SystemCommand("Help", "Keys and the search syntax (F1)", self.action_help)
+        yield SystemCommand("Help", "Keys and the search syntax (F1, ?)", self.action_help)
+        for command in super().get_system_commands(screen):
+            if command.title.lower().startswith("quit"):
+                yield command._replace(help="Quit Model Advisor (Ctrl+Q, q)")
+            else:
+                yield command._replace(title=f"Display: {command.title}")
+
+    async def _on_screen(self, mode: str, action: str) -> None:
+        """Go to `mode`'s screen, then run one of its actions there (for the palette)."""
+        if self.current_mode != mode:
+            await self.switch_mode(mode)
+        await self.screen.run_action(action)

@@ -107,7 +107,7 @@ def test_every_failed_constraint_is_listed(tiny_catalog: Catalog) -> None:
     result = match(w, tiny_catalog, today=TODAY)
     why = reasons(result, "acme/acme-small-2")
     assert any(r.startswith("context window 128k cannot hold 150k input") for r in why)
-    assert any(r.startswith("output limit 16.4k is below 20k output") for r in why)
+    assert any(r.startswith("output limit 16Ki is below 20k output") for r in why)
     assert "takes no audio input" in why
     assert any("over the $0.01 budget" in r for r in why)
     assert "provider acme is in providers.deny" in why

@@ -224,3 +224,54 @@ def test_a_new_file_gets_the_usual_permissions_and_a_replaced_one_keeps_its_own(
         assert fresh.stat().st_mode & 0o777 == 0o600
     finally:
         os.umask(old_mask)
+
+
+@pytest.fixture
+def opened_copy(tiny_catalog: Catalog, tmp_path: Path) -> tuple[Session, Path, str]:
+    """A session on a copy of the example file (with its sample files), and its text."""
+    for item in EXAMPLE.parent.iterdir():
+        if item.is_file():
+            shutil.copy(item, tmp_path / item.name)
+    path = tmp_path / EXAMPLE.name
+    s = Session(tiny_catalog, today=TODAY)
+    s.load(path)
+    return s, path, path.read_text(encoding="utf-8")
+
+
+def test_saving_an_unedited_file_leaves_it_byte_for_byte(
+    opened_copy: tuple[Session, Path, str],
+) -> None:
+    session, path, text = opened_copy
+    session.save()
+    assert path.read_text(encoding="utf-8") == text
+
+
+def test_editing_one_field_changes_only_its_line(opened_copy: tuple[Session, Path, str]) -> None:
+    session, path, text = opened_copy
+    first = session.workloads[0]
+    session.replace(first.name, first.model_copy(update={"output_tokens": 12}))
+    session.save()
+    before, after = text.splitlines(), path.read_text(encoding="utf-8").splitlines()
+    assert len(before) == len(after)
+    changed = [(a, b) for a, b in zip(before, after, strict=True) if a != b]
+    assert changed == [("    output_tokens: 10", "    output_tokens: 12")]
+    assert after[0].startswith("#")  # the comments stay
+
+
+def test_editing_a_nested_value_keeps_the_rest_of_its_mapping(
+    opened_copy: tuple[Session, Path, str],
+) -> None:
+    session, path, text = opened_copy
+    first = session.workloads[0]
+    latency = first.latency.model_copy(update={"e2e_p95_ms": 1500})
+    session.replace(first.name, first.model_copy(update={"latency": latency}))
+    session.save()
+    before, after = text.splitlines(), path.read_text(encoding="utf-8").splitlines()
+    changed = [(a, b) for a, b in zip(before, after, strict=True) if a != b]
+    assert changed == [
+        (
+            "    latency: {ttft_p95_ms: 800, e2e_p95_ms: 1200}",
+            "    latency: {ttft_p95_ms: 800, e2e_p95_ms: 1500}",
+        )
+    ]
+    assert "budget: {usd_per_1k_requests: 0.50}" in after[13]  # 0.50 as written

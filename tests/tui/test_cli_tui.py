@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
+from advisor import home
 from advisor.cli import cli
 from advisor.tui.app import AdvisorApp
 
@@ -61,11 +62,22 @@ def test_options_before_the_file_still_apply(opened: list[AdvisorApp]) -> None:
     assert app.catalog.get("acme/acme-large-2") is not None  # the overlay was loaded
 
 
-def test_a_missing_file_is_bad_input(opened: list[AdvisorApp], tmp_path: Path) -> None:
-    result = invoke(str(tmp_path / "nope.yaml"))
-    assert result.exit_code == 2
-    assert "does not exist" in result.output
-    assert opened == []
+def test_a_missing_file_starts_a_new_one(opened: list[AdvisorApp], tmp_path: Path) -> None:
+    new = tmp_path / "new.yaml"
+    result = invoke(str(new))
+    assert result.exit_code == 0, result.output
+    assert [app.workloads_path for app in opened] == [new]
+    assert not new.exists()  # written only on save
+
+
+async def test_a_new_file_opens_on_workloads(tmp_path: Path) -> None:
+    new = tmp_path / "new.yaml"
+    app = AdvisorApp(catalog=home.load_catalog(), workloads_path=new)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert app.current_mode == "workloads"
+        assert app.session.path == new
+        assert "new.yaml" in app.sub_title
 
 
 def test_commands_are_not_taken_for_files(opened: list[AdvisorApp]) -> None:

@@ -106,7 +106,7 @@ async def test_a_simulated_run_shows_progress_results_and_history(advisor_home: 
         row = table.get_row(expected[0])
         assert str(row[1]) == "sim"
         assert str(row[2]).endswith("ms")  # TTFT p50
-        assert "complete (simulated)" in shown(app, "#probes-results-title")
+        assert "complete for tagger (simulated)" in shown(app, "#probes-results-title")
         assert runs(advisor_home) == [(screen.last_run, "complete", True)]
         await pilot.press("h")
         await pilot.pause()
@@ -338,7 +338,9 @@ async def test_the_highlighted_offering_shows_its_retention(advisor_home: Path) 
         assert "retention kept" in summary and "of 16 turns" in summary
         assert "json_key " in summary and "avoid_word " in summary
         table = screen.query_one(ProbeResultsTable)
-        assert str(table.get_row_at(0)[-2]).endswith("%")  # the `kept` headline
+        # Only the probe kind that ran has a column: offering, data, then `kept`.
+        assert [str(c.label) for c in table.columns.values()] == ["offering", "data", "kept"]
+        assert str(table.get_row_at(0)[-1]).endswith("%")
 
 
 # -- how it looks ----------------------------------------------------------------------------
@@ -433,3 +435,23 @@ def test_snapshot_samples_view(
 
     app = fixture_app(tiny_catalog, monkeypatch)
     assert snap_compare(app, run_before=run_before, terminal_size=(80, 24))
+
+
+async def test_on_probes_esc_leaves_a_field_and_r_runs_from_one() -> None:
+    app = probe_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, ProbesScreen)
+        screen.query_one("#probes-budget", Input).focus()
+        await pilot.pause()
+        await pilot.press("escape")
+        assert not isinstance(app.focused, Input)
+        screen.query_one("#probes-budget", Input).focus()
+        await pilot.pause()
+        await pilot.press("r")
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert screen.last_run is not None
+        assert screen.query_one("#probes-budget", Input).value == "1.00"  # no 'r' typed

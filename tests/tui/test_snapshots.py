@@ -13,7 +13,8 @@ from textual.pilot import Pilot
 from textual.widgets import Input
 
 from advisor.tui.app import AdvisorApp
-from tests.tui.conftest import settle
+from catalog import Catalog
+from tests.tui.conftest import TODAY, WORKLOADS, settle
 
 
 class TestCatalogScreen:
@@ -150,3 +151,20 @@ def _without_keys(app: AdvisorApp, monkeypatch: pytest.MonkeyPatch) -> None:
     for provider in app.catalog.providers.values():
         if provider.key_env:
             monkeypatch.delenv(provider.key_env, raising=False)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (160, 45)], ids=["80x24", "160x45"])
+@pytest.mark.parametrize("mode", ["catalog", "workloads", "candidates", "probes", "plan"])
+def test_every_screen(
+    mode: str, size: tuple[int, int], tiny_catalog: Catalog, snap_compare: Any
+) -> None:
+    """Every screen at the 80×24 minimum and at 160×45, on the fixture file, with the
+    simulator notice in the title: each row names its offering; Ctrl+Q, F1, Ctrl+P show."""
+    app = AdvisorApp(
+        catalog=tiny_catalog,
+        workloads_path=WORKLOADS,
+        today=TODAY,
+        screen=mode,
+        probe_target="simulator (no provider key set)",
+    )
+    assert snap_compare(app, run_before=_opened, terminal_size=size)

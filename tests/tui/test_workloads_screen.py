@@ -157,14 +157,15 @@ async def test_a_taken_name_is_refused(workloads_app: AdvisorApp) -> None:
         assert error_under(app, "f-name") == ""
 
 
-async def test_a_name_that_is_no_alias_shows_the_pattern(workloads_app: AdvisorApp) -> None:
+async def test_a_name_that_is_no_alias_says_the_rule_in_words(workloads_app: AdvisorApp) -> None:
     app = workloads_app
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         await pilot.press("f3", "enter", "B")
         await pilot.pause()
         assert error_under(app, "f-name") == (
-            "String should match pattern '^[a-z0-9][a-z0-9._-]*$' (got 'B')"
+            "should be lowercase letters, digits, '.', '_' and '-', starting with a letter or "
+            "digit (e.g. billing-classifier) (got 'B')"
         )
         assert app.session.names() == ["ticket-triage", "doc-qa"]
 

@@ -13,11 +13,13 @@ HELP = """\
 
 **Anywhere**
 
-- `F1` this help · `Ctrl+P` command palette (also: save as) · `Ctrl+Q` quit
+- `F1` or `?` this help · `Ctrl+Q` or `q` quit · `Ctrl+P` commands: run probes, re-plan,
+  export, next workload, screens, open, save as
 - `F2` Catalog · `F3` Workloads · `F4` Candidates · `F5` Probes · `F6` Plan
 - `Ctrl+O` open a workload file · `Ctrl+S` save the workloads
 - `Esc` back to the table; closes this help and dialogs
-- `z` maximise or restore the focused pane
+- `z` maximise or restore the focused pane (on Probes: the results)
+- `j`/`k` move down and up, as the arrow keys do
 
 **Catalog**: `/` search · `s` sort by the next column
 

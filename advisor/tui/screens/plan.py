@@ -40,6 +40,7 @@ from advisor.session import Session
 from advisor.tui.screens.session_screen import WorkloadScreen
 from advisor.tui.widgets.export_preview import ExportPreview
 from advisor.tui.widgets.plan_table import PlanRow, PlanTable, plan_rows
+from advisor.tui.widgets.toggles import StateCheckbox
 from advisor.tui.widgets.workload_bar import WorkloadBar
 from advisor.workload.model import Workload
 
@@ -94,8 +95,8 @@ class PlanScreen(WorkloadScreen):
                         compact=True,
                         tooltip="Share of traffic for a canary, 0 to below 1 (0: none); Enter",
                     )
-                    yield Checkbox("Verifier", id="plan-verifier", compact=True)
-                    yield Checkbox("Degraded", id="plan-degraded", compact=True)
+                    yield StateCheckbox("Verifier", id="plan-verifier", compact=True)
+                    yield StateCheckbox("Degraded", id="plan-degraded", compact=True)
                     yield Static(id="plan-state")
                 with Horizontal(id="plan-body"):
                     yield PlanTable(id="plan-table")

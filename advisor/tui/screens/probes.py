@@ -65,6 +65,7 @@ from advisor.tui.widgets.probe_tables import (
     SamplesCompareTable,
     one_line,
 )
+from advisor.tui.widgets.toggles import StateCheckbox, StateRadioButton, StateSelectionList
 from advisor.tui.widgets.workload_bar import WorkloadBar
 from catalog.errors import AdvisorError
 from probes.harness import Sent
@@ -110,15 +111,26 @@ class Choice:
         return Settings(requests=self.requests, load=self.load)
 
 
+class NumberInput(Input):
+    """A field for a number: the letters it would refuse anyway stay the screen's keys, so `r`
+    runs and `c` cancels with the cursor in it."""
+
+    def check_consume_key(self, key: str, character: str | None) -> bool:
+        return character is not None and (character.isdigit() or character in ".-+eE")
+
+
 class ProbesScreen(WorkloadScreen):
     """Choose probes and a target, see the estimate, run, watch, cancel, read the results."""
 
     BINDINGS = [
-        Binding("r", "run", "Run", id="probes.run"),
+        # Every field of this screen takes numbers only (`NumberInput`), so `r` runs from one.
+        Binding("r", "run", "Run", id="probes.run", priority=True),
+        Binding("escape", "leave_field", "Leave field", show=False, id="probes.leave"),
         Binding("c,escape", "cancel", "Cancel", id="probes.cancel"),
         Binding("s", "tab('samples')", "Samples", id="probes.samples"),
         Binding("h", "tab('history')", "History", id="probes.history"),
         Binding("h,s", "tab('run')", "Run tab", id="probes.run_tab"),
+        Binding("z", "maximize_pane", "Zoom", show=False, id="probes.zoom"),
         Binding("right_square_bracket", "cycle(1)", "Next workload", show=False),
         Binding("left_square_bracket", "cycle(-1)", "Previous workload", show=False),
     ]
@@ -162,18 +174,22 @@ class ProbesScreen(WorkloadScreen):
             with TabPane("Run", id=TABS["run"]), Horizontal(id="probes-body"):
                 with VerticalScroll(id="probes-controls"):
                     yield Label("Probes", classes="probes-heading -first")
-                    yield SelectionList[str](
+                    yield StateSelectionList(
                         *((name, name, name in DEFAULT_KINDS) for name in KINDS),
                         id="probes-kinds",
                         compact=True,
                     )
                     yield Label("Target", classes="probes-heading")
                     with RadioSet(id="probes-target", compact=True):
-                        yield RadioButton("simulator", value=True, id="target-sim", compact=True)
-                        yield RadioButton("live", id="target-live", disabled=True, compact=True)
+                        yield StateRadioButton(
+                            "simulator", value=True, id="target-sim", compact=True
+                        )
+                        yield StateRadioButton(
+                            "live", id="target-live", disabled=True, compact=True
+                        )
                     with Horizontal(classes="probes-field -gap"):
                         yield Label("Cap USD")
-                        yield Input(
+                        yield NumberInput(
                             f"{DEFAULT_BUDGET_USD:.2f}",
                             type="number",
                             id="probes-budget",
@@ -182,7 +198,7 @@ class ProbesScreen(WorkloadScreen):
                     yield Label("Latency load", classes="probes-heading")
                     with Horizontal(classes="probes-field"):
                         yield Label("Requests")
-                        yield Input(
+                        yield NumberInput(
                             str(DEFAULT_REQUESTS),
                             type="integer",
                             id="probes-requests",
@@ -190,16 +206,18 @@ class ProbesScreen(WorkloadScreen):
                         )
                     with Horizontal(classes="probes-field"):
                         yield Label("In flight")
-                        yield Input("1", type="integer", id="probes-concurrency", compact=True)
+                        yield NumberInput(
+                            "1", type="integer", id="probes-concurrency", compact=True
+                        )
                     with Horizontal(classes="probes-field"):
                         yield Label("Rate /s")
-                        yield Input(
+                        yield NumberInput(
                             placeholder="closed loop",
                             type="number",
                             id="probes-rate",
                             compact=True,
                         )
-                    yield Checkbox("Poisson", id="probes-poisson", disabled=True, compact=True)
+                    yield StateCheckbox("Poisson", id="probes-poisson", disabled=True, compact=True)
                 with VerticalScroll(id="probes-main"):
                     yield Static(id="probes-estimate")
                     with Vertical(id="probes-live"):
@@ -207,6 +225,7 @@ class ProbesScreen(WorkloadScreen):
                         yield TargetProgress(id="probes-targets")
                         yield LatencyHistogram(id="probes-histogram")
                     yield Static(id="probes-results-title")
+                    yield Static(id="probes-results-other")
                     yield ProbeResultsTable(id="probes-results")
                     yield Static(id="probes-offering")
             with TabPane("Samples", id=TABS["samples"]), Vertical(id="probes-samples-pane"):
@@ -335,6 +354,7 @@ class ProbesScreen(WorkloadScreen):
     def on_mount(self) -> None:
         self.query_one("#probes-live").display = False
         self.query_one("#probes-results-title").display = False
+        self.query_one("#probes-results-other").display = False
         self.query_one(ProbeResultsTable).display = False
         self.query_one("#probes-offering").display = False
         self.sync()
@@ -359,8 +379,23 @@ class ProbesScreen(WorkloadScreen):
             Text.assemble((summary, "green" if pinned else ""), (" · [ ] other workload", "dim"))
         )
         self.show_estimate()
+        self._mark_other_workload()
         if self.active_tab == "samples":
             self.show_samples()
+
+    def _mark_other_workload(self) -> None:
+        """The results pane says so when its run was made for another workload than this one."""
+        note = self.query_one("#probes-results-other", Static)
+        shown = self.last_outcome[0] if self.last_outcome else None
+        other = shown is not None and shown != self.workload_name
+        note.display = other
+        if other:
+            note.update(
+                Text(
+                    f"These results are {shown}'s, not {self.workload_name}'s: r probes this one.",
+                    style="bold yellow",
+                )
+            )
 
     def show_estimate(self) -> None:
         """What a run with the current controls would send and could cost."""
@@ -453,6 +488,8 @@ class ProbesScreen(WorkloadScreen):
             return bool(self.session.workloads) and parameters[0] != self.active_tab
         if action == "run":
             return bool(self.session.workloads) and not self.running
+        if action == "leave_field":
+            return isinstance(self.focused, Input)
         if action == "cancel":
             return self.running
         if action == "cycle":
@@ -491,7 +528,22 @@ class ProbesScreen(WorkloadScreen):
         self.refresh_bindings()
         self.run_probes(result, choice, self.cancel_event)
 
+    def action_maximize_pane(self) -> None:
+        """`z` gives the results (or the focused pane) the whole screen, and gives it back."""
+        if self.maximized is not None:
+            self.minimize()
+        elif self.active_tab == "run":
+            self.maximize(self.query_one("#probes-main", VerticalScroll), container=False)
+        elif self.focused is not None:
+            self.maximize(self.focused)
+
+    def action_leave_field(self) -> None:
+        """Esc in a field leaves it for the results (or the probe kinds before a run)."""
+        results = self.query_one("#probes-results", ProbeResultsTable)
+        (results if results.display else self.query_one("#probes-kinds")).focus()
+
     def action_cancel(self) -> None:
+        """Esc or `c` cancels a run."""
         if self.cancel_event is not None and not self.cancel_event.is_set():
             self.cancel_event.set()
             self.notify("Cancelling: requests in flight finish, the rest are not sent.")
@@ -664,13 +716,14 @@ class ProbesScreen(WorkloadScreen):
         self.query_one("#probes-results-title", Static).update(
             Text.assemble(
                 (f"Run {run_id} {status}", f"bold {style}"),
-                f" ({label}): {done} of {total} requests{spent}",
+                f" for {name} ({label}): {done} of {total} requests{spent}",
             )
         )
         self.last_outcome = (name, outcome)
         table = self.query_one(ProbeResultsTable)
         table.show(outcome, name, prepared.simulated)
         table.display = True
+        self._mark_other_workload()
         self._show_offering()
         self.query_one("#probes-main", VerticalScroll).scroll_end(animate=False)
         self.notify(f"Run {run_id} {status}: {done} of {total} requests ({label})", timeout=3)

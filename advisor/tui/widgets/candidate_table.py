@@ -17,6 +17,7 @@ from textual.message import Message
 from textual.widgets import DataTable
 
 from advisor import units
+from advisor.columns import short_key
 from advisor.match.matching import Candidate, Exclusion, MatchResult
 from advisor.present import match
 from advisor.tui.widgets.offering_table import middle_ellipsis
@@ -93,6 +94,8 @@ class CandidateTable(_ResultTable):
         super().__init__(**kwargs)
         self._pinned: Collection[str] = ()
         self._compared: Collection[str] = ()
+        self._short = False
+        """Whether keys are shown by `short_key` (the table is too narrow for whole ones)."""
 
     def show(self, result: MatchResult, pinned: Collection[str], compared: Collection[str]) -> None:
         """Show `result`'s candidates; the cursor stays on the same offering if it can."""
@@ -113,15 +116,16 @@ class CandidateTable(_ResultTable):
         fixed = self.MARKS + self.RANK + 2 * PADDING + sum(w + PADDING for _, w in self.FIXED)
         room = max(width - fixed - 2 * PADDING - SCROLLBAR, self.OFFERING_MIN + self.FLAGS_MIN)
         candidates = self._result.candidates if self._result else ()
-        # Most flags are "needs probe: ...": the table names only the trait; the detail pane
-        # says it in full.
-        flags = [
-            match.compact_flags(c.flags, c.warnings).replace("probe: ", "") for c in candidates
-        ]
-        # The key names the row, so it gets the room first; the flags, shown in full in the
-        # detail pane, keep enough to be recognised (or the header's width when there are none).
+        flags = [match.compact_flags(c.flags, c.warnings) for c in candidates]
+        # The key names the row, so it gets the room first, shortened by the one rule of
+        # `advisor.columns` when whole keys do not fit; the flags, shown in full in the detail
+        # pane, keep enough to be recognised (or the header's width when there are none).
         flags_floor = max(min(max(map(len, flags), default=0), self.FLAGS_MIN), len("flags"))
-        longest = max((len(c.offering.key) for c in candidates), default=self.OFFERING_MIN)
+        keys = [c.offering.key for c in candidates]
+        longest = max(map(len, keys), default=self.OFFERING_MIN)
+        self._short = longest > room - flags_floor
+        if self._short:
+            longest = max((len(short_key(k)) for k in keys), default=self.OFFERING_MIN)
         offering_width = max(self.OFFERING_MIN, min(longest, room - flags_floor))
         flags_width = room - offering_width
         self.clear(columns=True)
@@ -137,7 +141,7 @@ class CandidateTable(_ResultTable):
             self.add_row(
                 marks(c.offering.key, self._pinned, self._compared),
                 Text(str(rank), justify="right"),
-                Text(middle_ellipsis(c.offering.key, offering_width), style=style),
+                Text(middle_ellipsis(self._shown_key(c.offering.key), offering_width), style=style),
                 Text(f"{c.score:.2f}", justify="right"),
                 Text(units.usd(c.cost.per_1k), justify="right"),
                 Text(units.usd(c.cost.per_month, 0), justify="right"),
@@ -146,6 +150,9 @@ class CandidateTable(_ResultTable):
             )
         self._keep_cursor(key, row)
         self._announce()
+
+    def _shown_key(self, key: str) -> str:
+        return short_key(key) if self._short else key
 
     @property
     def current(self) -> tuple[Candidate | None, int]:

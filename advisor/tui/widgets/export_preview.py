@@ -26,6 +26,7 @@ from advisor.export import (
 from advisor.plan.model import Plan
 from advisor.tui.dialogs.confirm import ConfirmDialog
 from advisor.tui.dialogs.path_prompt import PathDialog
+from advisor.tui.widgets.toggles import StateRadioButton
 from catalog import Catalog
 from catalog.errors import AdvisorError
 from catalog.files import CannotWrite
@@ -60,7 +61,9 @@ class ExportPreview(Vertical):
     def compose(self) -> ComposeResult:
         with RadioSet(id="export-formats", compact=True):
             for fmt in FORMATS:
-                yield RadioButton(fmt, value=fmt == FORMATS[0], id=f"format-{fmt}", compact=True)
+                yield StateRadioButton(
+                    fmt, value=fmt == FORMATS[0], id=f"format-{fmt}", compact=True
+                )
         yield Static(id="export-info")
         with VerticalScroll(id="export-scroll"):
             yield Static(id="export-text")

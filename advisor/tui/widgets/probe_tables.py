@@ -10,6 +10,7 @@ from typing import Any
 from rich.text import Text
 from textual.widgets import DataTable
 
+from advisor.columns import short_key
 from advisor.present.probe import HEADLINES, SampleAnswer, SampleComparison
 from probes.run import Outcome
 from probes.store import RunSummary
@@ -21,24 +22,36 @@ class ProbeResultsTable(DataTable[str | Text]):
     def on_mount(self) -> None:
         self.cursor_type = "row"
         self.zebra_stripes = True
-        self.add_column("offering", key="offering")
-        self.add_column("data", key="data")
-        for column, *_ in HEADLINES:
-            self.add_column(column, key=column)
 
     def show(self, outcome: Outcome, workload: str, simulated: bool) -> None:
-        self.clear()
+        """Show `workload`'s figures; probe kinds that did not run take no column, and keys
+        are shortened by `advisor.columns.short_key` when whole ones would crowd the figures."""
+        self.clear(columns=True)
         label = Text("sim", style="yellow") if simulated else Text("live", style="green")
         offerings = sorted({key for (w, key, _) in outcome.figures if w == workload})
+        figures: dict[str, list[Text | None]] = {}
         for offering in offerings:
-            cells: list[str | Text] = [offering, label]
+            figures[offering] = []
             for _, probe, metric, fmt in HEADLINES:
-                figures = outcome.figures.get((workload, offering, probe), [])
-                figure = next((f for f in figures if f.metric == metric), None)
-                if figure is None or figure.value is None:
-                    cells.append(Text("–", style="dim"))
-                else:
-                    cells.append(Text(fmt.format(figure.value), justify="right"))
+                found = outcome.figures.get((workload, offering, probe), [])
+                figure = next((f for f in found if f.metric == metric), None)
+                figures[offering].append(
+                    None
+                    if figure is None or figure.value is None
+                    else Text(fmt.format(figure.value), justify="right")
+                )
+        shown = [
+            i for i in range(len(HEADLINES)) if any(figures[o][i] is not None for o in offerings)
+        ]
+        room = (self.size.width or 80) - sum(len(HEADLINES[i][0]) + 2 for i in shown) - 10
+        short = any(len(o) > room for o in offerings)
+        self.add_column("offering", key="offering")
+        self.add_column("data", key="data")
+        for i in shown:
+            self.add_column(HEADLINES[i][0], key=HEADLINES[i][0])
+        for offering in offerings:
+            cells: list[str | Text] = [short_key(offering) if short else offering, label]
+            cells += [figures[offering][i] or Text("–", style="dim") for i in shown]
             self.add_row(*cells, key=offering)
 
 
@@ -48,9 +61,8 @@ class SamplesCompareTable(DataTable[str | Text]):
     does not, with ✗schema, ✗fenced or ✗json when its form is wrong. The screen shows the
     highlighted cell in full."""
 
-    EXPECTED_WIDTH = 14
-    ANSWER_WIDTH = 18
-    """Three offerings and the expected answer fit 80 columns."""
+    MIN_WIDTH = 12
+    """The narrowest an answer or expected column gets; wider tables share their width."""
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -63,10 +75,16 @@ class SamplesCompareTable(DataTable[str | Text]):
     def show(self, comparison: SampleComparison) -> None:
         self.comparison = comparison
         self.clear(columns=True)
+        # The expected answer and each offering share the width equally; headers name the
+        # offering by its whole key, or by `short_key` when whole keys do not fit.
+        columns = 1 + len(comparison.offerings)
+        room = max((self.size.width or 80) - 4 - 2 * (columns + 1) - 2, 0)
+        width = max(self.MIN_WIDTH, room // columns)
+        whole = all(len(key) <= width for key in comparison.offerings)
         self.add_column("#", key="#")
-        self.add_column("expected", key="expected", width=self.EXPECTED_WIDTH)
+        self.add_column("expected", key="expected", width=width)
         for key in comparison.offerings:
-            self.add_column(key, key=key, width=self.ANSWER_WIDTH)
+            self.add_column(key if whole else short_key(key), key=key, width=width)
         for i, (expected, answers) in enumerate(
             zip(comparison.expected, comparison.answers, strict=True)
         ):

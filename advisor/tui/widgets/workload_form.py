@@ -29,6 +29,7 @@ from advisor.tui.form_fields import (
     parse_number,
     value_at,
 )
+from advisor.tui.widgets.toggles import StateCheckbox
 from advisor.workload.model import Workload
 
 
@@ -173,10 +174,10 @@ def _input(spec: FieldSpec) -> Widget:
             id=spec.widget_id,
         )
     if spec.kind == "bool":
-        return Checkbox(spec.placeholder, compact=True, id=spec.widget_id)
+        return StateCheckbox(spec.placeholder, compact=True, id=spec.widget_id)
     if spec.kind == "modalities":
         return Horizontal(
-            *(Checkbox(m, compact=True, id=f"m-{m}") for m in MODALITIES),
+            *(StateCheckbox(m, compact=True, id=f"m-{m}") for m in MODALITIES),
             id=spec.widget_id,
             classes="modalities",
         )
