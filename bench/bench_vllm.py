@@ -26,7 +26,7 @@ from pathlib import Path
 from bench import tools
 from catalog.schema import Limits, Offering, Source
 from probes.clients import ChatRequest, make_client
-from probes.harness import Budget, Context, Sent, run_batch
+from probes.harness import Context, Sent, SpendCap, run_batch
 from probes.load import Load
 from probes.store import RunStore
 from probes.targets import Target
@@ -84,7 +84,7 @@ def _ours(engine: Engine, streams: int, store: RunStore) -> Measured:
     async def go() -> list[Sent]:
         async with make_client() as client:
             run = store.start_run(target="live", simulated=False)
-            ctx = Context(client, store, run, Budget(1.0))
+            ctx = Context(client, store, run, SpendCap(1.0))
             sent = await run_batch(ctx, target, "latency", requests, Load(concurrency=streams))
             store.finish_run(run, "complete")
         return sent

@@ -23,7 +23,7 @@ from catalog import BUNDLED_DIR, load_catalog
 from probes import aio
 from probes.clients import ChatRequest, make_client
 from probes.clients.transport import DEFAULT_CONNECTIONS
-from probes.harness import Budget, Context, Sent, run_batch
+from probes.harness import Context, Sent, SpendCap, run_batch
 from probes.load import Load
 from probes.store import RunStore
 from probes.targets import simulated_targets
@@ -42,7 +42,7 @@ async def _run(sim_url: str, count: int, load: Load, store: RunStore) -> list[Se
         extra_headers=SIM_HEADERS,
     )
     async with make_client(concurrency=max(DEFAULT_CONNECTIONS, load.concurrency)) as client:
-        ctx = Context(client, store, run, Budget(1e9))
+        ctx = Context(client, store, run, SpendCap(1e9))
         return await run_batch(ctx, target, "bench", [request] * count, load)
 
 

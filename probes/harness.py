@@ -30,7 +30,7 @@ CHARS_PER_TOKEN = 4
 
 
 @dataclass
-class Budget:
+class SpendCap:
     """A hard cap on spend in USD, shared by every request of a run."""
 
     cap_usd: float
@@ -119,7 +119,7 @@ class Context:
     client: Pool
     store: RunStore
     run_id: int
-    budget: Budget
+    budget: SpendCap
     cancel: asyncio.Event = field(default_factory=asyncio.Event)
     on_sent: Callable[[Target, str, Sent], None] | None = None
     deadlines: Deadlines = field(default_factory=Deadlines)

@@ -16,9 +16,9 @@ from probes.clients.base import retry_after_seconds
 from probes.deadlines import Deadlines, deadlines_for
 from probes.decide import Verdict, needed
 from probes.harness import (
-    Budget,
     Context,
     Sent,
+    SpendCap,
     conversation_worst_case,
     run_batch,
     run_conversation,
@@ -72,7 +72,7 @@ class Gates:
 
 
 @dataclass(frozen=True)
-class Task:
+class ProbeTask:
     """One probe kind on one target for one workload, with its batches."""
 
     spec: WorkloadSpec
@@ -98,8 +98,8 @@ class Task:
 
 
 @dataclass(frozen=True)
-class Plan:
-    tasks: list[Task]
+class RunPlan:
+    tasks: list[ProbeTask]
 
     @property
     def requests(self) -> int:
@@ -117,7 +117,7 @@ class Plan:
 
 def plan_run(
     work: Sequence[tuple[WorkloadSpec, Sequence[Target]]], kinds: Sequence[str], settings: Settings
-) -> Plan:
+) -> RunPlan:
     """Every task the run would perform; unknown kind names raise KeyError. A decisive run
     leaves out the kinds that cannot change a workload's plan."""
     tasks = []
@@ -131,12 +131,12 @@ def plan_run(
                 batches = kind.plan(spec, target, settings)
                 if batches:
                     limits = deadlines_for(spec, settings.timeouts)
-                    tasks.append(Task(spec, target, kind, batches, limits))
-    return Plan(tasks)
+                    tasks.append(ProbeTask(spec, target, kind, batches, limits))
+    return RunPlan(tasks)
 
 
 @dataclass
-class Outcome:
+class RunOutcome:
     """Figures of each finished task, keyed by (workload, offering, probe)."""
 
     figures: dict[tuple[str, str, str], list[Figure]] = field(default_factory=dict)
@@ -148,7 +148,7 @@ MAX_RETRY_AFTER_S = 60.0
 """The longest a `retry-after` is honoured before a recovery batch; longer ones are capped."""
 
 
-async def _run_task(ctx: Context, task: Task) -> tuple[dict[str, list[Sent]], Verdict]:
+async def _run_task(ctx: Context, task: ProbeTask) -> tuple[dict[str, list[Sent]], Verdict]:
     """A task's batches in order; a batch's `stop_on` outcome skips the rest but for the
     `after_stop` ones, which wait out the server's `retry-after` first; a batch whose
     answers decide the probe skips the rest."""
@@ -190,7 +190,7 @@ async def _run_task(ctx: Context, task: Task) -> tuple[dict[str, list[Sent]], Ve
 
 
 async def _run_until_decided(
-    ctx: Context, task: Task, batch: Batch, verdict: Callable[[list[Sent]], Verdict]
+    ctx: Context, task: ProbeTask, batch: Batch, verdict: Callable[[list[Sent]], Verdict]
 ) -> tuple[list[Sent], Verdict]:
     """A batch sent a step at a time (each step all at once), until its answers decide the
     probe or it runs out of requests; with whether they decided it."""
@@ -223,32 +223,32 @@ def _retry_after(sent: Sent) -> float:
 
 
 async def execute(
-    plan: Plan,
+    plan: RunPlan,
     store: RunStore,
     run_id: int,
-    budget: Budget,
+    budget: SpendCap,
     *,
     cancel: asyncio.Event | None = None,
     on_sent: Callable[[Target, str, Sent], None] | None = None,
     gates: Gates | None = None,
     together: bool = False,
-    on_task: Callable[[Task, Verdict, int], None] | None = None,
-) -> Outcome:
+    on_task: Callable[[ProbeTask, Verdict, int], None] | None = None,
+) -> RunOutcome:
     """Send the plan. Targets on different providers are probed at once, at most
     PER_PROVIDER targets of one provider at a time (`gates`, shared by calls that run side
     by side). Tasks on one target run one after another (so probes do not disturb each
     other's timing), or all at once when `together` (a decisive run, for which the wall
     time matters more than a clean timing: none of its probes is under load). `on_task`
     hears each finished task with its verdict and the requests it sent."""
-    outcome = Outcome()
+    outcome = RunOutcome()
     gates = gates or Gates()
-    by_target: dict[tuple[str, str], list[Task]] = {}
+    by_target: dict[tuple[str, str], list[ProbeTask]] = {}
     for task in plan.tasks:
         by_target.setdefault((task.spec.name, task.target.key), []).append(task)
     async with make_client() as client:
         ctx = Context(client, store, run_id, budget, cancel or asyncio.Event(), on_sent)
 
-        async def target_tasks(tasks: list[Task]) -> None:
+        async def target_tasks(tasks: list[ProbeTask]) -> None:
             async with gates.of(tasks[0].target.offering.provider):
                 if together:
                     await asyncio.gather(*(one(task) for task in tasks))
@@ -257,7 +257,7 @@ async def execute(
                     if ctx.cancel.is_set() or await one(task) == "fail":
                         return  # ruled out: its other probes cannot bring it back
 
-        async def one(task: Task) -> Verdict:
+        async def one(task: ProbeTask) -> Verdict:
             if ctx.cancel.is_set():
                 return "open"
             sent, verdict = await _run_task(ctx, task)

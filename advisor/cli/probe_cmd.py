@@ -36,7 +36,7 @@ from probes.decide import Verdict
 from probes.harness import Sent
 from probes.kinds.base import Settings
 from probes.load import Load
-from probes.run import Task
+from probes.run import ProbeTask
 from probes.store import RunStore
 from probes.targets import Target
 
@@ -191,7 +191,7 @@ def _run_with_progress(request: ProbeRequest, err: Console, quiet: bool) -> Fini
         def on_sent(target: Target, kind: str, sent: Sent) -> None:
             progress.update(bar, advance=1, description=f"{kind} {target.key}")
 
-        def on_task(task: Task, verdict: Verdict, sent: int) -> None:
+        def on_task(task: ProbeTask, verdict: Verdict, sent: int) -> None:
             if piped and not quiet:
                 decided = {"pass": "clears the bar", "fail": "fails the bar"}.get(verdict, "done")
                 err.print(

@@ -22,12 +22,12 @@ from catalog.errors import BadInput
 from catalog.importers import (
     IMPORTERS,
     ChangeSet,
+    ImportFolder,
     Snapshot,
-    Target,
     live,
     plan_changes,
+    read_import_folder,
     read_snapshot,
-    read_target,
     render_changes,
     write_files,
 )
@@ -71,7 +71,7 @@ class ImportPlan:
 
     request: ImportRequest
     changes: ChangeSet
-    target: Target
+    target: ImportFolder
     layers: tuple[Path, ...]
     """The layers the folder was compared with, the folder last."""
     fetched: live.Fetched | None = None
@@ -128,7 +128,7 @@ def plan_import(request: ImportRequest) -> ImportPlan:
     )
     providers = _providers(snapshot, request.providers) if request.providers else None
     layers = layers_for(request.layers, request.directory)
-    target = read_target(load_catalog(layers), request.directory)
+    target = read_import_folder(load_catalog(layers), request.directory)
     changes = plan_changes(
         snapshot,
         target,

@@ -11,7 +11,7 @@ from rich.text import Text
 from advisor.columns import Column, fit, legend, short_key
 from advisor.present.layout import RichCell, laid_out
 from probes.kinds.base import Figure
-from probes.run import Outcome
+from probes.run import RunOutcome
 
 # (column, probe, metric, format): the headline figure of each probe kind.
 HEADLINES = (
@@ -39,7 +39,7 @@ RESULT_COLUMNS = (
 
 
 def results_table(
-    outcome: Outcome, workload: str, simulated: bool, width: int = 120
+    outcome: RunOutcome, workload: str, simulated: bool, width: int = 120
 ) -> RenderableType:
     """One row per probed offering of `workload`, headline figures with their sample counts;
     probe kinds that did not run take no column (`advisor.columns`)."""
@@ -99,7 +99,7 @@ class SampleComparison:
         return sum(v is True for v in judged), sum(v is not None for v in judged)
 
 
-def compare_samples(outcome: Outcome, workload: str) -> SampleComparison | None:
+def compare_samples(outcome: RunOutcome, workload: str) -> SampleComparison | None:
     """The sample outputs of every offering probed for `workload`, side by side."""
     per_offering = {
         key: figure
@@ -130,7 +130,7 @@ def compare_samples(outcome: Outcome, workload: str) -> SampleComparison | None:
     return SampleComparison(offerings, expected, answers)
 
 
-def samples_table(outcome: Outcome, workload: str, width: int = 120) -> RenderableType | None:
+def samples_table(outcome: RunOutcome, workload: str, width: int = 120) -> RenderableType | None:
     """The workload's samples side by side: one row per sample, one column per offering
     (headed by its key, shortened by `advisor.columns.short_key` when space is short), or one
     record per sample on a narrow terminal."""
@@ -170,7 +170,7 @@ SAMPLE_WRAP = 12
 """The narrowest a sample column may wrap to before the samples become records."""
 
 
-def _probe_figures(outcome: Outcome, workload: str, probe: str) -> dict[str, dict[str, Figure]]:
+def _probe_figures(outcome: RunOutcome, workload: str, probe: str) -> dict[str, dict[str, Figure]]:
     """Each offering's figures of one probe kind for `workload`, by metric."""
     return {
         key: _by_metric(figures)
@@ -218,7 +218,7 @@ RETENTION_COLUMNS = (
 
 
 def retention_table(
-    outcome: Outcome, workload: str, simulated: bool, width: int = 120
+    outcome: RunOutcome, workload: str, simulated: bool, width: int = 120
 ) -> RenderableType | None:
     """One row per offering: the share of turns that kept their constraint, the first turn
     that broke one, and every turn's verdict per conversation (✓ kept, ✗ broken, · none)."""
@@ -265,7 +265,7 @@ CORRECTNESS_COLUMNS = (
 
 
 def correctness_table(
-    outcome: Outcome, workload: str, simulated: bool, width: int = 120
+    outcome: RunOutcome, workload: str, simulated: bool, width: int = 120
 ) -> RenderableType | None:
     """One row per offering: right answers one at a time → at the workload's peak rate, with
     the requests in each (n), schema validity, answers the same as at rest, latency and the
@@ -304,7 +304,7 @@ def correctness_table(
     return laid_out(CORRECTNESS_COLUMNS, rows, width, title=title)
 
 
-def outcome_json(outcome: Outcome, simulated: bool) -> dict[str, Any]:
+def outcome_json(outcome: RunOutcome, simulated: bool) -> dict[str, Any]:
     """Figures per workload, offering and probe, each with n and unit."""
     workloads: dict[str, Any] = {}
     for (workload, offering, probe), figures in sorted(outcome.figures.items()):
@@ -328,7 +328,7 @@ def outcome_json(outcome: Outcome, simulated: bool) -> dict[str, Any]:
     }
 
 
-def offering_summary(outcome: Outcome, workload: str, offering: str) -> Text:
+def offering_summary(outcome: RunOutcome, workload: str, offering: str) -> Text:
     """One offering's retention and correctness under load in a few lines, each figure with
     its n: what stands behind their headline columns; and how its latency requests ended,
     class by class, when any was not a complete answer. Empty when there is nothing to say."""

@@ -27,9 +27,9 @@ from advisor.workload.model import Workload
 from catalog import Catalog, Offering
 from catalog.errors import AdvisorError, BadInput
 from probes.decide import Verdict
-from probes.harness import Budget, Sent
+from probes.harness import Sent, SpendCap
 from probes.kinds.base import Figure, Settings
-from probes.run import KINDS, Gates, Outcome, Plan, Task, execute, plan_run
+from probes.run import KINDS, Gates, ProbeTask, RunOutcome, RunPlan, execute, plan_run
 from probes.simulator import start_simulator
 from probes.spec import SampleSpec, WorkloadSpec
 from probes.store import Redactor, RunStatus, RunStore
@@ -108,9 +108,9 @@ def unreachable(catalog: Catalog, overrides: Mapping[str, ProviderOverride]) -> 
 class Prepared:
     """A run ready to start: its plan, its targets' skips, and its cap."""
 
-    plan: Plan
+    plan: RunPlan
     skipped: list[Skipped]
-    budget: Budget
+    budget: SpendCap
     simulated: bool
     skipped_by_workload: list[tuple[str, Skipped]] = dataclasses.field(default_factory=list)
     """Each skip with the workload whose candidate it was."""
@@ -172,7 +172,7 @@ def prepare(
     return Prepared(
         plan_run(work, kinds, sized),
         skipped,
-        Budget(budget_usd),
+        SpendCap(budget_usd),
         target == "sim",
         by_workload,
         settings.decisive,
@@ -217,9 +217,9 @@ def start(
     )
 
 
-def stored_outcome(store: RunStore, run_id: int) -> Outcome:
+def stored_outcome(store: RunStore, run_id: int) -> RunOutcome:
     """A run's figures from the store, as `execute` returned them when it finished."""
-    outcome = Outcome()
+    outcome = RunOutcome()
     for row in store.results(run_id):
         key = (row["workload"] or "", row["offering"], row["probe"])
         outcome.figures.setdefault(key, []).append(
@@ -337,22 +337,22 @@ class Rounds:
         cancel: asyncio.Event | None,
         on_sent: Callable[[Target, str, Sent], None] | None,
         on_phase: Callable[[str], None],
-        on_task: Callable[[Task, Verdict, int], None] | None = None,
-    ) -> Outcome:
+        on_task: Callable[[ProbeTask, Verdict, int], None] | None = None,
+    ) -> RunOutcome:
         """Every workload's rounds; the figures and requests of all of them."""
         cancel = cancel or asyncio.Event()
         gates = Gates()  # one provider's limit holds across every workload's pipeline
-        outcome = Outcome()
+        outcome = RunOutcome()
         first = self.prepared
-        by_workload: dict[str, list[Task]] = {}
+        by_workload: dict[str, list[ProbeTask]] = {}
         for task in first.plan.tasks:
             by_workload.setdefault(task.spec.name, []).append(task)
 
-        async def pipeline(result: MatchResult, tasks: list[Task]) -> None:
+        async def pipeline(result: MatchResult, tasks: list[ProbeTask]) -> None:
             name = result.workload.name
             tried = {t.target.key for t in tasks}
             tried |= {s.offering.key for w, s in first.skipped_by_workload if w == name}
-            plan = Plan(tasks)
+            plan = RunPlan(tasks)
             while plan.tasks and not cancel.is_set():
                 done = await execute(
                     plan,
@@ -431,7 +431,7 @@ class Rounds:
 def _merged(first: Prepared, then: Prepared) -> Prepared:
     """One run's preparation over two rounds: every task, every skip, the first's cap."""
     return Prepared(
-        Plan(first.plan.tasks + then.plan.tasks),
+        RunPlan(first.plan.tasks + then.plan.tasks),
         first.skipped + then.skipped,
         first.budget,
         first.simulated,
@@ -447,7 +447,7 @@ class Finished:
     run_id: int
     status: RunStatus
     prepared: Prepared
-    outcome: Outcome
+    outcome: RunOutcome
 
 
 async def run_probes(
@@ -458,7 +458,7 @@ async def run_probes(
     on_phase: Callable[[str], None] = lambda text: None,
     on_prepared: Callable[[Prepared], None] = lambda prepared: None,
     on_start: Callable[[Prepared, int], None] = lambda prepared, run_id: None,
-    on_task: Callable[[Task, Verdict, int], None] | None = None,
+    on_task: Callable[[ProbeTask, Verdict, int], None] | None = None,
 ) -> Finished:
     """Run the probes `request` asks for, from the simulator's start to the store's close.
 

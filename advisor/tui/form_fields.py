@@ -109,7 +109,7 @@ def value_at(workload: Workload, path: str) -> Any:
 
 
 @dataclass(frozen=True)
-class Outcome:
+class FormResult:
     """What the form's values amount to: a valid workload, or messages per field."""
 
     workload: Workload | None
@@ -117,7 +117,7 @@ class Outcome:
     """Message per field path; '' holds what belongs to no single field."""
 
 
-def build(base: Workload, values: Mapping[str, Any]) -> Outcome:
+def build(base: Workload, values: Mapping[str, Any]) -> FormResult:
     """Apply the form's values (dotted path → parsed value) to `base` and validate.
 
     Fields the form does not show (samples, response schema, weights, regions...) keep their
@@ -131,7 +131,7 @@ def build(base: Workload, values: Mapping[str, Any]) -> Outcome:
             target = target.setdefault(group, {})
         target[last] = value
     try:
-        return Outcome(Workload.model_validate(data), {})
+        return FormResult(Workload.model_validate(data), {})
     except ValidationError as error:
         problems = validation_problems(error, data, Locator("form", ""))
     paths = sorted((spec.path for spec in FIELDS), key=len, reverse=True)
@@ -147,7 +147,7 @@ def build(base: Workload, values: Mapping[str, Any]) -> Outcome:
         )
         message = message if owner else _with_field(field, message)
         errors[owner] = f"{errors[owner]}; {message}" if owner in errors else message
-    return Outcome(None, errors)
+    return FormResult(None, errors)
 
 
 def _with_field(field: str, message: str) -> str:

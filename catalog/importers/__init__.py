@@ -26,7 +26,7 @@ from typing import Any
 from catalog.importers import litellm, live, modelsdev, openrouter
 from catalog.importers.base import ShapeError, Skip, Snapshot, SourceInfo, read_json
 from catalog.importers.changes import Change, ChangeSet, FieldChange, plan_changes
-from catalog.importers.target import Target, read_target
+from catalog.importers.target import ImportFolder, read_import_folder
 from catalog.importers.writer import render_changes, write_files
 from catalog.problems import InputError, Problem
 from catalog.schema import Offering, Source
@@ -159,12 +159,12 @@ __all__ = [
     "Skip",
     "Snapshot",
     "SourceInfo",
-    "Target",
+    "ImportFolder",
     "detect",
     "live",
     "plan_changes",
     "read_snapshot",
-    "read_target",
+    "read_import_folder",
     "render_changes",
     "write_files",
 ]

@@ -28,7 +28,7 @@ from pydantic import BaseModel
 
 from catalog.importers.base import Skip, Snapshot, SourceInfo
 from catalog.importers.blocks import flatten, merge, same, stated
-from catalog.importers.target import Target
+from catalog.importers.target import ImportFolder
 from catalog.importers.window import read_as_ours
 from catalog.lifecycle import status_on
 from catalog.schema import (
@@ -144,7 +144,7 @@ class ChangeSet:
 
 def plan_changes(
     snapshot: Snapshot,
-    target: Target,
+    target: ImportFolder,
     *,
     ref_prefix: str,
     providers: Collection[str] | None = None,
@@ -243,7 +243,9 @@ def _chosen(key: str, patterns: Collection[str]) -> bool:
     )
 
 
-def _provider_block(provider: str, target: Target, snapshot: Snapshot) -> Provider | str | None:
+def _provider_block(
+    provider: str, target: ImportFolder, snapshot: Snapshot
+) -> Provider | str | None:
     if provider in target.providers:
         return provider  # defined by another layer: the new file refers to it by id
     return snapshot.providers.get(provider)

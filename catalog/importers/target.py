@@ -19,7 +19,7 @@ from catalog.schema import Offering, Provider
 
 
 @dataclass(frozen=True)
-class Target:
+class ImportFolder:
     """One catalog folder, seen through the catalog it is loaded with."""
 
     directory: Path
@@ -37,7 +37,7 @@ class Target:
     """Every alias of the layered catalog as a key ('provider/alias') → the offering's key."""
 
 
-def read_target(catalog: Catalog, directory: Path) -> Target:
+def read_import_folder(catalog: Catalog, directory: Path) -> ImportFolder:
     """The part of `catalog` defined in `directory`.
 
     `catalog` must have been loaded with `directory` as its last layer, so that what it holds
@@ -61,7 +61,7 @@ def read_target(catalog: Catalog, directory: Path) -> Target:
             if offering is not None:
                 offerings[key] = offering
                 files[key] = path
-    return Target(
+    return ImportFolder(
         directory=directory,
         offerings=offerings,
         files=files,

@@ -31,7 +31,7 @@ from ruamel.yaml.scalarstring import DoubleQuotedScalarString, SingleQuotedScala
 from catalog.files import write_atomically
 from catalog.importers import emit
 from catalog.importers.changes import Change, ChangeSet
-from catalog.importers.target import Target
+from catalog.importers.target import ImportFolder
 from catalog.jsonschema import CATALOG_SCHEMA_NAME, SCHEMA_DIR
 from catalog.problems import load_yaml
 from catalog.schema import Capabilities, Lifecycle, Offering, Provider, Source
@@ -51,7 +51,7 @@ def yaml_round_trip() -> YAML:
 
 
 def render_changes(
-    changeset: ChangeSet, chosen: Collection[str], target: Target
+    changeset: ChangeSet, chosen: Collection[str], target: ImportFolder
 ) -> dict[Path, str]:
     """The new text of every file the chosen changes touch, by path."""
     changes = [c for c in changeset.changes if c.id in chosen]
@@ -81,7 +81,7 @@ def write_files(texts: Mapping[Path, str]) -> list[Path]:
     return list(texts)
 
 
-def _file_for(change: Change, target: Target) -> Path:
+def _file_for(change: Change, target: ImportFolder) -> Path:
     existing = target.files.get(change.key) or target.provider_files.get(change.provider)
     if existing is not None:
         return existing

@@ -14,7 +14,7 @@ from advisor.cli import cli
 from advisor.present.outcomes import outcome_counts, outcomes_table
 from advisor.present.probe import offering_summary
 from probes.kinds.base import Figure
-from probes.run import Outcome
+from probes.run import RunOutcome
 
 WORKLOADS = Path(__file__).resolve().parents[1] / "data" / "probe" / "workloads.yaml"
 
@@ -65,12 +65,12 @@ def test_probe_json_counts_outcomes_and_the_run_keeps_its_timeouts(advisor_home:
 
 def test_tui_offering_summary_names_the_latency_classes_when_any_failed() -> None:
     figure = Figure("goodput_share", 0.5, 4, "share", {"outcomes": {"ok": 2, "deadline_total": 2}})
-    outcome = Outcome(figures={("w", "a/x", "latency"): [figure]})
+    outcome = RunOutcome(figures={("w", "a/x", "latency"): [figure]})
     assert offering_summary(outcome, "w", "a/x").plain == (
         "latency attempts 2 ok · 2 deadline_total"
     )
     clean = Figure("goodput_share", 1.0, 4, "share", {"outcomes": {"ok": 4}})
     assert (
-        offering_summary(Outcome(figures={("w", "a/x", "latency"): [clean]}), "w", "a/x").plain
+        offering_summary(RunOutcome(figures={("w", "a/x", "latency"): [clean]}), "w", "a/x").plain
         == ""
     )

@@ -7,7 +7,14 @@ import shutil
 from pathlib import Path
 
 from catalog import load_catalog
-from catalog.importers import IMPORTERS, ChangeSet, Snapshot, Target, plan_changes, read_target
+from catalog.importers import (
+    IMPORTERS,
+    ChangeSet,
+    ImportFolder,
+    Snapshot,
+    plan_changes,
+    read_import_folder,
+)
 from catalog.importers.base import SourceInfo
 
 DATA = Path(__file__).parent / "data" / "import"
@@ -32,8 +39,8 @@ def copy_target(tmp_path: Path) -> Path:
     return folder
 
 
-def target_of(folder: Path) -> Target:
-    return read_target(load_catalog([folder]), folder)
+def target_of(folder: Path) -> ImportFolder:
+    return read_import_folder(load_catalog([folder]), folder)
 
 
 def plan(snapshot: Snapshot, folder: Path, **options: object) -> ChangeSet:

@@ -15,8 +15,8 @@ from catalog.importers import (
     ChangeSet,
     Snapshot,
     plan_changes,
+    read_import_folder,
     read_snapshot,
-    read_target,
 )
 from catalog.importers import litellm as litellm_importer
 from catalog.lint import LintConfig, lint_catalog
@@ -41,7 +41,7 @@ def litellm_snapshot() -> Snapshot:
 
 def changes(name: str, path: Path, bundled: Catalog) -> ChangeSet:
     snapshot = read_snapshot(name, path, imported=TODAY)
-    target = read_target(bundled, BUNDLED_DIR)
+    target = read_import_folder(bundled, BUNDLED_DIR)
     return plan_changes(snapshot, target, ref_prefix=IMPORTERS[name].ref_prefix)
 
 
@@ -69,7 +69,7 @@ def test_an_input_cap_is_not_proposed_as_a_smaller_window(
     bundled: Catalog, litellm_snapshot: Snapshot
 ) -> None:
     snapshot = litellm_snapshot
-    target = read_target(bundled, BUNDLED_DIR)
+    target = read_import_folder(bundled, BUNDLED_DIR)
     plan = plan_changes(snapshot, target, ref_prefix="litellm ", only=["openai/gpt-5*"])
     for change in plan.changes:
         if change.block == "limits":

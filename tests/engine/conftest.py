@@ -21,7 +21,7 @@ import yaml
 
 from advisor import home as advisor_paths
 from catalog import Catalog, Offering
-from probes.harness import Budget, Sent
+from probes.harness import Sent, SpendCap
 from probes.kinds.base import Figure, Settings
 from probes.run import execute, plan_run
 from probes.spec import WorkloadSpec
@@ -124,7 +124,7 @@ def run_probes(
     def on_sent(_: Target, kind: str, sent: Sent) -> None:
         probed.sent.setdefault(kind, []).append(sent)
 
-    outcome = asyncio.run(execute(plan, store, run_id, Budget(1.0), on_sent=on_sent))
+    outcome = asyncio.run(execute(plan, store, run_id, SpendCap(1.0), on_sent=on_sent))
     store.finish_run(run_id, "complete")
     for (_, _, probe), figures in outcome.figures.items():
         probed.figures[probe] = by_metric(figures)

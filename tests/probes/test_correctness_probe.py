@@ -13,7 +13,7 @@ import pytest
 
 from catalog import Catalog, Offering
 from probes.clients import ChatRequest
-from probes.harness import Budget, worst_case_cost
+from probes.harness import SpendCap, worst_case_cost
 from probes.kinds.base import Figure, Settings
 from probes.kinds.correctness import (
     DIGIT_WORDS,
@@ -235,7 +235,7 @@ async def _probe(
     )
     store = RunStore(tmp / "runs.sqlite")
     run = store.start_run(target="sim", simulated=True)
-    outcome = await execute(plan, store, run, Budget(1.0))
+    outcome = await execute(plan, store, run, SpendCap(1.0))
     figures = {f.metric: f for f in outcome.figures[(spec.name, key, "correctness")]}
     return figures, list(store.attempts(run))
 

@@ -12,7 +12,7 @@ import pytest
 from catalog import Catalog
 from probes.clients import ChatRequest, make_client
 from probes.deadlines import Deadlines
-from probes.harness import Budget, Context, Sent, run_batch, worst_case_cost
+from probes.harness import Context, Sent, SpendCap, run_batch, worst_case_cost
 from probes.load import Load, arrival_offsets
 from probes.simulator import SimulatorHandle
 from probes.store import RunStore
@@ -43,14 +43,14 @@ async def send(
     tmp_path: Path,
     requests: list[ChatRequest],
     load: Load | None = None,
-    budget: Budget | None = None,
+    budget: SpendCap | None = None,
     deadlines: Deadlines | None = None,
 ) -> tuple[list[Sent], RunStore, int]:
     store = RunStore(tmp_path / "runs.sqlite")
     run = store.start_run(target="sim", simulated=True)
     async with make_client() as client:
         ctx = Context(
-            client, store, run, budget or Budget(10.0), deadlines=deadlines or Deadlines()
+            client, store, run, budget or SpendCap(10.0), deadlines=deadlines or Deadlines()
         )
         sent = await run_batch(ctx, target(sim, catalog), "test", requests, load or Load())
     return sent, store, run
@@ -112,7 +112,7 @@ async def test_budget_cap_holds_on_a_run_designed_to_exceed_it(
     assert offering is not None
     one = worst_case_cost(offering, request(max_tokens=500))
     cap = one * 3.5  # room for three worst cases, not four
-    budget = Budget(cap)
+    budget = SpendCap(cap)
     sent, store, run = await send(
         sim, sim_catalog, tmp_path, [request(max_tokens=500)] * 10, Load(concurrency=10), budget
     )
@@ -150,7 +150,7 @@ async def test_cancel_stops_new_requests(
     store = RunStore(tmp_path / "runs.sqlite")
     run = store.start_run(target="sim", simulated=True)
     async with make_client() as client:
-        ctx = Context(client, store, run, Budget(10))
+        ctx = Context(client, store, run, SpendCap(10))
         ctx.cancel.set()
         sent = await run_batch(ctx, target(sim, sim_catalog), "test", [request()] * 5, Load())
     assert {s.reply.outcome for s in sent} == {"cancelled"}

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from catalog import Catalog
-from probes.harness import Budget
+from probes.harness import SpendCap
 from probes.kinds.base import Figure, Settings
 from probes.kinds.samples import guess_chance
 from probes.kinds.structured import DEFAULT_SCHEMA, instruction
@@ -37,7 +37,7 @@ async def _probe(
     targets = simulated_targets(catalog, [offering], sim.url)
     plan = plan_run([(SPEC, targets)], kinds, Settings(requests=5, turns=3))
     store = RunStore(tmp / "runs.sqlite")
-    outcome = await execute(plan, store, store.start_run(target="sim", simulated=True), Budget(1))
+    outcome = await execute(plan, store, store.start_run(target="sim", simulated=True), SpendCap(1))
     return {probe: {f.metric: f for f in fs} for (_, _, probe), fs in outcome.figures.items()}
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from catalog import Catalog
-from probes.harness import Budget
+from probes.harness import SpendCap
 from probes.kinds.base import Settings
 from probes.kinds.ratelimit import ramp
 from probes.run import execute, plan_run
@@ -42,7 +42,7 @@ async def test_ramp_stops_at_the_first_429_and_recovers(
     plan = plan_run([(WorkloadSpec(name="w"), targets)], ["ratelimit"], Settings())
     store = RunStore(tmp_path / "runs.sqlite")
     run = store.start_run(target="sim", simulated=True)
-    outcome = await execute(plan, store, run, Budget(1.0))
+    outcome = await execute(plan, store, run, SpendCap(1.0))
     figures = {f.metric: f for f in outcome.figures[("w", "openai/gpt-4o-mini", "ratelimit")]}
     assert figures["first_429_rps"].value is not None
     steps = figures["first_429_rps"].detail["steps"]
@@ -63,7 +63,9 @@ async def test_no_429_means_no_recovery_batch(
     settings = Settings(ramp_step_s=0.1)  # a few requests a step: quick, and no limit is near
     plan = plan_run([(WorkloadSpec(name="w", peak_rps=1), targets)], ["ratelimit"], settings)
     store = RunStore(tmp_path / "runs.sqlite")
-    outcome = await execute(plan, store, store.start_run(target="sim", simulated=True), Budget(1.0))
+    outcome = await execute(
+        plan, store, store.start_run(target="sim", simulated=True), SpendCap(1.0)
+    )
     (figure,) = outcome.figures[("w", "openai/gpt-4o-mini", "ratelimit")]
     assert figure.metric == "first_429_rps" and figure.value is None
     assert figure.detail["highest_rate_tried"] == "16/s"

@@ -14,8 +14,8 @@ import pytest
 from catalog import Catalog, Offering
 from probes.clients import ChatRequest, make_client
 from probes.harness import (
-    Budget,
     Context,
+    SpendCap,
     conversation_worst_case,
     run_conversation,
     worst_case_cost,
@@ -229,7 +229,7 @@ async def _probe(
     plan = plan_run([(spec, [target(url, catalog)])], ["retention"], Settings(turns=8))
     store = RunStore(tmp / "runs.sqlite")
     run = store.start_run(target="sim", simulated=True)
-    outcome = await execute(plan, store, run, Budget(1.0))
+    outcome = await execute(plan, store, run, SpendCap(1.0))
     figures = {f.metric: f for f in outcome.figures[(spec.name, KEY, "retention")]}
     return figures, store, run
 
@@ -266,7 +266,7 @@ async def test_every_turn_carries_the_answers_given(
     (batch, _) = Retention().plan(SPEC, t, Settings(turns=4))
     store = RunStore(tmp_path / "runs.sqlite")
     async with make_client() as client:
-        ctx = Context(client, store, store.start_run(target="sim", simulated=True), Budget(1.0))
+        ctx = Context(client, store, store.start_run(target="sim", simulated=True), SpendCap(1.0))
         sent = await run_conversation(ctx, t, "retention", batch.requests)
     assert [len(s.request.messages) for s in sent] == [2, 4, 6, 8]  # system, then 2 a turn
     for earlier, later in zip(sent, sent[1:], strict=False):
@@ -304,6 +304,6 @@ async def test_a_conversation_ends_at_a_turn_without_an_answer(
     store = RunStore(tmp_path / "runs.sqlite")
     run = store.start_run(target="sim", simulated=True)
     async with make_client() as client:
-        sent = await run_conversation(Context(client, store, run, Budget(1.0)), t, "r", turns)
+        sent = await run_conversation(Context(client, store, run, SpendCap(1.0)), t, "r", turns)
     assert [s.reply.outcome for s in sent] == ["ok", "http_5xx"]
     assert len(list(store.attempts(run))) == 2

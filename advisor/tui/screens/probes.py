@@ -71,7 +71,7 @@ from catalog.errors import AdvisorError
 from probes.harness import Sent
 from probes.kinds.base import Settings
 from probes.load import Load
-from probes.run import KINDS, Outcome
+from probes.run import KINDS, RunOutcome
 from probes.store import RunStore, RunSummary
 from probes.targets import ProviderOverride, Target, key_variables, load_overrides
 
@@ -96,7 +96,7 @@ measured at 200 requests/s (docs/benchmarks.md), not far beyond."""
 
 
 @dataclass(frozen=True)
-class Choice:
+class ProbeControls:
     """What the controls ask for."""
 
     kinds: tuple[str, ...]
@@ -153,7 +153,7 @@ class ProbesScreen(WorkloadScreen):
         self.running = False
         self.last_run: int | None = None
         """The id of the latest run this screen started."""
-        self.last_outcome: tuple[str, Outcome] | None = None
+        self.last_outcome: tuple[str, RunOutcome] | None = None
         """The latest run's workload and figures, for the results and their details."""
         self._done: dict[str, int] = {}
         self._totals: dict[str, int] = {}
@@ -266,7 +266,7 @@ class ProbesScreen(WorkloadScreen):
         active = self.query_one(TabbedContent).active
         return next((name for name, pane in TABS.items() if pane == active), "run")
 
-    def choice(self) -> Choice | str:
+    def choice(self) -> ProbeControls | str:
         """The controls' values, or what is wrong with them."""
         kinds = tuple(self.query_one("#probes-kinds", SelectionList).selected)
         if not kinds:
@@ -288,7 +288,7 @@ class ProbesScreen(WorkloadScreen):
             return load
         live = self.query_one("#target-live", RadioButton).value
         ordered = tuple(name for name in KINDS if name in kinds)
-        return Choice(ordered, "live" if live else "sim", budget, requests, load)
+        return ProbeControls(ordered, "live" if live else "sim", budget, requests, load)
 
     def load(self) -> Load | str:
         """The latency probe's load: an open loop when a rate is set, else a closed loop of
@@ -326,7 +326,7 @@ class ProbesScreen(WorkloadScreen):
             result = dataclasses.replace(result, candidates=kept)
         return result
 
-    def _request(self, result: MatchResult, choice: Choice) -> ProbeRequest:
+    def _request(self, result: MatchResult, choice: ProbeControls) -> ProbeRequest:
         """What the controls ask a run to do for `result`'s workload."""
         return ProbeRequest(
             self.session.catalog,
@@ -342,7 +342,7 @@ class ProbesScreen(WorkloadScreen):
             overrides=self._overrides,
         )
 
-    def _prepare(self, result: MatchResult, choice: Choice, sim_url: str | None) -> Prepared:
+    def _prepare(self, result: MatchResult, choice: ProbeControls, sim_url: str | None) -> Prepared:
         return prepare_request(self._request(result, choice), sim_url)
 
     def _pinned(self) -> tuple[str, ...]:
@@ -588,7 +588,9 @@ class ProbesScreen(WorkloadScreen):
         return sum(self._done.values()), sum(self._totals.values())
 
     @work(exclusive=True, group="probes", exit_on_error=False)
-    async def run_probes(self, result: MatchResult, choice: Choice, cancel: asyncio.Event) -> None:
+    async def run_probes(
+        self, result: MatchResult, choice: ProbeControls, cancel: asyncio.Event
+    ) -> None:
         """Run the probes through the one run lifecycle, and show what came back."""
         title = self.query_one("#probes-results-title", Static)
         request = self._request(result, choice)
@@ -707,7 +709,7 @@ class ProbesScreen(WorkloadScreen):
         ]
 
     def _show_results(
-        self, run_id: int, status: str, name: str, prepared: Prepared, outcome: Outcome
+        self, run_id: int, status: str, name: str, prepared: Prepared, outcome: RunOutcome
     ) -> None:
         label = "simulated" if prepared.simulated else "live"
         done, total = self.progress
@@ -729,7 +731,7 @@ class ProbesScreen(WorkloadScreen):
         self.notify(f"Run {run_id} {status}: {done} of {total} requests ({label})", timeout=3)
 
 
-def latency_load_line(choice: Choice) -> Text:
+def latency_load_line(choice: ProbeControls) -> Text:
     """How the latency probe will send its requests, with how long an open loop lasts."""
     load = choice.load
     text = Text.assemble("latency: ", f"{choice.requests} requests, {load.describe()}")

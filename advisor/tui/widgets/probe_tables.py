@@ -12,7 +12,7 @@ from textual.widgets import DataTable
 
 from advisor.columns import short_key
 from advisor.present.probe import HEADLINES, SampleAnswer, SampleComparison
-from probes.run import Outcome
+from probes.run import RunOutcome
 from probes.store import RunSummary
 
 
@@ -23,7 +23,7 @@ class ProbeResultsTable(DataTable[str | Text]):
         self.cursor_type = "row"
         self.zebra_stripes = True
 
-    def show(self, outcome: Outcome, workload: str, simulated: bool) -> None:
+    def show(self, outcome: RunOutcome, workload: str, simulated: bool) -> None:
         """Show `workload`'s figures; probe kinds that did not run take no column, and keys
         are shortened by `advisor.columns.short_key` when whole ones would crowd the figures."""
         self.clear(columns=True)
