@@ -289,8 +289,13 @@ class ProbeRequest:
     --help`), e.g. {"openai/gpt-6-luna": "5xx-burst:10"}: an outage to plan around."""
 
 
-def prepare_request(request: ProbeRequest, sim_url: str | None) -> Prepared:
-    """`prepare` with what `request` asks for, the simulator (if any) at `sim_url`."""
+def prepare_request(
+    request: ProbeRequest,
+    sim_url: str | None,
+    chosen: Mapping[str, Sequence[Offering]] | None = None,
+) -> Prepared:
+    """`prepare` with what `request` asks for, the simulator (if any) at `sim_url`; `chosen`
+    names each workload's offerings instead of its best (a round down the list)."""
     return prepare(
         request.catalog,
         request.results,
@@ -302,6 +307,7 @@ def prepare_request(request: ProbeRequest, sim_url: str | None) -> Prepared:
         sim_url=sim_url,
         overrides=request.overrides,
         pinned=request.pinned,
+        chosen=chosen,
         time_scale=request.time_scale,
     )
 
@@ -410,19 +416,10 @@ class Rounds:
             return None
         budget = self.prepared.budget
         left = budget.cap_usd - budget.spent_usd
-        nxt = prepare(
-            request.catalog,
-            [result],
-            target=request.target,
-            kinds=request.kinds,
-            settings=request.settings,
-            top=request.top,
-            budget_usd=left,
-            sim_url=self.sim_url,
-            overrides=self.overrides,
-            chosen={name: rest[:wanted]},
-            time_scale=request.time_scale,
+        this_round = dataclasses.replace(
+            request, results=[result], budget_usd=left, overrides=self.overrides, pinned=()
         )
+        nxt = prepare_request(this_round, self.sim_url, chosen={name: rest[:wanted]})
         if not nxt.plan.tasks or nxt.plan.worst_case_usd > left:
             return None
         return nxt
