@@ -56,8 +56,12 @@ async def test_the_simulator_reads_files_and_dictated_values_on_every_wire(
     assert modality["pdf_understood"].detail["chance"] == 0.0
     # Native JSON Schema mode: always valid, which is why validity's chance level is 100 %.
     assert structured["schema_valid_rate"].detail["chance"] == 1.0
-    told = structured["instructed_value_rate"]
-    assert (told.value, told.n, told.detail["chance"]) == (1.0, 5, 0.0)
+    told, valid = structured["instructed_value_rate"], structured["schema_valid_rate"]
+    assert (told.n, told.detail["chance"]) == (5, 0.0)
+    # Every schema-valid answer holds the dictated value (and a parseable one may too); a wire
+    # whose JSON is only prompted, not native, may by the simulator's draw send a broken one.
+    assert told.value is not None and valid.value is not None
+    assert told.value >= valid.value and told.value >= 0.6
 
 
 async def test_retention_on_the_simulator_quotes_every_reference(
