@@ -13,7 +13,6 @@ by side across the offerings of its latest run; a History tab (`h`) lists the ru
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -314,17 +313,9 @@ class ProbesScreen(WorkloadScreen):
         return Load(concurrency=concurrency)
 
     def _result(self) -> MatchResult | None:
-        """The selected workload's match, narrowed to its pins when it has any."""
+        """The selected workload's match."""
         name = self.workload_name
-        if name is None:
-            return None
-        result = self.session.result(name)
-        pinned = self.session.pinned(name)
-        if pinned:
-            # `prepare` takes the top N; hand it the pinned candidates as the whole ranking.
-            kept = tuple(c for c in result.candidates if c.offering.key in pinned)
-            result = dataclasses.replace(result, candidates=kept)
-        return result
+        return None if name is None else self.session.result(name)
 
     def _request(self, result: MatchResult, choice: ProbeControls) -> ProbeRequest:
         """What the controls ask a run to do for `result`'s workload."""
@@ -334,12 +325,13 @@ class ProbesScreen(WorkloadScreen):
             target=choice.target,
             kinds=choice.kinds,
             settings=choice.settings,
-            top=len(result.candidates) if self.session.pinned(result.workload.name) else TOP,
+            top=TOP,
             budget_usd=choice.budget_usd,
             workloads_file=self.session.path,
             layers=self.catalog_paths,
             time_scale=self.time_scale,
             overrides=self._overrides,
+            pinned=self.session.pinned(result.workload.name),
         )
 
     def _prepare(self, result: MatchResult, choice: ProbeControls, sim_url: str | None) -> Prepared:
@@ -410,7 +402,7 @@ class ProbesScreen(WorkloadScreen):
         if isinstance(choice, str):
             return Text(choice, style="red")
         pinned = self._pinned()
-        offerings = chosen_offerings(result, len(result.candidates) if pinned else TOP)
+        offerings = chosen_offerings(result, TOP, pinned)
         if not offerings:
             return Text(
                 f"{result.workload.name}: no candidate to probe (see Candidates, F4).",
