@@ -38,6 +38,21 @@ def workload_lines(wp: WorkloadPlan) -> list[str]:
     return lines
 
 
+def canary_outage_lines(wp: WorkloadPlan, canary_off: str) -> list[str]:
+    """The warning every gateway export carries for a canary: no supported gateway can make
+    the canary's share depend on the primary's health (docs/gateways.md). `canary_off` is how
+    to take the canary out in the format at hand."""
+    if wp.canary is None:
+        return []
+    return [
+        f"{wp.name}: WARNING: this gateway cannot make the canary's share depend on the "
+        f"primary's health: while the primary is down, {wp.canary.choice.key} still takes "
+        f"{wp.canary.weight:.0%} of requests (the rest go down the fallback chain), so the "
+        f"least proven offering serves during the incident. When the primary fails, "
+        f"{canary_off}, or export again without --canary-weight"
+    ]
+
+
 TRANSIENT_STATUSES = (408, 429, 500, 502, 503, 504)
 """The statuses worth retrying or failing over on; any other 4xx is the request's fault and
 fails the same way everywhere."""
@@ -51,6 +66,23 @@ class Deployment:
     choice: Choice
     endpoint: Endpoint
     weight: float | None = None
+
+
+def timeouts_of(wp: WorkloadPlan, d: Deployment) -> tuple[float, float]:
+    """Per-attempt request and first-token timeouts of one deployment: the plan's for the
+    workload's own group, what the budget leaves for the fallbacks, the context fallback's,
+    and a degraded last resort's own shorter one."""
+    t = wp.timeouts
+    role = d.choice.role
+    if role == "degraded" and d.choice.timeout_s:
+        request = d.choice.timeout_s
+    elif role in ("fallback", "degraded"):
+        request = t.takeover_s
+    elif role == "context":
+        request = t.context_s
+    else:
+        request = t.request_s
+    return request, min(request, t.first_token_s)
 
 
 def primary_group(wp: WorkloadPlan, plan: Plan) -> list[Deployment]:
@@ -114,6 +146,13 @@ def comment_block(lines: list[str], mark: str = "#", width: int = 98) -> str:
     """Lines as a wrapped comment block, one blank line after it."""
     out = []
     for line in lines:
-        wrapped = textwrap.wrap(line, width - len(mark) - 1, subsequent_indent="  ") or [""]
+        # Names and keys stay whole (a hyphen is no place to break them), so they can be copied.
+        wrapped = textwrap.wrap(
+            line,
+            width - len(mark) - 1,
+            subsequent_indent="  ",
+            break_on_hyphens=False,
+            break_long_words=False,
+        ) or [""]
         out += [f"{mark} {part}".rstrip() for part in wrapped]
     return "\n".join(out) + "\n\n"

@@ -16,12 +16,14 @@ import yaml
 
 from advisor.export.common import (
     Deployment,
+    canary_outage_lines,
     chain,
     comment_block,
     context_deployment,
     header_lines,
     integer_weights,
     primary_group,
+    timeouts_of,
     verifier_deployment,
     workload_lines,
 )
@@ -142,6 +144,11 @@ def _header(plan: Plan) -> list[str]:
         )
     for wp in plan.workloads:
         lines += workload_lines(wp)
+        lines += canary_outage_lines(
+            wp,
+            f"delete the deployment with model_info.id `{wp.name}:canary` from model_list and "
+            "restart the proxy",
+        )
         if wp.canary and wp.timeouts.retries:
             lines.append(
                 f"{wp.name}: a retry within the group may pick the canary (LiteLLM re-draws the "
@@ -163,14 +170,13 @@ def _group(wp: WorkloadPlan, name: str, deployments: list[Deployment]) -> list[d
 def _deployment(wp: WorkloadPlan, group: str, d: Deployment, weight: int | None) -> dict[str, Any]:
     offering, endpoint = d.choice.offering, d.endpoint
     prefix = PREFIX.get(endpoint.provider) or WIRE_PREFIX.get(endpoint.api, "openai")
+    request_s, first_token_s = timeouts_of(wp, d)
     params: dict[str, Any] = {
         "model": f"{prefix}/{offering.id}",
         "api_base": _api_base(endpoint.base_url, prefix),
         "api_key": f"os.environ/{endpoint.key_env}" if endpoint.key_env else "none",
-        "timeout": d.choice.timeout_s or wp.timeouts.request_s,
-        "stream_timeout": min(
-            d.choice.timeout_s or wp.timeouts.first_token_s, wp.timeouts.first_token_s
-        ),
+        "timeout": request_s,
+        "stream_timeout": first_token_s,
         "max_retries": 0,  # the router retries and falls back; the client must not retry too
     }
     if weight is not None:

@@ -18,10 +18,12 @@ from typing import Any
 from advisor.export.common import (
     TRANSIENT_STATUSES,
     Deployment,
+    canary_outage_lines,
     chain,
     context_deployment,
     header_lines,
     primary_group,
+    timeouts_of,
     workload_lines,
 )
 from advisor.plan.model import Plan, WorkloadPlan
@@ -68,6 +70,9 @@ def render(plan: Plan) -> str:
     long_input: dict[str, Any] = {}
     for wp in plan.workloads:
         about += workload_lines(wp)
+        missing += canary_outage_lines(
+            wp, f"send configs[{wp.name!r}] with the canary target's weight set to 0"
+        )
         ctx = context_deployment(wp, plan)
         if ctx:
             long_input[wp.name] = _single(ctx, wp)
@@ -97,7 +102,7 @@ def _single(d: Deployment, wp: WorkloadPlan) -> dict[str, Any]:
 
 
 def _limits(wp: WorkloadPlan) -> dict[str, Any]:
-    out: dict[str, Any] = {"request_timeout": int(1000 * wp.timeouts.request_s)}
+    out: dict[str, Any] = {"request_timeout": round(1000 * wp.timeouts.request_s)}
     if wp.timeouts.retries:  # `attempts` counts retries after the first try
         out["retry"] = {
             "attempts": min(MAX_ATTEMPTS, wp.timeouts.retries),
@@ -151,7 +156,8 @@ def _target(d: Deployment, wp: WorkloadPlan) -> dict[str, Any]:
         target["api_key"] = "${" + endpoint.key_env + "}"
     if d.weight is not None:
         target["weight"] = round(d.weight, 4)
-    if d.choice.timeout_s:
-        target["request_timeout"] = int(1000 * d.choice.timeout_s)
+    request_s, _ = timeouts_of(wp, d)
+    if request_s != wp.timeouts.request_s:  # the config's own applies to the others
+        target["request_timeout"] = round(1000 * request_s)
     target["override_params"] = {"model": offering.id}
     return target

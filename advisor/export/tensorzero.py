@@ -18,11 +18,13 @@ import json
 
 from advisor.export.common import (
     Deployment,
+    canary_outage_lines,
     chain,
     comment_block,
     context_deployment,
     header_lines,
     primary_group,
+    timeouts_of,
     verifier_deployment,
     workload_lines,
 )
@@ -52,6 +54,11 @@ def render(plan: Plan) -> str:
     notes = header_lines(plan, "TensorZero config")
     for wp in plan.workloads:
         notes += workload_lines(wp)
+        notes += canary_outage_lines(
+            wp,
+            f"remove `canary` from the candidate_variants of functions.{wp.name} and restart "
+            "the gateway",
+        )
         lines += _function(wp, plan, notes)
     for u in plan.unplanned:
         notes.append(f"{u.workload.name}: not planned: {u.reason}")
@@ -163,10 +170,8 @@ def _provider(wp: WorkloadPlan, d: Deployment) -> list[str] | None:
 
 
 def _timeouts(d: Deployment, wp: WorkloadPlan) -> str:
-    total = int(1000 * (d.choice.timeout_s or wp.timeouts.request_s))
-    ttft = int(
-        1000 * min(d.choice.timeout_s or wp.timeouts.first_token_s, wp.timeouts.first_token_s)
-    )
+    request_s, first_token_s = timeouts_of(wp, d)
+    total, ttft = round(1000 * request_s), round(1000 * first_token_s)
     return (
         f"timeouts = {{ non_streaming = {{ total_ms = {total} }}, "
         f"streaming = {{ ttft_ms = {ttft} }} }}"

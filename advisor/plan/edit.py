@@ -14,8 +14,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from advisor.match.matching import MatchResult
-from advisor.plan.model import Endpoint, Plan, Unplanned, WorkloadPlan
+from advisor.plan.figures import figures_for
+from advisor.plan.model import Endpoint, Plan, Timeouts, Unplanned, WorkloadPlan
 from advisor.plan.planner import PlanOptions, make_plan
+from advisor.plan.timeouts import plan_timeouts
 from advisor.probe.measured import RunMeasures
 from catalog import Catalog
 
@@ -223,7 +225,15 @@ class PlanDraft:
             alone = self._replan(name, replace(edits.options, max_fallbacks=0, degraded=False))
             if isinstance(alone, WorkloadPlan):
                 edited = replace(edited, timeouts=alone.timeouts)
+        elif edited.chain[:1] != wp.chain[:1]:
+            # The budget's split rests on what the first fallback needs to answer.
+            edited = replace(edited, timeouts=self._timeouts(name, edited))
         return edited
+
+    def _timeouts(self, name: str, wp: WorkloadPlan) -> Timeouts:
+        by_key = {c.offering.key: c for c in self._results[name].candidates}
+        primary = figures_for(by_key[wp.primary.key], self.measures)
+        return plan_timeouts(primary, figures_for(by_key[wp.chain[0].key], self.measures))
 
     def _replan(self, name: str, options: PlanOptions) -> WorkloadPlan | Unplanned:
         plan = make_plan(

@@ -4,6 +4,7 @@ choice. Plain frozen values: the planner makes them, exporters and the report re
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import dataclass
 from typing import Literal
 
@@ -105,9 +106,11 @@ class Timeouts:
     """Per-request limits and retries, from measured percentiles or catalog figures.
 
     Each hop of the chain (a deployment tried, then the next) may cost up to `hop_s`, its
-    timeout times its attempts, before the next is tried: that is the plan's failover budget,
-    and it must fit the workload's latency budget when it has one (`fits` says whether it
-    does, `reason` why not)."""
+    timeout times its attempts, before the next is tried. With a latency budget and a fallback,
+    the budget is split: the primary's hop, plus what the fallback needs to answer (`reserve`),
+    plus an allowance for the gateway's own work (`overhead_s`) must fit it, so that a hung
+    primary is answered by the fallback within the budget. `fits` says whether that holds,
+    `reason` how the split was made or why it cannot be."""
 
     request_s: float
     first_token_s: float
@@ -116,6 +119,13 @@ class Timeouts:
     basis: tuple[Basis, ...] = ()
     budget_s: float | None = None
     """The workload's e2e latency budget (p95), when it states one."""
+    fallback_s: float | None = None
+    """Per-attempt timeout of the deployments that take over (fallbacks); None: `request_s`."""
+    reserve: Basis | None = None
+    """What the first fallback needs to answer (its p95 end-to-end time), kept free of the
+    budget; origin `default` when neither probes nor the catalog know it."""
+    overhead_s: float = 0.0
+    """The allowance for the gateway's own work, kept free of the budget."""
 
     @property
     def attempts(self) -> int:
@@ -132,22 +142,52 @@ class Timeouts:
         return self.first_token_s * self.attempts
 
     @property
+    def takeover_s(self) -> float:
+        """Per-attempt timeout of the fallbacks."""
+        return self.request_s if self.fallback_s is None else self.fallback_s
+
+    @property
+    def context_s(self) -> float:
+        """Per-attempt timeout of the context fallback: the primary refuses a long input at
+        once, so it may take the budget less the gateway allowance (never less than the
+        primary's timeout)."""
+        if self.budget_s is None:
+            return self.request_s
+        return max(self.request_s, math.floor(10 * (self.budget_s - self.overhead_s)) / 10)
+
+    @property
+    def answer_s(self) -> float:
+        """The slowest planned answer with the primary hung: its hop, the fallback's answer
+        (none without a fallback) and the gateway's allowance."""
+        reserve = self.reserve.value / 1000 if self.reserve else 0.0
+        return self.hop_s + reserve + self.overhead_s
+
+    @property
     def fits(self) -> bool | None:
-        """Whether a hop fits the workload's latency budget; None without a budget."""
-        return None if self.budget_s is None else self.hop_s <= self.budget_s
+        """Whether a hung primary is answered within the workload's latency budget; None
+        without a budget."""
+        return None if self.budget_s is None else self.answer_s <= self.budget_s + 1e-9
 
     def summary(self) -> str:
-        """One line for export headers: per-hop timeout, attempts, and the budget."""
+        """One line for export headers: per-hop timeout, attempts, and the budget's split."""
+        who = "deployment" if self.fallback_s is None else "primary"
         line = (
             f"timeout {self.request_s:g} s per attempt (first token {self.first_token_s:g} s), "
             f"{self.attempts} attempt{'s' if self.attempts > 1 else ''} per deployment: a failing "
-            f"or hung deployment costs at most {self.hop_s:g} s before the next is tried"
+            f"or hung {who} costs at most {self.hop_s:g} s before the next is tried"
         )
         if self.budget_s is None:
             return line + " (the workload states no latency budget)"
+        split = f"{self.hop_s:g} s" + (f" + {self.reserve}" if self.reserve else "")
+        split += f" + {self.overhead_s:g} s gateway allowance = {self.answer_s:.3g} s"
+        if self.fallback_s is not None:
+            split += f"; fallbacks time out at {self.fallback_s:g} s"
         if self.fits:
-            return line + f", within the workload's {self.budget_s:g} s latency budget"
-        return line + f", OVER the workload's {self.budget_s:g} s latency budget: {self.reason}"
+            return line + f"; the workload's {self.budget_s:g} s latency budget holds: {split}"
+        return (
+            line + f"; WARNING: a hung primary is answered OVER the workload's "
+            f"{self.budget_s:g} s latency budget ({split}): {self.reason}"
+        )
 
 
 @dataclass(frozen=True)

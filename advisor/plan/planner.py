@@ -32,10 +32,10 @@ from advisor.plan.model import (
     Gate,
     Plan,
     Role,
-    Timeouts,
     Unplanned,
     WorkloadPlan,
 )
+from advisor.plan.timeouts import plan_timeouts
 from advisor.probe.measured import RunMeasures
 from catalog import Catalog
 from catalog.errors import BadInput
@@ -44,8 +44,6 @@ NEAR_WINDOW = 0.8
 """An input above this share of the primary's window is near enough to need a fallback."""
 TRIM_MARGIN = 0.05
 """Share of the largest window kept free when telling the application where to trim."""
-DEFAULT_REQUEST_S = 60.0
-DEFAULT_FIRST_TOKEN_S = 30.0
 CANARY_MIN_REQUESTS = 500
 
 
@@ -166,7 +164,9 @@ def plan_workload(
     fallbacks = _fallbacks(primary, [f for f in ranked if f.offering.key not in taken], options)
     taken |= {c.key for c in fallbacks}
     degraded = _degraded(w.latency.ttft_p95_ms, ranked, taken) if options.degraded else None
-    timeouts = _timeouts(primary, has_fallback=bool(fallbacks or degraded))
+    first = (fallbacks or ((degraded,) if degraded else ()))[:1]
+    by_key = {f.offering.key: f for f in ranked}
+    timeouts = plan_timeouts(primary, by_key[first[0].key] if first else None)
     canary = _canary(primary, ranked, options) if options.canary_weight else None
     if options.canary_weight and canary is None:
         notes.append("no canary: no other candidate")
@@ -316,74 +316,6 @@ def _degraded(
         f"fastest and cheapest remaining candidate, a last resort with a {timeout:g} s timeout",
         timeout_s=timeout,
     )
-
-
-def _timeouts(primary: Figures, has_fallback: bool) -> Timeouts:
-    """Per-attempt timeouts from the primary's figures, and retries, so that one hop (the
-    timeout times its attempts) fits the workload's e2e budget when it states one.
-
-    With a fallback, a failure goes to the next provider at once, which is quicker than
-    retrying one that just failed; without, retries fill what the budget leaves."""
-    w = primary.candidate.workload
-    budget_ms = w.latency.e2e_p95_ms
-    budget_s = budget_ms / 1000 if budget_ms else None
-    e2e, ttft = primary.e2e("p99") or primary.e2e("p95"), primary.ttft("p99") or primary.ttft("p95")
-    basis: tuple[Basis, ...] = ()
-    if e2e is not None:
-        wanted = _seconds(2 * e2e.value)
-        why = f"2× {e2e.name}"
-        basis = (e2e,)
-    elif budget_ms:
-        wanted = _within(budget_ms)
-        why = "the workload's e2e budget (no measured or catalog latency)"
-    else:
-        wanted, why = DEFAULT_REQUEST_S, "default: no measured or catalog latency"
-    if budget_ms:
-        basis += (Basis("e2e budget", budget_ms, "ms", "workload"),)
-    request_s, over = wanted, ""
-    if budget_s is not None and wanted > budget_s:
-        slowest = e2e.value / 1000 if e2e else budget_s
-        if slowest <= budget_s:
-            request_s = _within(budget_ms or 0)
-            why += f", cut to the {budget_s:g} s budget"
-        else:
-            over = (
-                f"the primary's own {e2e.name if e2e else 'latency'} ({slowest:.3g} s) exceeds "
-                f"the budget, so a timeout within it would cut off its normal answers"
-            )
-            request_s = _seconds(1000 * slowest)
-            why += f", cut to the primary's {slowest:.3g} s: {over}"
-    if has_fallback:
-        retries, why_retries = 0, "no retries: a failure goes straight to the next provider"
-    else:
-        room = int(budget_s // request_s) if budget_s else 3
-        retries = max(0, min(2, room - 1))
-        why_retries = f"no fallback: {retries} retr{'y' if retries == 1 else 'ies'}"
-        if budget_s:
-            why_retries += " (as many as the budget holds, at most two)"
-    first_token_s = _seconds(3 * ttft.value) if ttft else min(request_s, DEFAULT_FIRST_TOKEN_S)
-    if ttft:
-        basis += (ttft,)
-        why += ", 3× TTFT for the first token"
-    return Timeouts(
-        request_s,
-        min(first_token_s, request_s),
-        retries,
-        f"{why}; {why_retries}",
-        basis,
-        budget_s,
-    )
-
-
-def _within(ms: float) -> float:
-    """A budget in milliseconds as seconds, rounded down to a tenth so a timeout of this
-    length stays within it."""
-    return max(0.1, math.floor(ms / 100) / 10)
-
-
-def _seconds(ms: float) -> float:
-    """Milliseconds as whole seconds, rounded up, at least one."""
-    return float(max(1, math.ceil(ms / 1000)))
 
 
 def _canary(primary: Figures, ranked: list[Figures], options: PlanOptions) -> Canary | None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import re
 import stat
 import tomllib
 from pathlib import Path
@@ -342,3 +343,56 @@ def test_a_live_run_writes_no_key_into_exports(
         assert SECRET not in text
         assert "live probe run" in text
     assert "os.environ/OPENAI_API_KEY" in outputs["litellm"].read_text()
+
+
+def test_every_gateway_export_warns_that_the_canary_keeps_its_share_in_an_outage(
+    full: Plan, catalog: Catalog
+) -> None:
+    """No supported gateway can make the canary's share depend on the primary's health
+    (docs/gateways.md): each says so, and how to take the canary out in its own terms."""
+    warning = "WARNING: this gateway cannot make the canary's share depend on the primary's"
+    litellm = unwrapped(render("litellm", full, catalog).split("\nmodel_list:")[0])
+    tensorzero = unwrapped(render("tensorzero", full, catalog).split("\n[")[0])
+    portkey = json.loads(render("portkey", full, catalog))["advisor"]["missing"]
+    for wp in full.workloads:
+        assert f"model_info.id `{wp.name}:canary`" in litellm
+        assert f"candidate_variants of functions.{wp.name}" in tensorzero
+        assert any(warning in m and f"configs[{wp.name!r}]" in m for m in portkey)
+    for text in (litellm, tensorzero):
+        assert text.count(warning) == len(full.workloads)
+    plain = example_plan(catalog)
+    assert warning not in render("litellm", plain, catalog)
+
+
+def test_fallbacks_time_out_at_what_the_budget_leaves_after_the_primary(
+    full: Plan, catalog: Catalog
+) -> None:
+    split = [wp for wp in full.workloads if wp.timeouts.fallback_s is not None]
+    assert split, "the examples have workloads with a latency budget and fallbacks"
+    litellm = yaml.safe_load(render("litellm", full, catalog))["model_list"]
+    portkey = json.loads(render("portkey", full, catalog))["configs"]
+    tensorzero = tomllib.loads(render("tensorzero", full, catalog))["models"]
+    for wp in split:
+        t = wp.timeouts
+        by_id = {d["model_info"]["id"]: d["litellm_params"] for d in litellm}
+        assert by_id[f"{wp.name}:primary"]["timeout"] == t.request_s
+        assert by_id[f"{wp.name}:fallback-1"]["timeout"] == t.fallback_s
+        assert by_id[f"{wp.name}:fallback-1"]["stream_timeout"] <= t.fallback_s
+        config = portkey[wp.name]
+        assert config["request_timeout"] == round(1000 * t.request_s)
+        fallback = config["targets"][1]
+        assert fallback.get("request_timeout", config["request_timeout"]) == round(
+            1000 * (t.fallback_s or 0)
+        )
+        primary_model = tensorzero[f"{wp.name}.primary"]["providers"]
+        timeouts = primary_model["fallback-1"]["timeouts"]["non_streaming"]
+        assert timeouts["total_ms"] == round(1000 * (t.fallback_s or 0))
+        assert primary_model["primary"]["timeouts"]["non_streaming"]["total_ms"] == round(
+            1000 * t.request_s
+        )
+        assert f"{wp.name}: {t.summary()}" in unwrapped(render("litellm", full, catalog))
+
+
+def unwrapped(header: str) -> str:
+    """A header comment as one line per entry: its wrapped continuation lines joined."""
+    return re.sub(r"\n#\s+", " ", header)

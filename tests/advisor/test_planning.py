@@ -20,6 +20,7 @@ from advisor.plan import (
     resolve_endpoints,
 )
 from advisor.plan.edit import EDITED_NOTE, PlanDraft, drop_fallback, move_fallback
+from advisor.plan.timeouts import GATEWAY_OVERHEAD_S
 from advisor.probe.measured import Measure, OfferingMeasures, RunMeasures, read_run
 from advisor.workload.model import Workload
 from catalog import Catalog, load_catalog
@@ -183,27 +184,86 @@ def test_a_confirmed_primary_takes_its_timeouts_from_measured_percentiles(catalo
 
 
 @pytest.mark.parametrize(
-    ("budget_ms", "p99_ms", "timeout_s", "fits"),
+    ("budget_ms", "p99_ms", "fallback_p95_ms", "timeout_s", "fallback_s", "fits"),
     [
-        (8000, 2200.0, 5.0, True),  # 2 × 2.2 s fits the budget as it is
-        (3000, 2200.0, 3.0, True),  # cut to the budget: a hung primary fails over within it
-        (3000, 4000.0, 4.0, False),  # the primary's own p99 is over: said, not hidden
+        # 2 × 2.2 s, and the fallback's 1 s and the 0.3 s gateway allowance still fit
+        (8000, 2200.0, 1000.0, 4.4, 3.3, True),
+        # cut to what the fallback and the allowance leave: 4 - 0.3 - 1 = 2.7 s
+        (4000, 2200.0, 1000.0, 2.7, 1.0, True),
+        # the primary's own p99 does not fit beside the fallback: said, not hidden
+        (3000, 2200.0, 1000.0, 2.2, 2.2, False),
+        # the fallback alone needs more than the budget
+        (3000, 1000.0, 3000.0, 2.0, 6.0, False),
     ],
 )
-def test_one_hop_fits_the_workloads_latency_budget_or_the_plan_says_why(
-    catalog: Catalog, budget_ms: int, p99_ms: float, timeout_s: float, fits: bool
+def test_a_hung_primary_is_answered_within_the_budget_or_the_plan_says_why(
+    catalog: Catalog,
+    budget_ms: int,
+    p99_ms: float,
+    fallback_p95_ms: float,
+    timeout_s: float,
+    fallback_s: float,
+    fits: bool,
 ) -> None:
-    measured = measures_of({"alpha/a-small": {"latency.e2e_ms_p99": p99_ms}})
+    measured = measures_of(
+        {
+            "alpha/a-small": {"latency.e2e_ms_p99": p99_ms},
+            "beta/b-mid": {"latency.e2e_ms_p95": fallback_p95_ms},
+        }
+    )
     wp = only(plan(catalog, workload(latency={"e2e_p95_ms": budget_ms}), measured))
-    assert wp.primary.key == "alpha/a-small" and wp.fallbacks
+    assert wp.primary.key == "alpha/a-small" and wp.fallbacks[0].key == "beta/b-mid"
     t = wp.timeouts
-    assert (t.request_s, t.retries, t.hop_s, t.fits) == (timeout_s, 0, timeout_s, fits)
-    assert t.budget_s == budget_ms / 1000
+    assert (t.request_s, t.retries, t.hop_s, t.fallback_s) == (timeout_s, 0, timeout_s, fallback_s)
+    assert t.fits is fits and t.budget_s == budget_ms / 1000
+    assert t.reserve is not None and t.reserve.value == fallback_p95_ms
+    assert t.reserve.origin == "simulated" and "beta/b-mid" in t.reserve.name
+    assert t.overhead_s == GATEWAY_OVERHEAD_S
     if fits:
-        assert "within the workload's" in t.summary()
+        assert t.answer_s <= t.budget_s
+        assert f"the workload's {budget_ms // 1000} s latency budget holds" in t.summary()
     else:
-        assert "OVER the workload's 3 s latency budget" in t.summary()
-        assert "exceeds the budget" in t.summary()
+        assert t.answer_s > t.budget_s
+        assert f"OVER the workload's {budget_ms // 1000} s latency budget" in t.summary()
+        assert ("fallback alone needs" if fallback_p95_ms > p99_ms else "own p99") in t.reason
+
+
+def test_a_fallback_of_unknown_latency_gets_what_the_primary_leaves(catalog: Catalog) -> None:
+    # The primary takes at most half of what the allowance leaves, unless its own p99 needs more.
+    for p99_ms, primary_s, fallback_s in ((1000.0, 1.3, 1.4), (1800.0, 1.8, 0.9)):
+        measured = measures_of({"alpha/a-small": {"latency.e2e_ms_p99": p99_ms}})
+        t = only(plan(catalog, workload(latency={"e2e_p95_ms": 3000}), measured)).timeouts
+        assert (t.request_s, t.fallback_s, t.fits) == (primary_s, fallback_s, True)
+    assert t.reserve is not None and t.reserve.origin == "default"
+    assert "latency is unknown (no probe or catalog figure)" in t.reason
+    # Neither latency known: half each of what the gateway allowance leaves.
+    t = only(plan(catalog, workload(latency={"e2e_p95_ms": 3000}))).timeouts
+    assert (t.request_s, t.fallback_s, t.fits) == (1.3, 1.4, True)
+
+
+def test_a_lone_primary_retries_as_often_as_the_budget_holds(catalog: Catalog) -> None:
+    measured = measures_of({"alpha/a-small": {"latency.e2e_ms_p99": 1000.0}})
+    w = workload(latency={"e2e_p95_ms": 7000}, providers={"allow": ["alpha"]})
+    wp = only(plan(catalog, w, measured, max_fallbacks=0))
+    t = wp.timeouts
+    assert wp.fallbacks == () and t.reserve is None and t.fallback_s is None
+    assert (t.request_s, t.retries, t.fits) == (2.0, 2, True)  # 3 × 2 s + 0.3 s within 7 s
+
+
+def test_reordered_fallbacks_split_the_budget_for_the_new_first_one(catalog: Catalog) -> None:
+    measured = measures_of(
+        {
+            "alpha/a-small": {"latency.e2e_ms_p99": 1000.0},
+            "beta/b-mid": {"latency.e2e_ms_p95": 2000.0},
+        }
+    )
+    d = draft(catalog, workload(latency={"e2e_p95_ms": 4000}), measured)
+    before = only(d.plan)
+    assert before.timeouts.request_s == 1.7  # 4 - 0.3 - 2 s for beta/b-mid
+    d.move("job", 0, 1)
+    after = only(d.plan)
+    assert after.fallbacks[0].key != "beta/b-mid"
+    assert after.timeouts.reserve is not None and "beta/b-mid" not in after.timeouts.reserve.name
 
 
 def test_failing_requests_and_differing_repeats_disqualify(catalog: Catalog) -> None:
@@ -368,12 +428,15 @@ def test_read_run_collects_figures_and_failures(tmp_path: Path) -> None:
 # Hand edits (advisor.plan.edit): what the TUI's Plan screen changes.
 
 
-def draft(catalog: Catalog, w: Workload, **options: Any) -> PlanDraft:
+def draft(
+    catalog: Catalog, w: Workload, measures: RunMeasures | None = None, **options: Any
+) -> PlanDraft:
     result = match(w, catalog, today=TODAY)
     return PlanDraft(
         [result],
         catalog,
         resolve_endpoints(catalog, {}),
+        measures=measures,
         options=PlanOptions(**options),
         today=TODAY,
     )
