@@ -4,7 +4,8 @@ of the suite's own misbehaving upstream (tests/gateways/upstream.py).
 One plan, two workloads, four made-up providers (tests/gateways/catalog), each served by one
 upstream deployment on its own port: `support-chat` (primary north, fallback south, context
 fallback vast) and `canary-chat` (the same, plus newco as a 20 % canary, which is not a
-fallback). Each gateway module starts its gateway once, on the exports of that plan, and
+fallback). The fixture catalog gives each offering a p95 end-to-end time, so the plan splits
+the workloads' 2 s latency budget on catalog figures. Each gateway module starts its gateway once, on the exports of that plan, and
 runs every scenario of tests/gateways/scenarios.py against it.
 
 The results of the last run go to RESULTS (one file per gateway, a row per scenario);
@@ -126,7 +127,12 @@ def check_roles(plan: Plan) -> None:
         assert ROLES[wp.primary.key] == "primary", wp.primary
         assert [ROLES[c.key] for c in wp.fallbacks] == ["fallback-1"], wp.fallbacks
         assert wp.context.choice is not None and ROLES[wp.context.choice.key] == "context"
-        assert wp.timeouts.fits, wp.timeouts.summary()
+        # The budget's split rests on the fallback's catalog p95: a hung primary is answered
+        # by it within the budget, with the gateway allowance to spare.
+        t = wp.timeouts
+        assert t.fits and t.reserve is not None and t.reserve.origin == "catalog", t.summary()
+        assert t.fallback_s is not None and t.budget_s is not None
+        assert t.hop_s + t.fallback_s + t.overhead_s <= t.budget_s
     canary = next(wp for wp in plan.workloads if wp.name == CANARY)
     assert canary.canary is not None and ROLES[canary.canary.choice.key] == "canary"
 

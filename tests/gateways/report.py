@@ -10,7 +10,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Final
 
-from tests.gateways.scenarios import ANSWER_ALLOWANCE_S, SCENARIOS
+from advisor.plan.timeouts import GATEWAY_OVERHEAD_S
+from tests.gateways.scenarios import SCENARIOS
 
 PROJECT_ROOT: Final = Path(__file__).resolve().parents[2]
 RESULTS: Final = PROJECT_ROOT / ".venv" / "gateways-last-run"
@@ -30,16 +31,18 @@ saw and who answered each request.
 The plan under test (`tests/gateways/conftest.py`): `support-chat` with primary, one fallback
 on another provider and a context fallback with a larger window; `canary-chat`, the same
 plus a canary on 20 % of traffic that is not a fallback. The workload's latency budget is
-2 s: the plan gives each deployment a 2 s timeout and one attempt, so a failing or hung
-deployment costs at most 2 s before the next one is tried.
+2 s, and the plan splits it (`advisor/plan/timeouts.py`): the primary's timeout, then what the
+fallback needs to answer (its p95 end-to-end time from the fixture catalog), then
+{GATEWAY_OVERHEAD_S:g} s for the gateway's own work, so that a hung primary is answered by the
+fallback within the budget. Each export's header states that split.
 
 A scenario holds when every request was answered by the deployment the plan names (or by
 none, with all down), no deployment saw a request more often than the plan's attempts (no
 retry on a 4xx), the canary never saw a request another deployment had failed, and each
-answer came within its failover budget: 2 s per deployment that failed it, plus
-{ANSWER_ALLOWANCE_S:g} s for the gateway's own work on a busy 2-core machine. Times are the
-slowest answer of the scenario; each gateway answers one warm-up request first (the LiteLLM
-proxy's first answer took up to 3 s of lazy set-up).
+answer (or error) came within the workload's latency budget, with no allowance beyond it.
+While the primary is down, the canary must take no request: every one goes down the
+fallback chain. Times are the slowest answer of the scenario; each gateway answers one
+warm-up request first (the LiteLLM proxy's first answer took up to 3 s of lazy set-up).
 """
 
 KNOWN: Final = """\
@@ -49,12 +52,15 @@ KNOWN: Final = """\
 |---|---|---|
 | Portkey gateway 1.15.2 (npm) | every streamed request fails with HTTP 500 (`TypeError: immutable` in its log), with any config, ours or a one-target one written by hand | send `stream: false` through it, or stream through another gateway; the export's `advisor.missing` says so; the suite checks the bug is still there |
 | Portkey gateway 1.15.2 | cannot route by input size (fallback only on status codes) | the export adds `long_input_configs.<workload>` (the context fallback) for inputs above the trim size, and says so in `advisor.missing` |
+| Portkey gateway 1.15.2 (npm) | no strategy makes the canary's share depend on the primary's health: `loadbalance` draws by weight alone, `conditional` routes on metadata and parameters; the circuit breaker (`cb_config`) is in Portkey's hosted gateway only | `advisor.missing` warns that the canary keeps its share while the primary is down, and says to send the config with the canary's weight 0 during an incident |
 | Portkey gateway 1.15.2 | does not evaluate canary gates | watch them yourself (`advisor.missing`) |
 | LiteLLM proxy 1.110.2 | refuses to start without a master key (`UnsafeMasterKeyError`), and with a publicly known one such as `sk-1234` | the export reads `general_settings.master_key` from `LITELLM_MASTER_KEY`; its header and the README say to export it |
 | LiteLLM 1.110.2 | `pip install 'litellm[proxy]==1.110.2'` fails: `litellm-proxy` 1.110.2 is not on the index | the Makefile installs the proxy's dependencies by name (`LITELLM_PROXY_DEPS`) |
+| LiteLLM proxy 1.110.2 | no setting makes the canary's share depend on the primary's health: cooldowns, health-check routing, `order` and priority routing groups only take failing deployments out of the draw, leaving the canary more; a custom routing plugin (Python code) is the only way | the header warns that the canary keeps its share while the primary is down, and says to delete the canary deployment during an incident (or export without `--canary-weight`) |
 | LiteLLM proxy 1.110.2 | once a deployment cools down, its group's other deployments take all its traffic: a canary in the primary's group became the failover path | with a canary, the export sets `disable_cooldowns: true`; a dead primary then costs each of its requests one failed attempt (ms when refused, the timeout when hung) |
 | LiteLLM proxy 1.110.2 | without a database it answers any key but the master key with 400 `No connected db` | use the master key, or give the proxy a database for virtual keys |
 | TensorZero 2026.6.0 | a failed candidate variant is followed by the other candidates before any `fallback_variants`: a canary variant became the first fallback | the export routes each non-canary variant's model over the primary, the fallbacks and the context fallback (a model's `routing` tries its providers in order) and gives the canary a model of its own; with every deployment down the canary is still tried last (said in the header) |
+| TensorZero 2026.6.0 | candidate variants are drawn by static weight (or from feedback with `track_and_stop`), never by health | the header warns that the canary keeps its share while the primary is down, and says to remove it from `candidate_variants` during an incident |
 | TensorZero 2026.6.0 | variant retries repeat every error, 4xx included (an oversized input was retried twelve times) | the export sets `num_retries = 0` and says which planned retries that leaves out |
 | TensorZero 2026.6.0 | no context-window routing | a long input goes down the chain, each deployment refusing it with a 400 once, to the context fallback; the header says to trim above the trim size to skip those round trips |
 | TensorZero HTTP gateway | no package on PyPI, npm or Debian ships it: PyPI `tensorzero` 2026.6.0 is the client with the embedded gateway (a native extension, no gateway binary); npm has no `tensorzero` package | the suite runs the embedded gateway, which loads the same `tensorzero.toml` |
@@ -67,6 +73,10 @@ def render(rows: Sequence[dict[str, Any]], ran_on: dt.date) -> str:
     versions = {r["gateway"]: r["version"] for r in rows}
     gateways = [g for g in GATEWAYS if g in versions]
     out = [INTRO, f"Last run: {ran_on.isoformat()}.", ""]
+    plans = {r["workload"]: r["plan"] for r in rows if r.get("plan")}
+    if plans:
+        out += ["The timeouts of the plan under test, as its exports' headers state them:", ""]
+        out += [f"- `{name}`: {summary}" for name, summary in sorted(plans.items())] + [""]
     out.append("| scenario | " + " | ".join(f"{g} ({versions[g]})" for g in gateways) + " |")
     out.append("|---|" + "---|" * len(gateways))
     notes: list[str] = []
