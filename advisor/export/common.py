@@ -39,9 +39,9 @@ def workload_lines(wp: WorkloadPlan) -> list[str]:
 
 
 def canary_outage_lines(wp: WorkloadPlan, canary_off: str) -> list[str]:
-    """The warning every gateway export carries for a canary: no supported gateway can make
-    the canary's share depend on the primary's health (docs/gateways.md). `canary_off` is how
-    to take the canary out in the format at hand."""
+    """The warning an export carries for a canary when its gateway cannot make the canary's
+    share depend on the primary's health (LiteLLM, TensorZero: docs/gateways.md). `canary_off`
+    is how to take the canary out in the format at hand."""
     if wp.canary is None:
         return []
     return [

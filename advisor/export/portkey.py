@@ -1,7 +1,10 @@
 """Portkey gateway config JSON: per workload, a fallback chain over targets.
 
 The workload's own traffic goes to the first target: the primary, or a loadbalance group of
-the primary, headroom and canary weighted by share. Fallbacks follow in order on 408 (the
+the primary, headroom and canary weighted by share. The canary's share is a gate: a fallback
+branch on status 200 that sends each canary request to the primary first and on to the
+canary only if the primary answered, so a primary that is down takes the canary's share down
+with it and no request reaches the canary during the outage. Fallbacks follow in order on 408 (the
 gateway's own timeout), 429 and 5xx. JSON has no comments, so the file carries an `advisor`
 object with what a header would say (`missing`: what Portkey cannot express, and what to do
 instead), and `configs` with one config per workload: send one as the `x-portkey-config`
@@ -18,7 +21,6 @@ from typing import Any
 from advisor.export.common import (
     TRANSIENT_STATUSES,
     Deployment,
-    canary_outage_lines,
     chain,
     context_deployment,
     header_lines,
@@ -48,6 +50,8 @@ WIRE = {
     "gemini": "google",
 }
 FALLBACK_ON = list(TRANSIENT_STATUSES)
+CANARY_CHECK = "primary-check"
+"""The target that sends a canary request to the primary first (its answer is dropped)."""
 RETRY_ON = list(TRANSIENT_STATUSES)
 MAX_ATTEMPTS = 5
 """Portkey documents at most five retry attempts."""
@@ -69,10 +73,7 @@ def render(plan: Plan) -> str:
         missing.append("canary gates: Portkey does not evaluate them; watch them yourself")
     long_input: dict[str, Any] = {}
     for wp in plan.workloads:
-        about += workload_lines(wp)
-        missing += canary_outage_lines(
-            wp, f"send configs[{wp.name!r}] with the canary target's weight set to 0"
-        )
+        about += workload_lines(wp) + _gate_lines(wp)
         ctx = context_deployment(wp, plan)
         if ctx:
             long_input[wp.name] = _single(ctx, wp)
@@ -131,13 +132,47 @@ def config(wp: WorkloadPlan, plan: Plan) -> dict[str, Any]:
         first = {
             "name": "primary-group",
             "strategy": {"mode": "loadbalance"},
-            "targets": [_target(d, wp) for d in group],
+            "targets": [_canary_gate(d, group[0], wp) for d in group],
         }
     targets = [first] + [_target(d, wp) for d in chain(wp, plan)]
     return {
         "strategy": {"mode": "fallback", "on_status_codes": FALLBACK_ON},
         **_limits(wp),
         "targets": targets,
+    }
+
+
+def _gate_lines(wp: WorkloadPlan) -> list[str]:
+    """What the canary gate costs, and how to do without it."""
+    if wp.canary is None:
+        return []
+    return [
+        f"{wp.name}: the canary's share is a gate (`canary-gate`): each of its requests goes to "
+        f"the primary first, whose answer is dropped, and on to {wp.canary.choice.key} only if "
+        "the primary answered, so while the primary is down the canary takes none and every "
+        "request goes down the fallback chain. The price: one primary request more per canary "
+        "request, and the primary's time before the canary's (judge the canary's latency gates "
+        "on the gateway's per-target latency, not on what clients see). To give the canary "
+        "its share unconditionally, replace the gate with its last target and the gate's weight"
+    ]
+
+
+def _canary_gate(d: Deployment, primary: Deployment, wp: WorkloadPlan) -> dict[str, Any]:
+    """The canary's share as a branch that sends each of its requests to the primary first
+    and on to the canary only when the primary answered (`on_status_codes: [200]`): while the
+    primary fails, the branch fails with it and its requests go down the fallback chain, so
+    the canary takes none. Any other deployment is its own target."""
+    if d.choice.role != "canary":
+        return _target(d, wp)
+    check = _target(primary, wp) | {"name": CANARY_CHECK}
+    check.pop("weight", None)
+    canary = _target(d, wp)
+    canary.pop("weight", None)
+    return {
+        "name": "canary-gate",
+        "strategy": {"mode": "fallback", "on_status_codes": [200]},
+        "weight": round(d.weight or 0.0, 4),
+        "targets": [check, canary],
     }
 
 

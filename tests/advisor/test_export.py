@@ -124,9 +124,32 @@ def test_portkey_falls_back_on_timeouts_rate_limits_and_5xx(full: Plan, catalog:
         assert first["strategy"]["mode"] == "loadbalance"  # primary and canary share traffic
         assert sum(t["weight"] for t in first["targets"]) == pytest.approx(1.0)
         assert len(config["targets"]) == 1 + len(wp.chain)
-        for target in [*first["targets"], *config["targets"][1:]]:
+        shared = [u for t in first["targets"] for u in t.get("targets", [t])]
+        for target in [*shared, *config["targets"][1:]]:
             assert target["override_params"]["model"]
             assert target.get("api_key", "${X}").startswith("${")
+
+
+def test_portkey_gates_the_canary_on_the_primary_answering(full: Plan, catalog: Catalog) -> None:
+    """The canary's share goes to the primary first and on to the canary only on a 200:
+    while the primary is down, no request reaches the canary."""
+    doc = json.loads(render("portkey", full, catalog))
+    about = " ".join(doc["advisor"]["about"])
+    for wp in full.workloads:
+        assert wp.canary is not None
+        shared = doc["configs"][wp.name]["targets"][0]["targets"]
+        (gate,) = [t for t in shared if t["name"] == "canary-gate"]
+        assert gate["strategy"] == {"mode": "fallback", "on_status_codes": [200]}
+        assert gate["weight"] == pytest.approx(wp.canary.weight)
+        check, canary = gate["targets"]
+        (primary,) = [t for t in shared if t["name"] == "primary"]
+        assert check == {k: v for k, v in primary.items() if k != "weight"} | {
+            "name": "primary-check"
+        }
+        assert canary["override_params"]["model"] == wp.canary.choice.offering.id
+        assert "weight" not in check and "weight" not in canary
+        assert f"on to {wp.canary.choice.key} only if the primary answered" in about
+    assert "cannot make the canary's share depend" not in json.dumps(doc)
 
 
 def test_litellm_starts_with_a_master_key_and_never_retries_a_4xx(
@@ -345,19 +368,17 @@ def test_a_live_run_writes_no_key_into_exports(
     assert "os.environ/OPENAI_API_KEY" in outputs["litellm"].read_text()
 
 
-def test_every_gateway_export_warns_that_the_canary_keeps_its_share_in_an_outage(
+def test_litellm_and_tensorzero_warn_that_the_canary_keeps_its_share_in_an_outage(
     full: Plan, catalog: Catalog
 ) -> None:
-    """No supported gateway can make the canary's share depend on the primary's health
-    (docs/gateways.md): each says so, and how to take the canary out in its own terms."""
+    """Neither gateway can make the canary's share depend on the primary's health
+    (docs/gateways.md): each export says so, and how to take the canary out in its terms."""
     warning = "WARNING: this gateway cannot make the canary's share depend on the primary's"
     litellm = unwrapped(render("litellm", full, catalog).split("\nmodel_list:")[0])
     tensorzero = unwrapped(render("tensorzero", full, catalog).split("\n[")[0])
-    portkey = json.loads(render("portkey", full, catalog))["advisor"]["missing"]
     for wp in full.workloads:
         assert f"model_info.id `{wp.name}:canary`" in litellm
         assert f"candidate_variants of functions.{wp.name}" in tensorzero
-        assert any(warning in m and f"configs[{wp.name!r}]" in m for m in portkey)
     for text in (litellm, tensorzero):
         assert text.count(warning) == len(full.workloads)
     plain = example_plan(catalog)

@@ -33,6 +33,9 @@ LONG_INPUT_WORDS: Final = 10_000
 
 CANARY_WEIGHT: Final = 0.2
 """The canary's planned share of `canary-chat` traffic."""
+CANARY_GATE: Final = ("primary", "canary")
+"""A request both answered, the client getting the canary's answer: the Portkey export's
+canary gate, which sends a canary request to the primary first (advisor.export.portkey)."""
 
 _tags = itertools.count(1)
 
@@ -150,20 +153,14 @@ CANARY_LIMITS: Final = {
     "share depend on another deployment's health. Cooldowns, health-check routing "
     "(`enable_health_check_routing`), `order` and priority routing groups only take failing "
     "deployments out of the draw, which leaves the canary a larger share, not none (with "
-    "cooldowns on, all of it: the export turns them off); only a custom routing plugin "
-    "(Python code, not config) could. The canary keeps its weighted share and is never tried "
+    "cooldowns on, all of it: the export turns them off), and fallbacks follow failures only, "
+    "so the Portkey export's gate (the primary first, the canary only on its success) has no "
+    "equivalent; only a custom routing plugin (Python code, not config) could. The canary keeps its weighted share and is never tried "
     "after a failure; the export's header warns and says to delete the canary deployment "
     "during an incident",
-    "portkey": "missing feature in the Portkey gateway 1.15.2 (npm): `loadbalance` draws by "
-    "weight alone and `conditional` routes on request metadata and parameters, not on health; "
-    "the circuit breaker (`cb_config`) is a feature of Portkey's hosted gateway (the npm build "
-    "only strips the key) and would in any case take the primary out of the draw, not the "
-    "canary. The canary keeps its weighted share and is never tried after a failure; "
-    "`advisor.missing` warns and says to send the config with the canary's weight 0 during an "
-    "incident",
     "tensorzero": "missing feature in TensorZero 2026.6.0: candidate variants are drawn by "
     "static weight (or, with `track_and_stop`, from feedback), never by health, and a model's "
-    "`routing` moves on only after a failure. The canary keeps its weighted share and is never "
+    "`routing` moves on only after a failure, so the Portkey export's gate has no equivalent. The canary keeps its weighted share and is never "
     "tried after a failure; the export's header warns and says to remove the canary from "
     "`candidate_variants` during an incident",
 }
@@ -211,6 +208,14 @@ NOTES: Final = {
     "by input size, and the export's `advisor.missing` tells the application to do this",
     ("tensorzero", "oversized"): "TensorZero cannot route by input size: each deployment of "
     "the chain refuses the input with a 400 (once) before the context fallback takes it",
+    **{
+        ("portkey", scenario): "held by the export's canary gate: the canary's share is a "
+        "`fallback` branch on status 200 that sends each canary request to the primary first "
+        "and on to the canary only if the primary answered, so with the primary down the "
+        "branch fails and its requests go down the fallback chain (the price: each canary "
+        "request also costs a primary request, whose answer is dropped)"
+        for scenario in ("canary-primary-down", "canary-primary-500", "canary-split")
+    },
     ("litellm", "all-down"): "LiteLLM also tries the context fallback's group once the "
     "fallbacks are exhausted, though no context error occurred",
 }
@@ -303,6 +308,9 @@ def _check_request(
     attempts: int,
 ) -> list[str]:
     problems = []
+    answered = [d for d, o in path if o in ("ok", "stream")]
+    if len(answered) > 1 and answered != list(CANARY_GATE):
+        problems.append(f"answered more than once: {answered}")
     if scenario.expect:
         if not answer.ok:
             problems.append(f"HTTP {answer.status}: {answer.text[:200]}")
@@ -310,6 +318,8 @@ def _check_request(
             problems.append(f"answered by {who}, expected {sorted(scenario.expect)}")
         elif tag not in answer.text:
             problems.append(f"the answer does not carry the request's tag: {answer.text[:80]!r}")
+        elif not answer.text.startswith(f"{who} answers"):
+            problems.append(f"the answer is not {who}'s: {answer.text[:80]!r}")
     elif answer.ok or who is not None:
         problems.append(f"answered by {who} with every deployment down")
     for deployment, count in Counter(d for d, _ in path).items():

@@ -144,10 +144,14 @@ class Upstream:
         return [(h.deployment, h.outcome) for h in self.hits(tag)]
 
     def served(self, tag: str) -> str | None:
-        """The deployment that answered the request tagged `tag`, if one did."""
-        ok = [h.deployment for h in self.hits(tag) if h.outcome in ("ok", "stream")]
-        assert len(ok) <= 1, f"{tag} answered twice: {self.path(tag)}"
-        return ok[0] if ok else None
+        """The deployment that answered the request tagged `tag` last, if one did (a gateway
+        may check the primary's health with the request before a canary answers it)."""
+        ok = self.answered(tag)
+        return ok[-1] if ok else None
+
+    def answered(self, tag: str) -> list[str]:
+        """Every deployment that answered the request tagged `tag`, in order."""
+        return [h.deployment for h in self.hits(tag) if h.outcome in ("ok", "stream")]
 
     # -- internals ----------------------------------------------------------------------
 
