@@ -155,14 +155,14 @@ CANARY_LIMITS: Final = {
     "deployments out of the draw, which leaves the canary a larger share, not none (with "
     "cooldowns on, all of it: the export turns them off), and fallbacks follow failures only, "
     "so the Portkey export's gate (the primary first, the canary only on its success) has no "
-    "equivalent; only a custom routing plugin (Python code, not config) could. The canary keeps its weighted share and is never tried "
-    "after a failure; the export's header warns and says to delete the canary deployment "
-    "during an incident",
+    "equivalent; only a custom routing plugin (Python code, not config) could. The canary "
+    "keeps its weighted share and is never tried after a failure; the export's header warns "
+    "and says to delete the canary deployment during an incident",
     "tensorzero": "missing feature in TensorZero 2026.6.0: candidate variants are drawn by "
     "static weight (or, with `track_and_stop`, from feedback), never by health, and a model's "
-    "`routing` moves on only after a failure, so the Portkey export's gate has no equivalent. The canary keeps its weighted share and is never "
-    "tried after a failure; the export's header warns and says to remove the canary from "
-    "`candidate_variants` during an incident",
+    "`routing` moves on only after a failure, so the Portkey export's gate has no equivalent. "
+    "The canary keeps its weighted share and is never tried after a failure; the export's "
+    "header warns and says to remove the canary from `candidate_variants` during an incident",
 }
 KNOWN_LIMITS: Final = {
     (g, scenario): KnownLimit(CANARY_IN_OUTAGE, note, CANARY_WARNING)
