@@ -180,14 +180,16 @@ def _fitted(
     reserve: Basis,
 ) -> Timeouts:
     """Timeouts whose split holds: the fallbacks time out at what the primary's hop leaves."""
+    fallback_s = _tenths_down(room - request_s)
     return Timeouts(
         request_s,
         request_s,
         0,
-        why + "; no retries: a failure goes straight to the next provider",
+        f"{why}; the fallbacks time out at {fallback_s:g} s, what the primary leaves; "
+        "no retries: a failure goes straight to the next provider",
         basis,
         budget_s,
-        fallback_s=_tenths_down(room - request_s),
+        fallback_s=fallback_s,
         reserve=reserve,
         overhead_s=GATEWAY_OVERHEAD_S,
     )
