@@ -1,0 +1,97 @@
+"""`advisor gate` against a running LiteLLM proxy on the plan's own export: hold before the
+request count it states, promote a good canary at that count, roll back a failing one; from
+the proxy's Prometheus metrics and from probes sent through the proxy."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import yaml
+
+from advisor.watch.sequential import ShareTest
+from tests.watch.conftest import Deployed
+
+pytestmark = pytest.mark.xdist_group("gate-litellm")  # one proxy for the module
+
+BATCH = 40
+"""Requests sent between two looks."""
+
+
+def gate_of(judgement: dict[str, Any], metric: str) -> dict[str, Any]:
+    return next(g for g in judgement["gates"] if g["metric"] == metric)
+
+
+def test_prometheus_holds_promotes_at_the_stated_count_then_rolls_back(deployed: Deployed) -> None:
+    deployed.upstream.set(canary="ok")
+    source = ("--metrics", f"prometheus:{deployed.url}/metrics")
+    status, first = deployed.gate(*source)
+    assert (status, first["verdict"]) == (3, "hold"), first
+    errors = gate_of(first, "error_rate")
+    stated = errors["decide_at"]
+    assert stated == ShareTest(0.01, first["alpha_per_gate"]).pass_at(0)
+    assert gate_of(first, "usd_per_1k")["decision"] == "not judged"  # no cost per deployment
+
+    before = 0
+    for _ in range(30):
+        deployed.send(BATCH)
+        status, look = deployed.gate(*source)
+        n = look["requests"]["canary"]
+        if status == 0:
+            break
+        assert (status, look["verdict"]) == (3, "hold"), look
+        assert n < stated, f"still holding at {n} canary requests, past the stated {stated}"
+        before = n
+    assert look["verdict"] == "promote", look
+    assert before < stated <= look["requests"]["canary"]  # promoted at the first look past it
+    assert gate_of(look, "error_rate")["canary"]["n"] == look["requests"]["canary"]
+
+    # the next export: the canary at 100 % becomes the primary, noted in the header
+    stepped = deployed.folder / "promoted.yaml"
+    status, _ = deployed.gate(*source, "--step", "-o", str(stepped))
+    assert status == 0
+    text = stepped.read_text(encoding="utf-8")
+    assert "promoted to primary" in text.split("model_list:")[0]
+    group = [d for d in yaml.safe_load(text)["model_list"] if d["model_name"] == "canary-chat"]
+    assert [d["model_info"]["offering"] for d in group] == ["newco/newco-chat"]
+    refused = deployed.advisor(
+        "gate", str(deployed.workloads), "--run", "none", "--max-fallbacks", "1",
+        "--canary-weight", "0.5", "--canary", "newco/newco-chat",
+        "--metrics", source[1], "--step", "-o", str(stepped),
+    )  # fmt: skip
+    assert refused.exit_code == 2 and "--force" in refused.output
+
+    # the canary starts failing: the proxy's fallback hides it from callers, not from the gate
+    deployed.upstream.set(canary="500")
+    for _ in range(10):
+        deployed.send(10)
+        status, look = deployed.gate(*source)
+        if status == 1:
+            break
+    assert look["verdict"] == "rollback", look
+    assert "error_rate" in look["reason"]
+    rolled = deployed.folder / "rolled-back.yaml"
+    status, _ = deployed.gate(*source, "--step", "-o", str(rolled))
+    text = rolled.read_text(encoding="utf-8")
+    assert status == 1 and "rolled back (weight 0)" in text.split("model_list:")[0]
+    offerings = {d["model_info"]["offering"] for d in yaml.safe_load(text)["model_list"]}
+    assert "newco/newco-chat" not in offerings
+
+
+def test_probes_through_the_proxy_hold_promote_and_roll_back(deployed: Deployed) -> None:
+    source = ("--metrics", f"probe:{deployed.url}")
+    deployed.upstream.set(canary="ok")
+    status, few = deployed.gate(*source, "--requests", "10")
+    assert (status, few["verdict"]) == (3, "hold"), few
+    stated = max(g["decide_at"] or 0 for g in few["gates"])
+    assert stated <= 200  # at a 50 % weight, 400 requests give the canary about 200
+    status, good = deployed.gate(*source, "--requests", "400")
+    assert (status, good["verdict"]) == (0, "promote"), good
+    assert good["requests"]["canary"] >= stated
+    assert gate_of(good, "usd_per_1k")["decision"] == "pass"  # usage priced at catalog prices
+
+    deployed.upstream.set(canary="500")
+    status, bad = deployed.gate(*source, "--requests", "40")
+    assert (status, bad["verdict"]) == (1, "rollback"), bad
+    assert any("cautious" in note for note in bad["notes"])
+    deployed.upstream.set(canary="ok")
