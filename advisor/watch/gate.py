@@ -192,8 +192,8 @@ def _share_gate(gate: Gate, canary: Arm, baseline: Arm, alpha: float) -> GateRes
         )
     elif decision == "pass":
         reason = (
-            f"{sure + unsure} of {n} {what}: within {bar:.1%} (against {test.bad:.1%}, "
-            f"which it would have failed with {test.beta:.0%} chance at most)"
+            f"{sure + unsure} of {n} {what}: within the {bar:.1%} bar (a canary at "
+            f"{test.bad:.1%} passes this way {test.beta:.0%} of the time at most)"
         )
     else:
         reason = (
