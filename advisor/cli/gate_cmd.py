@@ -110,10 +110,11 @@ def gate_command(
         raise click.UsageError("--step needs -o/--output: where to write the next export")
     if kw["canary_weight"] is None:
         raise click.UsageError("give --canary-weight (and --canary) as the export was made")
+    where = _source(source)
     plan, catalog = make(ctx, workloads_file, _run_option(run, workloads_file), kw)
     wp = _workload(plan, workload_name)
     roles = Roles.of(wp)
-    traffic = _read(source, roles, requests, key_env)
+    traffic = _read(where, roles, requests, key_env)
     assert wp.canary is not None  # Roles.of
     judgement = judge(wp.canary, wp.primary.key, wp.name, traffic, alpha=alpha)
     note = None
@@ -148,21 +149,32 @@ def _workload(plan: Plan, name: str | None) -> WorkloadPlan:
     raise click.UsageError(f"several workloads have a canary ({names}): name one with --workload")
 
 
-def _read(source: str, roles: Roles, requests: int, key_env: str) -> Traffic:
+def _source(source: str) -> tuple[str, str]:
+    """(kind, where) of `--metrics`, checked before anything is planned."""
     kind, sep, rest = source.partition(":")
-    if kind == "prometheus" and sep:
-        return prometheus.read(rest, roles, os.environ.get(key_env))
-    if kind == "probe" and sep:
-        return probe.read(rest, roles, requests, os.environ.get(key_env))
-    if kind == "jsonl" and sep:
-        return jsonl.read(Path(rest), roles)
-    if source.endswith(".jsonl"):
-        return jsonl.read(Path(source), roles)
-    if source.startswith(("http://", "https://")) and source.rstrip("/").endswith("/metrics"):
-        return prometheus.read(source, roles, os.environ.get(key_env))
-    raise SourceError(
-        f"{source!r}: give prometheus:URL, probe:URL or jsonl:PATH (see advisor gate --help)"
-    )
+    if not (sep and rest and kind in ("prometheus", "probe", "jsonl")):
+        if source.endswith(".jsonl"):
+            kind, rest = "jsonl", source
+        elif source.startswith(("http://", "https://")) and source.rstrip("/").endswith("/metrics"):
+            kind, rest = "prometheus", source
+        else:
+            raise SourceError(
+                f"{source!r}: give prometheus:URL, probe:URL or jsonl:PATH (see advisor gate --help)"
+            )
+    if kind == "jsonl" and not Path(rest).is_file():
+        raise SourceError(f"{rest}: no such request log")
+    if kind != "jsonl" and not rest.startswith(("http://", "https://")):
+        raise SourceError(f"{rest!r}: the {kind} URL must start with http:// or https://")
+    return kind, rest
+
+
+def _read(source: tuple[str, str], roles: Roles, requests: int, key_env: str) -> Traffic:
+    kind, where = source
+    if kind == "prometheus":
+        return prometheus.read(where, roles, os.environ.get(key_env))
+    if kind == "probe":
+        return probe.read(where, roles, requests, os.environ.get(key_env))
+    return jsonl.read(Path(where), roles)
 
 
 def _step(

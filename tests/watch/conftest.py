@@ -29,6 +29,8 @@ from tests.gateways.conftest import DUMMY_KEY, ROLES, SUITE_CATALOG, TODAY, work
 from tests.gateways.upstream import Upstream
 
 WORKLOAD: Final = "canary-chat"
+SLOW_WORKLOAD: Final = "fast-chat"
+"""The same routing with a 1 s first-token budget, so that its canary has a latency gate."""
 CANARY: Final = "newco/newco-chat"
 WEIGHT: Final = 0.5
 PLAN_ARGS: Final = (
@@ -63,31 +65,38 @@ class Deployed:
         runner = CliRunner(env={**self.env, "COLUMNS": "200"})
         return runner.invoke(cli, ["--catalog", str(SUITE_CATALOG), *args], catch_exceptions=False)
 
-    def gate(self, *args: str) -> tuple[int, dict[str, Any]]:
-        result = self.advisor("gate", str(self.workloads), *PLAN_ARGS, "--json", *args)
+    def gate(self, *args: str, workload: str = WORKLOAD) -> tuple[int, dict[str, Any]]:
+        result = self.advisor(
+            "gate", str(self.workloads), *PLAN_ARGS, "--workload", workload, "--json", *args
+        )
         assert result.exit_code in (0, 1, 3), result.output
         return result.exit_code, json.loads(result.stdout)
 
-    def send(self, n: int) -> None:
+    def send(self, n: int, workload: str = WORKLOAD, *, stream: bool = False) -> None:
         """`n` requests to the workload's alias, as an application sends them."""
         headers = {"authorization": f"Bearer {self.env[MASTER_KEY_ENV]}"}
         for i in range(n):
-            body = {"model": WORKLOAD, "messages": [{"role": "user", "content": f"req-{i} hi"}]}
+            body: dict[str, Any] = {"model": workload, "stream": stream}
+            body["messages"] = [{"role": "user", "content": f"req-{i} hi"}]
             answer = self.client.post(f"{self.url}/v1/chat/completions", json=body, headers=headers)
             assert answer.status_code == 200, answer.text  # the fallback covers a failing canary
 
 
 def _workload_file(path: Path) -> None:
+    def one(name: str, latency: dict[str, int]) -> dict[str, Any]:
+        return {
+            "name": name,
+            "context_tokens": 1000,
+            "max_context_tokens": 7000,
+            "output_tokens": 200,
+            "latency": latency,
+            "providers": {"allow": ["north", "south", "newco", "vast"]},
+        }
+
     doc = {
         "workloads": [
-            {
-                "name": WORKLOAD,
-                "context_tokens": 1000,
-                "max_context_tokens": 7000,
-                "output_tokens": 200,
-                "latency": {"e2e_p95_ms": 2000},
-                "providers": {"allow": ["north", "south", "newco", "vast"]},
-            }
+            one(WORKLOAD, {"e2e_p95_ms": 2000}),
+            one(SLOW_WORKLOAD, {"e2e_p95_ms": 4000, "ttft_p95_ms": 1000}),
         ]
     }
     path.write_text(yaml.safe_dump(doc), encoding="utf-8")

@@ -134,7 +134,8 @@ def run_gate(tmp_path: Path, *args: str) -> tuple[int, str, str]:
     _workload_file(workloads)
     result = CliRunner(env={"COLUMNS": "200"}).invoke(
         cli,
-        ["--catalog", str(SUITE_CATALOG), "gate", str(workloads), "--run", "none"]
+        ["--catalog", str(SUITE_CATALOG), "gate", str(workloads), "--workload", WORKLOAD]
+        + ["--run", "none"]
         + ["--max-fallbacks", "1", "--canary-weight", "0.5", "--canary", CANARY, *args],
         catch_exceptions=False,
     )

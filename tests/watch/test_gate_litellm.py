@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from advisor.watch.sequential import ShareTest
-from tests.watch.conftest import Deployed
+from tests.watch.conftest import PLAN_ARGS, SLOW_WORKLOAD, WORKLOAD, Deployed
 
 pytestmark = pytest.mark.xdist_group("gate-litellm")  # one proxy for the module
 
@@ -55,8 +55,7 @@ def test_prometheus_holds_promotes_at_the_stated_count_then_rolls_back(deployed:
     group = [d for d in yaml.safe_load(text)["model_list"] if d["model_name"] == "canary-chat"]
     assert [d["model_info"]["offering"] for d in group] == ["newco/newco-chat"]
     refused = deployed.advisor(
-        "gate", str(deployed.workloads), "--run", "none", "--max-fallbacks", "1",
-        "--canary-weight", "0.5", "--canary", "newco/newco-chat",
+        "gate", str(deployed.workloads), *PLAN_ARGS, "--workload", WORKLOAD,
         "--metrics", source[1], "--step", "-o", str(stepped),
     )  # fmt: skip
     assert refused.exit_code == 2 and "--force" in refused.output
@@ -74,8 +73,8 @@ def test_prometheus_holds_promotes_at_the_stated_count_then_rolls_back(deployed:
     status, _ = deployed.gate(*source, "--step", "-o", str(rolled))
     text = rolled.read_text(encoding="utf-8")
     assert status == 1 and "rolled back (weight 0)" in text.split("model_list:")[0]
-    offerings = {d["model_info"]["offering"] for d in yaml.safe_load(text)["model_list"]}
-    assert "newco/newco-chat" not in offerings
+    group = [d for d in yaml.safe_load(text)["model_list"] if d["model_name"] == "canary-chat"]
+    assert [d["model_info"]["offering"] for d in group] == ["north/north-chat"]
 
 
 def test_probes_through_the_proxy_hold_promote_and_roll_back(deployed: Deployed) -> None:
@@ -95,3 +94,30 @@ def test_probes_through_the_proxy_hold_promote_and_roll_back(deployed: Deployed)
     assert (status, bad["verdict"]) == (1, "rollback"), bad
     assert any("cautious" in note for note in bad["notes"])
     deployed.upstream.set(canary="ok")
+
+
+def test_a_slow_canary_is_rolled_back_on_its_first_token_gate(deployed: Deployed) -> None:
+    """The canary starts every answer 1.5 s late against a 1 s p95 budget: streamed requests
+    fill the proxy's time-to-first-token histogram and the gate rolls it back as soon as its
+    sequential test allows, and not before."""
+    source = ("--metrics", f"prometheus:{deployed.url}/metrics")
+    deployed.upstream.set(canary="slow")
+    try:
+        status, first = deployed.gate(*source, workload=SLOW_WORKLOAD)
+        assert (status, first["verdict"]) == (3, "hold"), first
+        ttft = gate_of(first, "ttft_p95_ms")
+        needed = ShareTest(0.05, first["alpha_per_gate"]).fail_at()
+        before = 0
+        for _ in range(10):
+            deployed.send(4, SLOW_WORKLOAD, stream=True)
+            status, look = deployed.gate(*source, workload=SLOW_WORKLOAD)
+            ttft = gate_of(look, "ttft_p95_ms")
+            if status == 1:
+                break
+            assert ttft["canary"]["n"] < needed, look
+            before = ttft["canary"]["n"]
+        assert look["verdict"] == "rollback" and "ttft_p95_ms" in look["reason"], look
+        assert before < needed <= ttft["canary"]["n"]
+        assert gate_of(look, "error_rate")["decision"] != "fail"  # slow, not failing
+    finally:
+        deployed.upstream.set(canary="ok")
