@@ -120,7 +120,7 @@ def deployed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployed]:
     }
     (home / "providers.yaml").write_text(yaml.safe_dump({"providers": providers}))
     env = {p.key_env: DUMMY_KEY for p in catalog.providers.values() if p.key_env}
-    env |= {MASTER_KEY_ENV: "sk-" + DUMMY_KEY, "ADVISOR_HOME": str(home)}
+    env |= {MASTER_KEY_ENV: "sk-" + DUMMY_KEY, "ADVISOR_HOME": str(home), "NOT_THE_KEY": "sk-no"}
     env["LITELLM_LOCAL_MODEL_COST_MAP"] = "True"
     process = None
     try:

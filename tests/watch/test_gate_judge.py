@@ -170,5 +170,7 @@ def test_cli_bad_input_is_one_line_and_exit_2(tmp_path: Path) -> None:
     bad.write_text('{"deployment": "canary"}\n', encoding="utf-8")
     status, _, err = run_gate(tmp_path, "--metrics", f"jsonl:{bad}")
     assert status == 2 and f"{bad}:1:1: status:" in err
+    status, _, err = run_gate(tmp_path, "--metrics", "probe:http://127.0.0.1:9", "--requests", "2")
+    assert status == 2 and "no answer" in err and err.count("\n") == 1
     status, _, err = run_gate(tmp_path, "--metrics", str(log(tmp_path / "a.jsonl", 5)), "--step")
     assert status == 2 and "--output" in err

@@ -89,6 +89,13 @@ def test_probes_through_the_proxy_hold_promote_and_roll_back(deployed: Deployed)
     assert good["requests"]["canary"] >= stated
     assert gate_of(good, "usd_per_1k")["decision"] == "pass"  # usage priced at catalog prices
 
+    # a wrong key is the probe's fault, not the canary's: bad input, not a rollback
+    wrong = deployed.advisor(
+        "gate", str(deployed.workloads), *PLAN_ARGS, "--workload", WORKLOAD, *source,
+        "--requests", "3", "--key-env", "NOT_THE_KEY",
+    )  # fmt: skip
+    assert wrong.exit_code == 2 and "refused a probe" in wrong.output, wrong.output
+
     deployed.upstream.set(canary="500")
     status, bad = deployed.gate(*source, "--requests", "40")
     assert (status, bad["verdict"]) == (1, "rollback"), bad

@@ -32,6 +32,9 @@ class Answer:
     """One probe through the gateway: who answered, whether it failed over first, and how."""
 
     arm: ArmName | None
+    status: int | None
+    """The HTTP status, None when no answer came (refused, reset, timed out)."""
+    error: str | None
     failed_over: bool
     ok: bool
     ttft_ms: float | None
@@ -49,6 +52,8 @@ def classify(timed: Timed, reply: Reply, roles: Roles) -> Answer:
         ttft = (reply.first_token_ns - timed.sent_ns) / 1e6
     return Answer(
         arm,
+        timed.status,
+        reply.error,
         failed_over,
         reply.outcome == "ok",
         ttft,
@@ -88,13 +93,16 @@ async def send(
 
 def traffic_of(answers: list[Answer], roles: Roles, source: str) -> Traffic:
     """Both arms from the answers; see the module's note on failures the gateway hid."""
+    _check_reached(answers, source)
     by_arm: dict[ArmName, list[Answer]] = {"canary": [], "baseline": []}
     cautious = 0
     others = 0
     for a in answers:
         if a.failed_over or (not a.ok and a.arm is None):
             cautious += 1
-            by_arm["canary"].append(Answer("canary", True, False, None, None, None))
+            by_arm["canary"].append(
+                Answer("canary", a.status, a.error, True, False, None, None, None)
+            )
         elif a.arm is None:
             others += 1
         else:
@@ -118,6 +126,22 @@ def traffic_of(answers: list[Answer], roles: Roles, source: str) -> Traffic:
         source,
         tuple(notes),
     )
+
+
+REFUSED = frozenset(range(400, 500)) - {408, 429}
+"""Statuses that say the probe itself is wrong (key, alias, body), not the canary."""
+
+
+def _check_reached(answers: list[Answer], source: str) -> None:
+    """A gateway that never answered, or refused the probes, says nothing of the canary."""
+    if answers and all(a.status is None for a in answers):
+        raise SourceError(f"{source}: no answer ({answers[0].error or 'unreachable'})")
+    refused = next((a for a in answers if a.status in REFUSED), None)
+    if refused is not None:
+        raise SourceError(
+            f"{source}: the gateway refused a probe with {refused.status} ({refused.error}); "
+            "check the key (--key-env) and that the workload is the export's alias"
+        )
 
 
 def _arm(answers: list[Answer], roles: Roles, arm: ArmName) -> Arm:
