@@ -104,8 +104,8 @@ def gate_command(
     **kw: Any,
 ) -> None:
     """Judge a running canary against its plan's gates and print promote, hold or rollback.
-    PLAN is the workload file and the options the export was made with (the same --run,
-    --canary-weight, --canary). Exit status: 0 promote, 1 rollback, 3 hold, 2 bad input."""
+    The plan is WORKLOADS.yaml planned with the options the export was made with (the same
+    --run, --canary-weight, --canary). Exit status: 0 promote, 1 rollback, 3 hold, 2 bad input."""
     if step and output is None:
         raise click.UsageError("--step needs -o/--output: where to write the next export")
     if kw["canary_weight"] is None:
