@@ -94,10 +94,12 @@ def share_interval(over: int, n: int, alpha: float) -> tuple[float, float]:
     limit = math.log(1 / alpha)
 
     def inside(p: float) -> bool:
+        # At the ends the likelihood is 1 or 0: the mixture (at most 1) never beats it, or
+        # always does.
         if p <= 0:
-            return over == 0 and -log_mix < limit
+            return over == 0
         if p >= 1:
-            return over == n and -log_mix < limit
+            return over == n
         return log_mix - (over * math.log(p) + (n - over) * math.log(1 - p)) < limit
 
     centre = over / n

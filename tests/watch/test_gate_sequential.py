@@ -102,6 +102,10 @@ def test_share_interval_covers_the_truth_at_every_look() -> None:
     assert misses / 300 <= alpha + 0.03
     low, high = share_interval(5, 100, alpha)
     assert 0 < low < 0.05 < high < 0.2
+    low, high = share_interval(0, 100, alpha)
+    assert low == 0 and 0.03 < high < 0.08  # wider than a one-look interval (3/n)
+    assert share_interval(100, 100, alpha)[1] == 1.0
+    assert share_interval(0, 0, alpha) == (0.0, 1.0)
 
 
 def test_mean_test_decides_only_past_its_minimum_and_on_the_right_side() -> None:
