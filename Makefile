@@ -9,15 +9,16 @@ PORTKEY_STAMP := $(VENV)/.portkey-$(PORTKEY_VERSION)-installed
 LITELLM_VERSION := 1.110.2
 # What `litellm[proxy]` would pull in: the extra cannot be installed as such, since the
 # package index has no litellm-proxy of this version, so the dependencies the proxy needs to
-# start are named here (its `rich<14` pin is left out: the project needs rich 14). Changing
+# start are named here (its `rich<14` pin is left out: the project needs rich 14), with
+# prometheus-client, which its Prometheus callback (`advisor gate`'s metrics) imports. Changing
 # the list: bump PROXY_DEPS_REV so machines install it again.
-PROXY_DEPS_REV := 2
+PROXY_DEPS_REV := 3
 LITELLM_PROXY_STAMP := $(VENV)/.litellm-proxy-$(LITELLM_VERSION)-deps$(PROXY_DEPS_REV)-installed
 LITELLM_PROXY_DEPS := fastapi starlette uvicorn granian gunicorn backoff orjson hiredis \
 	apscheduler mcp soundfile polars python-multipart email-validator pyjwt cryptography pynacl \
 	rq websockets fastapi-sso azure-identity azure-storage-blob httpx2 restrictedpython \
 	inquirerpy tomlkit expression backports-zstd semver litellm-enterprise \
-	litellm-proxy-extras==0.4.110
+	litellm-proxy-extras==0.4.110 prometheus-client
 GUIDELLM_VERSION := 0.8.1
 PEER_TORCH_VERSION := 2.13.0
 GUIDELLM_STAMP := $(VENV)/.guidellm-$(GUIDELLM_VERSION)-torch-$(PEER_TORCH_VERSION)-installed

@@ -20,6 +20,11 @@ cli.lazy(
     short_help="Write the plan as a config a gateway loads (litellm, tensorzero, portkey, openrouter) or as a report (Markdown; JSON when the file ends in .json).",
 )
 cli.lazy(
+    "gate",
+    "gate_cmd",
+    short_help="Judge a running canary against its plan's gates and print promote, hold or rollback.",
+)
+cli.lazy(
     "history",
     "history_cmd",
     short_help="List probing runs, newest first; a run whose process died shows as interrupted.",

@@ -29,10 +29,12 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Final, Literal
 
-Mode = Literal["ok", "500", "429", "down", "reset", "hang"]
-MODES: Final[tuple[Mode, ...]] = ("ok", "500", "429", "down", "reset", "hang")
+Mode = Literal["ok", "500", "429", "down", "reset", "hang", "slow"]
+MODES: Final[tuple[Mode, ...]] = ("ok", "500", "429", "down", "reset", "hang", "slow")
 HANG_LIMIT_S: Final = 120.0
 """A hung request is released after this long at the latest (or when the mode changes)."""
+SLOW_S: Final = 1.5
+"""How late a `slow` deployment starts its answer: past a one-second first-token budget."""
 CHARS_PER_TOKEN: Final = 4
 """How the upstream counts input tokens: roughly, as providers' tokenizers do for English."""
 
@@ -237,6 +239,8 @@ class _Handler(BaseHTTPRequestHandler):
         def record(outcome: str) -> None:
             self.owner._record(Hit(d.name, tag, outcome, time.monotonic(), tokens))
 
+        if mode == "slow":
+            time.sleep(SLOW_S)
         if tokens > d.window:
             record("context")
             self._json(400, context_error(d.window, tokens))
