@@ -1,0 +1,1 @@
+"""After the export: canaries judged, drift between runs, successors before the sunset."""
