@@ -100,12 +100,18 @@ def judge(
     after: dict[tuple[str, str], Observed],
     salt: object = 0,
 ) -> list[Finding]:
-    """Every finding for the (workload, offering) pairs in both, Holm-corrected together.
+    """Every finding, Holm-corrected together; a (workload, offering) only one run measured
+    is `cannot tell`.
     `salt` seeds the random draws (with each pair and metric), so a verdict repeats."""
     raw: list[tuple[Finding, float | None]] = []
-    for key in sorted(before.keys() & after.keys()):
-        for metric in METRICS:
-            found = metric(key, before[key], after[key], Random(f"{salt}:{key}:{metric}"))
+    for key in sorted(before.keys() | after.keys()):
+        if key not in before or key not in after:
+            which = "the later" if key in after else "the earlier"
+            alone = Finding(*key, "answers", "cannot tell", None, None, 0, 0)
+            raw.append((replace(alone, reason=f"only {which} run measured it"), None))
+            continue
+        for n, metric in enumerate(METRICS):
+            found = metric(key, before[key], after[key], Random(f"{salt}:{key}:{n}"))
             if found is not None:
                 raw.append(found)
     tested = [i for i, (f, _) in enumerate(raw) if f.p_value is not None]
