@@ -42,6 +42,10 @@ def history(
     fail_on_drift: bool = False,
 ) -> None:
     """List probing runs, newest first; a run whose process died shows as interrupted."""
+    if fail_on_drift and not compare:
+        raise click.BadParameter(
+            "--fail-on-drift needs --compare RUN RUN", param_hint="--fail-on-drift"
+        )
     path = home.runs_db()
     if not path.exists():
         runs = []

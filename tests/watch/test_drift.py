@@ -62,7 +62,7 @@ def test_a_changed_offering_is_reported_drifted_in_the_metrics_that_changed(
     assert result.exit_code == 1, result.output
     findings = json.loads(result.stdout)["drift"]["findings"]
     drifted = {(f["offering"], f["metric"]) for f in findings if f["state"] == "drifted"}
-    assert (longer, "output_length") in drifted
+    assert (longer, "output_length") in drifted, [f for f in findings if f["offering"] == longer]
     assert (rebuilt, "fingerprint") in drifted
     assert (slower, "ttft_p95") in drifted
     # What did not change stays stable: the rebuilt offering answers as long as before,
@@ -109,3 +109,8 @@ def test_an_unchanged_offering_is_stable_in_at_least_95_percent_of_seeds(
     false_alarms = [a for a in alarms if a]
     assert len(alarms) == 40
     assert len(false_alarms) <= 2, false_alarms
+
+
+def test_fail_on_drift_without_runs_to_compare_is_bad_input(advisor_home: Path) -> None:
+    result = CliRunner().invoke(cli, ["history", "--fail-on-drift"])
+    assert result.exit_code == 2 and "needs --compare" in result.stderr
