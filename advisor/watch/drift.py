@@ -6,7 +6,7 @@ What is compared, per (workload, offering), over the attempts each run answered:
 | metric | test | drifted when |
 |---|---|---|
 | `output_length` | Mann-Whitney on output tokens per answer | significant, median moved ≥ 10 % |
-| `output_tokens` | permutation test (answers shuffled) on the Jensen-Shannon divergence of word frequencies | significant |
+| `output_tokens` | permutation test (answers shuffled) on the Jensen-Shannon divergence of word frequencies | significant, divergence ≥ 0.02 |
 | `ttft_p95`, `ttft_p99`, `e2e_p95`, `e2e_p99` | permutation test on the percentile's gap, bootstrap interval | significant, moved ≥ 25 % |
 | `schema_valid_rate`, `agreement` | Fisher's exact test, Newcombe interval | significant, moved ≥ 5 points |
 | `fingerprint`, `model` | the most common value after was never seen before | always (a fact, not a test) |
@@ -47,6 +47,9 @@ TAIL_FLOOR = 0.25
 """A tail percentile moves this much between runs of an unchanged offering when the machine
 or the provider is busier at one time than the other: less is not called drift."""
 SHARE_FLOOR = 0.05
+DIVERGENCE_FLOOR = 0.02
+"""Word frequencies of a few dozen answers of one unchanged model differ by about 0.01 bits
+between runs; two models' by far more. Below this, a significant difference is stable."""
 VOCABULARY = 40
 """Word frequencies compare the most common words of both runs, the rest pooled as one."""
 WORD = re.compile(r"\w+")
@@ -191,7 +194,7 @@ def _words(
         divergence=divergence,
         p_value=twosample.permutation_p(units_a, units_b, _divergence, rng),
     )
-    return found, None
+    return found, divergence / DIVERGENCE_FLOOR
 
 
 def _vector(counts: Counter[str], common: list[str]) -> tuple[int, ...]:
