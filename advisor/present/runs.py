@@ -134,6 +134,8 @@ def _drift_value(value: float | str | None, unit: str) -> str | None:
         return value
     if unit == "share":
         return f"{value:.0%}"
+    if unit.startswith("tokens"):
+        return f"{value:.4g} tokens"
     return f"{value:.4g} ms" if unit == "ms" else f"{value:.4g}"
 
 
