@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from probes.store import RunStore
@@ -72,3 +72,56 @@ def compare_runs(
                 OutputChange(workload, offering, sum(a != b for a, b in pairs), len(pairs))
             )
     return shifts, changes
+
+
+OUTPUT_KINDS = ("latency", "samples")
+"""Probe kinds whose answers are the workload's own kind of answer: what output drift reads.
+(The other kinds ask for needles, JSON, numbers or kept rules: answers shaped by the probe.)"""
+
+
+@dataclass
+class Observed:
+    """What one offering answered for one workload in one run, attempt by attempt (answered
+    attempts only): the raw material of a drift comparison."""
+
+    output_tokens: list[float] = field(default_factory=list)
+    outputs: list[str] = field(default_factory=list)
+    ttft_ms: list[float] = field(default_factory=list)
+    """Latency probe only: the workload-sized requests under the run's load."""
+    e2e_ms: list[float] = field(default_factory=list)
+    fingerprints: list[str] = field(default_factory=list)
+    models: list[str] = field(default_factory=list)
+    """The model id the provider said it resolved the request to."""
+    shares: dict[str, tuple[float, int]] = field(default_factory=dict)
+    """`probe.metric` → (share, n) for the share figures drift compares."""
+
+
+SHARE_FIGURES = ("structured.schema_valid_rate", "determinism.agreement")
+
+
+def observed(store: RunStore, run_id: int) -> dict[tuple[str, str], Observed]:
+    """Each (workload, offering)'s answered attempts and share figures in a run."""
+    out: dict[tuple[str, str], Observed] = {}
+    for row in store.attempts(run_id):
+        if row["outcome"] != "ok":
+            continue
+        seen = out.setdefault((row["workload"] or "", row["offering"]), Observed())
+        if row["fingerprint"]:
+            seen.fingerprints.append(row["fingerprint"])
+        if row["model_returned"]:
+            seen.models.append(row["model_returned"])
+        if row["probe"] in OUTPUT_KINDS and row["output"] is not None:
+            seen.outputs.append(row["output"])
+            if row["output_tokens"] is not None:
+                seen.output_tokens.append(float(row["output_tokens"]))
+        if row["probe"] == "latency" and row["sent_ns"] is not None:
+            if row["first_token_ns"] is not None:
+                seen.ttft_ms.append((row["first_token_ns"] - row["sent_ns"]) / 1e6)
+            if row["last_token_ns"] is not None:
+                seen.e2e_ms.append((row["last_token_ns"] - row["sent_ns"]) / 1e6)
+    for row in store.results(run_id):
+        name = f"{row['probe']}.{row['metric']}"
+        if name in SHARE_FIGURES and row["value"] is not None and row["n"]:
+            seen = out.setdefault((row["workload"] or "", row["offering"]), Observed())
+            seen.shares[name] = (float(row["value"]), int(row["n"]))
+    return out

@@ -9,7 +9,8 @@ from rich.console import Console
 
 from advisor import home
 from advisor.cli.base import cli, print_json
-from advisor.present.runs import runs_table, shifts_table
+from advisor.present.runs import drift_table, runs_table, shifts_table
+from advisor.watch.drift import Drift, compare_drift
 from probes.compare import compare_runs
 from probes.store import RunStore, UnknownRun
 
@@ -21,15 +22,30 @@ from probes.store import RunStore, UnknownRun
     nargs=2,
     type=int,
     metavar="RUN RUN",
-    help="Compare two runs: every figure's shift, and which sample outputs changed.",
+    help="Compare two runs: every figure's shift, which sample outputs changed, and per "
+    "offering and metric whether it drifted.",
 )
 @click.option(
     "--any-scale",
     is_flag=True,
     help="With --compare: compare runs made at different simulator time scales anyway.",
 )
-def history(as_json: bool, compare: tuple[int, int] | None, any_scale: bool = False) -> None:
+@click.option(
+    "--fail-on-drift",
+    is_flag=True,
+    help="With --compare: exit with status 1 when any offering drifted (for CI).",
+)
+def history(
+    as_json: bool,
+    compare: tuple[int, int] | None,
+    any_scale: bool = False,
+    fail_on_drift: bool = False,
+) -> None:
     """List probing runs, newest first; a run whose process died shows as interrupted."""
+    if fail_on_drift and not compare:
+        raise click.BadParameter(
+            "--fail-on-drift needs --compare RUN RUN", param_hint="--fail-on-drift"
+        )
     path = home.runs_db()
     if not path.exists():
         runs = []
@@ -39,7 +55,9 @@ def history(as_json: bool, compare: tuple[int, int] | None, any_scale: bool = Fa
         with RunStore(path) as store:
             runs = store.runs()
             if compare:
-                _compare(store, compare, as_json, any_scale)
+                drift = _compare(store, compare, as_json, any_scale)
+                if fail_on_drift and drift.drifted:
+                    raise SystemExit(1)
                 return
     if as_json:
         print_json([asdict(run) for run in runs])
@@ -50,8 +68,8 @@ def history(as_json: bool, compare: tuple[int, int] | None, any_scale: bool = Fa
     Console().print(runs_table(runs))
 
 
-def _compare(store: RunStore, compare: tuple[int, int], as_json: bool, any_scale: bool) -> None:
-    """Every figure's shift between two runs, and which sample outputs changed."""
+def _compare(store: RunStore, compare: tuple[int, int], as_json: bool, any_scale: bool) -> Drift:
+    """Every figure's shift between two runs, which sample outputs changed, and the drift."""
     a, b = (store.run(run_id) for run_id in compare)  # UnknownRun, exit 2, for a missing id
     if a.time_scale != b.time_scale and not any_scale:
         raise click.BadParameter(
@@ -61,15 +79,25 @@ def _compare(store: RunStore, compare: tuple[int, int], as_json: bool, any_scale
             param_hint="--compare",
         )
     shifts, changes = compare_runs(store, *compare)
+    drift = compare_drift(store, *compare)
     if as_json:
         print_json(
             {
                 "shifts": [{**asdict(s), "change": s.change} for s in shifts],
                 "outputs": [asdict(c) for c in changes],
+                "drift": {
+                    "before": drift.before,
+                    "after": drift.after,
+                    "alpha": drift.alpha,
+                    "drifted": len(drift.drifted),
+                    "findings": [asdict(f) for f in drift.findings],
+                },
             }
         )
-        return
+        return drift
     console = Console()
     console.print(shifts_table(shifts, *compare, width=console.width))
     for c in changes:
         click.echo(f"{c.workload} {c.offering}: {c.changed} of {c.compared} sample outputs changed")
+    console.print(drift_table(drift, width=console.width))
+    return drift

@@ -24,11 +24,12 @@ from advisor.export import (
     write,
 )
 from advisor.export.report import plan_json
-from advisor.match.matching import match
+from advisor.match.matching import HORIZON_DAYS, match
 from advisor.plan import Plan, PlanOptions
 from advisor.plan.inputs import latest_run, plan_for
 from advisor.present.plan import plan_tables
 from advisor.probe.lifecycle import ALL_KINDS, DEFAULT_BUDGET_USD
+from advisor.watch.successors import SUNSET_DAYS, sunset_json, sunsets
 from advisor.workload.model import load_workloads
 from catalog import Catalog
 from catalog.redact import redact_keys
@@ -112,7 +113,8 @@ def make(
     """Match and plan, turning a bad option into exit status 2."""
     workloads = load_workloads(workloads_file)
     catalog = home.load_catalog(extra_layers(ctx))
-    results = [match(w, catalog) for w in workloads]
+    horizon = kw.get("horizon_days", HORIZON_DAYS)
+    results = [match(w, catalog, horizon_days=horizon) for w in workloads]
     return plan_for(catalog, results, run_id=run_id, options=_options(kw)), catalog
 
 
@@ -120,17 +122,48 @@ def make(
 @options.WORKLOADS_ARG
 @RUN_OPTION
 @plan_options
+@click.option(
+    "--sunset-days",
+    type=click.IntRange(min=0, max=checks.MAX_HORIZON_DAYS),
+    default=SUNSET_DAYS,
+    show_default=True,
+    help="Warn about offerings in the plan that are deprecated or shut down within this "
+    "many days, naming each one's successor.",
+)
+@click.option(
+    "--horizon-days",
+    type=click.IntRange(min=0, max=checks.MAX_HORIZON_DAYS),
+    default=HORIZON_DAYS,
+    show_default=True,
+    help="Leave out offerings that shut down within this many days (0: plan on anything "
+    "still served, e.g. today's primary until its successor is proven).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON.")
 @click.pass_context
 def plan_command(
-    ctx: click.Context, /, workloads_file: Path, run: str | None, as_json: bool, **kw: Any
+    ctx: click.Context,
+    /,
+    workloads_file: Path,
+    run: str | None,
+    as_json: bool,
+    sunset_days: int,
+    **kw: Any,
 ) -> None:
     """Plan each workload: primary, fallbacks (another provider first), context fallback,
     timeouts and retries, and on request a canary with gates, a verifier and a degraded last
-    resort; every choice with its reason and where its numbers came from."""
+    resort; every choice with its reason and where its numbers came from. Offerings near
+    their sunset are named on stderr with their successors."""
     plan, _ = make(ctx, workloads_file, _run_option(run, workloads_file), kw)
+    setting = sunsets(plan, sunset_days)
+    for sunset in setting:
+        click.echo(f"warning: {sunset.message()}", err=True)
+    if any(s.successor for s in setting):
+        click.echo(
+            f"compare each with its successor: advisor probe {workloads_file} --successors",
+            err=True,
+        )
     if as_json:
-        print_json(plan_json(plan))
+        print_json({**plan_json(plan), "lifecycle": [sunset_json(s) for s in setting]})
         return
     console = stdout_console()
     for table in plan_tables(plan, width=console.width):

@@ -7,13 +7,16 @@ from pathlib import Path
 import click
 from rich.console import Console
 from rich.progress import Progress
+from rich.text import Text
 
 from advisor import home, units
 from advisor.cli import checks, options
 from advisor.cli.base import cli, extra_layers, print_json
 from advisor.cli.checks import Finite
 from advisor.cli.stdout import stdout_console
-from advisor.match.matching import match, unknown_keys
+from advisor.match.matching import MatchResult, match, unknown_keys
+from advisor.plan import Plan
+from advisor.plan.inputs import latest_run, plan_for
 from advisor.present.outcomes import outcome_counts, outcomes_table
 from advisor.present.probe import (
     correctness_table,
@@ -22,15 +25,19 @@ from advisor.present.probe import (
     retention_table,
     samples_table,
 )
+from advisor.present.successors import successor_tables
 from advisor.probe.lifecycle import (
     ALL_KINDS,
     DEFAULT_BUDGET_USD,
     Finished,
+    NothingToProbe,
     Prepared,
     ProbeRequest,
     run_probes,
 )
+from advisor.watch.successors import SUNSET_DAYS, side_by_side, successor_json, sunsets
 from advisor.workload.model import load_workloads
+from catalog import Catalog
 from probes import aio
 from probes.decide import Verdict
 from probes.harness import Sent
@@ -78,6 +85,19 @@ from probes.targets import Target
 @checks.timeout_options
 @options.DECISIVE
 @options.SEED
+@click.option(
+    "--successors",
+    is_flag=True,
+    help="Probe each offering of the plan that is deprecated or near its shutdown beside "
+    "its successor, and propose the successor as a canary.",
+)
+@click.option(
+    "--sunset-days",
+    type=click.IntRange(min=0, max=checks.MAX_HORIZON_DAYS),
+    default=SUNSET_DAYS,
+    show_default=True,
+    help="With --successors: offerings that shut down within this many days count as near.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print figures as JSON.")
 @click.pass_context
 def probe(
@@ -100,6 +120,8 @@ def probe(
     decisive: bool = False,
     seed: int | None = None,
     confirm: int = 0,
+    successors: bool = False,
+    sunset_days: int = SUNSET_DAYS,
 ) -> None:
     """Measure the best candidates of each workload: latency, determinism, long context,
     structured output, the workload's own samples, instruction retention over a conversation
@@ -110,7 +132,13 @@ def probe(
     workloads = load_workloads(workloads_file)
     catalog_ = home.load_catalog(extra_layers(ctx))
     unknown_keys(catalog_, offerings)
-    results = [match(w, catalog_) for w in workloads]
+    plan = None
+    if successors:
+        # Everything still served: the offering near its sunset is measured, not excluded.
+        results = [match(w, catalog_, horizon_days=0) for w in workloads]
+        plan, offerings = _sunset_pins(catalog_, results, workloads_file, sunset_days)
+    else:
+        results = [match(w, catalog_) for w in workloads]
     load = Load(mode="open", rate=rate, poisson=poisson) if rate else Load(concurrency=concurrency)
     settings = Settings(
         requests=requests,
@@ -138,12 +166,14 @@ def probe(
     run_id, prepared, outcome = finished.run_id, finished.prepared, finished.outcome
     with RunStore(home.runs_db()) as store:
         counts = outcome_counts(store.attempts(run_id))
+    pairs = side_by_side(plan, catalog_, sunset_days, run_id=run_id) if plan else []
     if as_json:
         print_json(
             {
                 "run": run_id,
                 **outcome_json(outcome, prepared.simulated),
                 "attempt_outcomes": counts,
+                **({"successors": [successor_json(p) for p in pairs]} if successors else {}),
             }
         )
         return
@@ -158,10 +188,29 @@ def probe(
         ):
             if table is not None:
                 console.print(table)
+    for pair in pairs:
+        for part in successor_tables(pair, prepared.simulated, width=console.width):
+            console.print(part, soft_wrap=isinstance(part, Text))
     console.print(
         f"run {run_id}: {outcome.sent} requests, spent ${prepared.budget.spent_usd:.4f}"
         + (" (simulated)" if prepared.simulated else "")
     )
+
+
+def _sunset_pins(
+    catalog_: Catalog, results: list[MatchResult], workloads_file: Path, sunset_days: int
+) -> tuple[Plan, tuple[str, ...]]:
+    """The plan as it stands (on the file's newest run, if any) and the offerings to pin:
+    each one near its sunset and its successor."""
+    plan = plan_for(catalog_, results, run_id=latest_run(workloads_file))
+    found = [s for s in sunsets(plan, sunset_days) if s.successor]
+    if not found:
+        raise NothingToProbe(
+            f"no offering of the plan is deprecated or shuts down within {sunset_days} days "
+            "with a successor named in the catalog"
+        )
+    pins = dict.fromkeys(key for s in found for key in (s.offering.key, s.successor) if key)
+    return plan, tuple(pins)
 
 
 def _announce(prepared: Prepared, err: Console) -> None:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from advisor.export import litellm, openrouter, portkey, report, tensorzero
 from advisor.plan.model import Plan
+from advisor.watch.successors import side_by_side
 from catalog import Catalog
 from catalog.errors import BadInput, Refused
 from catalog.files import write_atomically
@@ -66,7 +67,7 @@ def render(fmt: str, plan: Plan, catalog: Catalog, path: Path | None = None) -> 
     if fmt == "report":
         if path is not None and path.suffix == ".json":
             return json.dumps(report.plan_json(plan), indent=2, ensure_ascii=False) + "\n"
-        return report.render_markdown(plan)
+        return report.render_markdown(plan, side_by_side(plan, catalog))
     raise ValueError(f"unknown export format {fmt!r}; choose from {', '.join(FORMATS)}")
 
 

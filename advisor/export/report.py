@@ -6,10 +6,13 @@ the workload file, or a default.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from advisor.export.common import header_lines
-from advisor.plan.model import Basis, Canary, Choice, Plan, WorkloadPlan
+from advisor.plan.model import Basis, Canary, Choice, Plan, WorkloadPlan, format_value
+from advisor.units import UNKNOWN
+from advisor.watch.successors import SideBySide, sunsets
 
 
 def plan_json(plan: Plan) -> dict[str, Any]:
@@ -93,8 +96,9 @@ def _basis_json(b: Basis) -> dict[str, Any]:
     return {"name": b.name, "value": b.value, "unit": b.unit, "origin": b.origin, "n": b.n}
 
 
-def render_markdown(plan: Plan) -> str:
-    """The report as Markdown."""
+def render_markdown(plan: Plan, successors: Sequence[SideBySide] = ()) -> str:
+    """The report as Markdown; `successors` (`advisor.watch.successors.side_by_side`) adds
+    each offering near its sunset beside its successor, with the change proposed."""
     out = ["# Routing plan", ""]
     out += [f"> {line}" for line in header_lines(plan, "Routing report")] + [""]
     if plan.simulated:
@@ -107,6 +111,7 @@ def render_markdown(plan: Plan) -> str:
         out += _workload_md(wp)
     for u in plan.unplanned:
         out += [f"## {u.workload.name}", "", f"Not planned: {u.reason}.", ""]
+    out += _lifecycle_md(plan, successors)
     out += [
         "## Endpoints",
         "",
@@ -145,6 +150,45 @@ def _workload_md(wp: WorkloadPlan) -> list[str]:
         out.append(f"  - Rollback: {canary.rollback}")
     out += [f"- Note: {n}" for n in wp.notes]
     return out + [""]
+
+
+def _lifecycle_md(plan: Plan, successors: Sequence[SideBySide]) -> list[str]:
+    """Offerings deprecated or near their shutdown, each beside its successor where a
+    comparison was made, and the canary that would move traffic over."""
+    near = sunsets(plan)
+    if not near and not successors:
+        return []
+    out = ["## Lifecycle", ""]
+    compared = {(p.sunset.workload, p.sunset.offering.key) for p in successors}
+    out += [f"- {s.message()}." for s in near if (s.workload, s.offering.key) not in compared]
+    for pair in successors:
+        s = pair.sunset
+        out += ["", f"### {s.workload}: `{s.offering.key}` → `{s.successor}`", ""]
+        out += [f"{s.message()}.", ""]
+        if pair.rows:
+            out += [
+                f"| figure | `{s.offering.key}` | `{s.successor}` |",
+                "|---|---|---|",
+            ]
+            out += [
+                f"| {r.figure} | {_basis_cell(r.current)} | {_basis_cell(r.successor)} |"
+                for r in pair.rows
+            ]
+            bars = [
+                "not probed" if not probed else "clears them" if p is None else f"fails: {p}"
+                for p, probed in zip(pair.problems, pair.probed, strict=True)
+            ]
+            out += [f"| workload's bars | {_cell(bars[0])} | {_cell(bars[1])} |", ""]
+        out.append(f"**Proposed**: {pair.note}.")
+        if pair.canary is not None:
+            out.append(f"The canary `{pair.canary.choice.key}` at {pair.canary.weight:.0%}:")
+            out += [f"- `{g}`: {g.reason}" for g in pair.canary.gates]
+            out.append(f"- Rollback: {pair.canary.rollback}")
+    return out + [""]
+
+
+def _basis_cell(b: Basis | None) -> str:
+    return UNKNOWN if b is None else f"{format_value(b.value, b.unit)} ({b.source})"
 
 
 def _cell(text: str) -> str:

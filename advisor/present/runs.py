@@ -12,6 +12,7 @@ from rich.text import Text
 from advisor.columns import Column
 from advisor.present.layout import RichCell, laid_out
 from advisor.units import UNKNOWN, usd
+from advisor.watch.drift import Drift, Finding
 from probes.compare import Shift
 from probes.store import RunSummary
 
@@ -80,3 +81,70 @@ def shifts_table(
             ]
         )
     return laid_out(columns, rows, width)
+
+
+DRIFT_STYLE = {"drifted": "bold red", "stable": "green", "cannot tell": "yellow"}
+
+
+def drift_table(drift: Drift, width: int = 120) -> RenderableType:
+    """Each offering's metrics in two runs: drifted, stable or cannot tell, with the
+    figures, their n, the interval of the change and why."""
+    columns = (
+        Column("workload", key=True),
+        Column("offering", key=True),
+        Column("metric"),
+        Column("state"),
+        Column(f"run {drift.before}", right=True),
+        Column(f"run {drift.after}", right=True),
+        Column("n", right=True),
+        Column("change (95 %)", right=True),
+        Column("why", wrap=24),
+    )
+    rows: list[list[RichCell]] = [
+        [
+            f.workload,
+            f.offering,
+            f.metric,
+            Text(f.state, style=DRIFT_STYLE[f.state]),
+            _drift_value(f.before, f.unit),
+            _drift_value(f.after, f.unit),
+            f"{f.n_before}/{f.n_after}",
+            _drift_change(f),
+            f.reason,
+        ]
+        for f in drift.findings
+    ]
+    drifted = len(drift.drifted)
+    caption = (
+        f"{drifted} drifted" if drifted else "no drift"
+    ) + f" (family-wise false-alarm rate {drift.alpha:.0%}, Holm-corrected)"
+    return laid_out(
+        columns,
+        rows,
+        width,
+        title=f"drift: run {drift.after} against run {drift.before}",
+        caption=caption,
+    )
+
+
+def _drift_value(value: float | str | None, unit: str) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value
+    if unit == "share":
+        return f"{value:.0%}"
+    if unit.startswith("tokens"):
+        return f"{value:.4g} tokens"
+    return f"{value:.4g} ms" if unit == "ms" else f"{value:.4g}"
+
+
+def _drift_change(f: Finding) -> str | None:
+    if f.divergence is not None:
+        return f"JSD {f.divergence:.3f}"
+    if f.interval is None:
+        return None
+    low, high = f.interval
+    if f.unit == "share":
+        return f"[{low * 100:+.0f}, {high * 100:+.0f}] points"
+    return f"[{low:+.3g}, {high:+.3g}]" + (" ms" if f.unit == "ms" else "")

@@ -1,2 +1,2 @@
-"""After the export: watching what a plan does in production (the canary's gates, drift,
-successors)."""
+"""After the export: canaries judged against their gates, drift between runs, successors
+before the sunset."""

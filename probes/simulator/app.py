@@ -346,6 +346,8 @@ class Simulator:
                 retention_turns=retention.horizon(offering, self.config.retention_turns),
                 in_flight=self.in_flight.arrive(offering.key, request.received_ns),
                 capacity=capacity(offering, self.config.capacity),
+                longer=(fired["longer"][0].value or 1.0) if "longer" in fired else 1.0,
+                build=int(fired["rebuild"][0].value or 0) if "rebuild" in fired else 0,
             )
             answer = behaviour.answer(ask, rng, timing, self.scale, conditions)
             self.in_flight.started(offering.key, request.received_ns + answer.offsets[-1])

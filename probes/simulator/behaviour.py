@@ -245,6 +245,10 @@ class Conditions:
     """The offering's requests in flight when this one arrived, this one included."""
     capacity: int | None = None
     """Requests in flight served without degrading; None: never degrades."""
+    longer: float = 1.0
+    """Free-prose answers are this many times as long (the `longer` fault: a changed model)."""
+    build: int = 0
+    """The backend build the offering reports (the `rebuild` fault); 0 is its usual one."""
 
     @classmethod
     def at_rest(cls, offering: Offering) -> Conditions:
@@ -329,11 +333,15 @@ def content_key(ask: Ask) -> int:
     )
 
 
-def fingerprint(offering: Offering, alternate: bool) -> str | None:
-    """The backend build id the offering reports (None where the catalog names no field)."""
+def fingerprint(offering: Offering, alternate: bool, build: int = 0) -> str | None:
+    """The backend build id the offering reports (None where the catalog names no field);
+    another `build` (the `rebuild` fault) reports another id."""
     if offering.determinism.fingerprint_field is None:
         return None
-    return f"fp_{stable_int(offering.key, 'fingerprint', alternate) % 16**10:010x}"
+    parts: tuple[object, ...] = (offering.key, "fingerprint", alternate)
+    if build:
+        parts += (build,)
+    return f"fp_{stable_int(*parts) % 16**10:010x}"
 
 
 def answer(
@@ -380,7 +388,7 @@ def answer(
         tool=tool,
         finish=finish,
         prompt_tokens=ask.prompt_tokens,
-        fingerprint=fingerprint(ask.offering, alternate),
+        fingerprint=fingerprint(ask.offering, alternate, conditions.build),
         diverged=diverged,
         offsets=offsets,
         timing=timing,
@@ -404,6 +412,7 @@ class _Steer:
     keep_p: float | None = None
     keep: bool = True
     degrade: bool = False
+    longer: float = 1.0
 
 
 def _steer(ask: Ask, rng: random.Random, out_seed: int, conditions: Conditions) -> _Steer:
@@ -421,7 +430,7 @@ def _steer(ask: Ask, rng: random.Random, out_seed: int, conditions: Conditions) 
     )
     # Drawn only under load, so a request alone draws exactly what it always did.
     degrade = share > 0 and rng.random() < share
-    return _Steer(constraint, keep_p, keep, degrade)
+    return _Steer(constraint, keep_p, keep, degrade, conditions.longer)
 
 
 def _compose(
@@ -463,8 +472,8 @@ def _compose(
         text = _json_text(mode, schema, rng, steer.degrade, told)
         return split_pieces(text), None, "stop", "json"
     low, high = NATURAL_RANGE
-    count = int(rng.lognormvariate(0.0, NATURAL_SIGMA) * NATURAL_MEDIAN_TOKENS)
-    return prose(rng, min(high, max(low, count))), None, "stop", "prose"
+    count = int(rng.lognormvariate(0.0, NATURAL_SIGMA) * NATURAL_MEDIAN_TOKENS * steer.longer)
+    return prose(rng, min(int(high * steer.longer), max(low, count))), None, "stop", "prose"
 
 
 def _wrong_digit(digits: str, rng: random.Random) -> str:

@@ -18,6 +18,12 @@ pattern collapses to "this request") unless an explicit `@probability` says othe
 | `endless` | - | the stream never finishes (tokens keep coming) |
 | `wrong-content-type` | - | the right body under the wrong `content-type` |
 | `oversized` | MB (8) | a body (or one event) of that many megabytes |
+| `longer` | factor (2) | free-prose answers are that many times as long (a changed model, not a broken reply) |
+| `rebuild` | build (1) | the answer reports another backend build: a new `system_fingerprint` |
+
+`longer` and `rebuild` change behaviour rather than break replies: scoped to one offering,
+a run after them is what a provider's silent model update looks like (drift). A slower tail
+is `slow-headers:S@P`: that share of requests starts S seconds late.
 
 Durations are simulated time: the server's time scale multiplies them like latencies.
 
@@ -53,7 +59,11 @@ DEFAULTS: Final[dict[str, float | None]] = {
     "endless": None,
     "wrong-content-type": None,
     "oversized": 8.0,
+    "longer": 2.0,
+    "rebuild": 1.0,
 }
+BEHAVIOUR: Final = frozenset({"longer", "rebuild"})
+"""Faults that change what a model answers rather than break the reply."""
 CYCLES: Final = {"5xx-burst": 10, "429-storm": 20}
 ENDLESS_LIMIT: Final = 10_000_000
 FAR_FUTURE_NS: Final = 365 * 24 * 3600 * 10**9
@@ -62,7 +72,9 @@ BUNDLES: Final = {
     "flaky": "5xx-burst:1,disconnect@0.05,stall:2@0.05",
     "bad-network": "reset@0.05,disconnect@0.05,slow-headers:2@0.1,stall:3@0.05",
     "chaos": ",".join(
-        f"{name}@0.02" for name in DEFAULTS if name not in ("endless", "5xx-burst", "429-storm")
+        f"{name}@0.02"
+        for name in DEFAULTS
+        if name not in ("endless", "5xx-burst", "429-storm", *BEHAVIOUR)
     )
     + ",5xx-burst:1,429-storm:1",
 }

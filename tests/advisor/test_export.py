@@ -298,7 +298,7 @@ def test_cli_plan_json_and_bad_options(tmp_path: Path) -> None:
     runner = CliRunner()
     result = runner.invoke(cli, ["plan", str(EXAMPLES), "--json", "--canary-weight", "0.05"])
     assert result.exit_code == 0, result.output
-    data = json.loads(result.output)
+    data = json.loads(result.stdout)  # stderr names offerings near their sunset
     assert {w["workload"] for w in data["workloads"]} == {w.name for w in load_workloads(EXAMPLES)}
     assert all(w["canary"]["weight"] == 0.05 for w in data["workloads"] if w["canary"])
     bad = runner.invoke(
