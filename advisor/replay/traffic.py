@@ -20,6 +20,7 @@ from typing import Any, Final, Literal
 
 from advisor.traffic.records import LoggedRequest
 from advisor.workload.model import Workload
+from probes.kinds.base import Trace
 
 CHARS_PER_TOKEN: Final = 4
 MESSAGE_OVERHEAD: Final = 4
@@ -124,3 +125,19 @@ def _request(index: int, offset: float, record: LoggedRequest, workload: Workloa
         messages=record.messages,
         sizes_from=sizes,
     )
+
+
+def traces(traffic: Traffic, scale: float = 1.0) -> dict[str, Trace]:
+    """Each workload's share of the log as a trace for the latency probe to replay, its
+    arrivals from the workload's first request."""
+    out = {}
+    for name in dict.fromkeys(r.workload for r in traffic.requests):
+        mine = traffic.of(name)
+        out[name] = Trace(
+            offsets=tuple(r.offset_s - mine[0].offset_s for r in mine),
+            messages=tuple(r.messages for r in mine),
+            input_tokens=tuple(r.input_tokens for r in mine),
+            output_tokens=tuple(r.output_tokens for r in mine),
+            scale=scale,
+        )
+    return out
