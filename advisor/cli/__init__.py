@@ -54,5 +54,10 @@ cli.lazy(
     "tui_cmd",
     short_help="Open the terminal UI (the default command), on WORKLOADS.yaml if given.",
 )
+cli.lazy(
+    "workload",
+    "workload_cmd",
+    short_help="Workloads from real traffic: derive them from request logs.",
+)
 
 __all__ = ["cli", "main"]

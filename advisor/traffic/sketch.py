@@ -1,0 +1,101 @@
+"""Bounded-memory summaries of a stream: quantiles within a stated relative error, and a
+fixed-size uniform sample.
+
+`Quantiles` is a log-bucketed histogram (the DDSketch construction): a value x > 0 lands in
+bucket ceil(log_γ x) with γ = (1 + α) / (1 - α), and a bucket answers with the point whose
+relative distance to every value in it is at most α. So each quantile is within α (1%) of a
+value of the right rank, whatever the distribution, in one bucket per 2% step of the range:
+about 700 buckets from 1 token to 10 million. Count, minimum and maximum are exact.
+
+`Reservoir` keeps a uniform sample of k items from a stream of unknown length (Vitter's
+algorithm R) with a seeded generator, so the same log gives the same sample.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from typing import Generic, TypeVar
+
+RELATIVE_ERROR = 0.01
+
+T = TypeVar("T")
+
+
+class Quantiles:
+    """Quantiles of a stream of numbers 0 or more, each within `RELATIVE_ERROR`."""
+
+    def __init__(self, alpha: float = RELATIVE_ERROR) -> None:
+        self.alpha = alpha
+        self._gamma = (1 + alpha) / (1 - alpha)
+        self._log_gamma = math.log(self._gamma)
+        self._buckets: dict[int, int] = {}
+        self.zeros = 0
+        self.count = 0
+        self.min = math.inf
+        self.max = -math.inf
+        self.total = 0.0
+
+    def add(self, value: float) -> None:
+        self.count += 1
+        self.total += value
+        self.min = min(self.min, value)
+        self.max = max(self.max, value)
+        if value <= 0:
+            self.zeros += 1
+            return
+        index = math.ceil(math.log(value) / self._log_gamma)
+        self._buckets[index] = self._buckets.get(index, 0) + 1
+
+    def quantile(self, q: float) -> float | None:
+        """The q-quantile (0..1) by nearest rank, clamped to the exact minimum and maximum;
+        None when empty."""
+        if not self.count:
+            return None
+        rank = max(math.ceil(q * self.count) - 1, 0)
+        if rank < self.zeros:
+            return max(0.0, self.min)
+        seen = self.zeros
+        for index in sorted(self._buckets):
+            seen += self._buckets[index]
+            if seen > rank:
+                value = 2 * self._gamma**index / (self._gamma + 1)
+                return min(max(value, self.min), self.max)
+        return self.max
+
+    @property
+    def mean(self) -> float | None:
+        return self.total / self.count if self.count else None
+
+    def histogram(self, bins: int) -> list[int]:
+        """Counts in `bins` equal steps of log(value) from min to max, for a sparkline."""
+        if not self.count or bins < 1:
+            return []
+        low = math.log(max(self.min, 1.0))
+        high = math.log(max(self.max, 1.0))
+        width = (high - low) / bins or 1.0
+        counts = [0] * bins
+        counts[0] += self.zeros
+        for index, n in self._buckets.items():
+            at = int((index * self._log_gamma - low) / width)
+            counts[min(max(at, 0), bins - 1)] += n
+        return counts
+
+
+class Reservoir(Generic[T]):
+    """A uniform random sample of at most `size` items of a stream."""
+
+    def __init__(self, size: int, seed: int = 0) -> None:
+        self.size = size
+        self.items: list[T] = []
+        self.seen = 0
+        self._random = random.Random(seed)
+
+    def add(self, item: T) -> None:
+        self.seen += 1
+        if len(self.items) < self.size:
+            self.items.append(item)
+            return
+        slot = self._random.randrange(self.seen)
+        if slot < self.size:
+            self.items[slot] = item
