@@ -30,6 +30,7 @@ from advisor.probe.lifecycle import (
     ProbeRequest,
     run_probes,
 )
+from advisor.replay.traffic import log_traces
 from advisor.workload.model import load_workloads
 from probes import aio
 from probes.decide import Verdict
@@ -70,6 +71,22 @@ from probes.targets import Target
     help="Latency probe: open-loop requests per second instead of a closed loop.",
 )
 @click.option("--poisson", is_flag=True, help="With --rate: exponential gaps between arrivals.")
+@click.option(
+    "--replay-log",
+    "replay_logs",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    metavar="LOG",
+    help="Latency probe: replay this request log's prompts at its arrival times (open loop), "
+    "each request going to the workload its route names (repeatable).",
+)
+@click.option(
+    "--replay-scale",
+    type=Finite(min=0, min_open=True),
+    default=1.0,
+    show_default=True,
+    help="With --replay-log: multiply the log's arrival times (0.1 = ten times faster).",
+)
 @options.KINDS
 @options.TOP
 @options.OFFERINGS
@@ -100,6 +117,8 @@ def probe(
     decisive: bool = False,
     seed: int | None = None,
     confirm: int = 0,
+    replay_logs: tuple[Path, ...] = (),
+    replay_scale: float = 1.0,
 ) -> None:
     """Measure the best candidates of each workload: latency, determinism, long context,
     structured output, the workload's own samples, instruction retention over a conversation
@@ -112,13 +131,20 @@ def probe(
     unknown_keys(catalog_, offerings)
     results = [match(w, catalog_) for w in workloads]
     load = Load(mode="open", rate=rate, poisson=poisson) if rate else Load(concurrency=concurrency)
+    if replay_logs and (rate or concurrency != 1):
+        raise click.UsageError("--replay-log sets the load itself: drop --rate and --concurrency")
     settings = Settings(
         requests=requests,
         load=load,
+        traces=log_traces(replay_logs, workloads, replay_scale) if replay_logs else {},
         timeouts=checks.timeouts(timeout_s, first_byte_timeout_s, stall_timeout_s),
         decisive=decisive,
     )
     err = Console(stderr=True)
+    for name, trace in settings.traces.items():
+        err.print(
+            f"latency of {name}: {len(trace.offsets)} logged requests, {trace.load.describe()}"
+        )
     request = ProbeRequest(
         catalog_,
         results,

@@ -76,7 +76,7 @@ def replay_tables(reports: Sequence[ReplayReport]) -> list[RenderableType]:
         columns = [_pick(r, name) for r in reports]
         title = name if name is not None else "whole log"
         table = Table(
-            title=f"{title}  [{reports[0].scale_label}]",
+            title=Text(f"{title} ({reports[0].scale_label})"),
             title_justify="left",
             box=box.SIMPLE_HEAD,
             header_style="bold",

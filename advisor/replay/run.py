@@ -64,11 +64,26 @@ class ReplayReport:
         return f"time scale {self.scale:g}: arrivals {1 / self.scale:g}x closer than in the log"
 
 
+def routed(plan: Plan) -> set[str]:
+    """Every offering key the plan routes to."""
+    return {choice.key for wp in plan.workloads for choice in wp.choices()}
+
+
+def check_failures(plans: Sequence[Plan], failures: Mapping[str, float]) -> None:
+    """Refuse an imposed failure for an offering none of the plans routes to."""
+    known = set().union(*(routed(p) for p in plans))
+    unknown = sorted(set(failures) - known)
+    if unknown:
+        raise UnknownOffering(
+            f"--fail {', '.join(unknown)}: no plan routes to "
+            f"{'it' if len(unknown) == 1 else 'them'}; the plans route to {', '.join(sorted(known))}"
+        )
+
+
 def behaviours(
     plan: Plan, measures: RunMeasures | None, failures: Mapping[str, float]
 ) -> dict[str, Behaviour]:
-    """Every planned offering's behaviour; an imposed failure for an offering the plan does
-    not route to is refused."""
+    """Every planned offering's behaviour, with the imposed failure rates that apply."""
     out: dict[str, Behaviour] = {}
     for wp in plan.workloads:
         for choice in wp.choices():
@@ -76,12 +91,6 @@ def behaviours(
                 choice.key,
                 behaviour(choice.offering, wp.name, measures, failures.get(choice.key)),
             )
-    unknown = sorted(set(failures) - set(out))
-    if unknown:
-        raise UnknownOffering(
-            f"--fail {', '.join(unknown)}: the plan routes to none of these; "
-            f"it routes to {', '.join(sorted(out))}"
-        )
     return out
 
 
@@ -148,12 +157,20 @@ def replay_model(
         return [await router.route(r, r.offset_s * scale) for r in traffic.requests]
 
     served = asyncio.run(run())
-    basis = [
-        f"{b.key}: latency from {b.source}; failures {b.failure_source}"
-        + (f"; {b.rpm:,} rpm" if b.rpm else "")
-        for b in known.values()
-    ]
-    return report(plan, label, "gateway model", traffic, served, scale, basis, seed)
+    return report(plan, label, "gateway model", traffic, served, scale, basis(known), seed)
+
+
+def basis(known: Mapping[str, Behaviour]) -> list[str]:
+    """Where the behaviours came from, one line per source: offerings named when few."""
+    by: dict[str, list[str]] = {}
+    for b in known.values():
+        line = f"latency from {b.source}; failures {b.failure_source}"
+        by.setdefault(line, []).append(b.key + (f" ({b.rpm:,} rpm)" if b.rpm else ""))
+    out = []
+    for line, keys in by.items():
+        who = ", ".join(keys) if len(keys) <= 3 else f"{len(keys)} offerings"
+        out.append(f"{who}: {line}")
+    return out
 
 
 async def replay_sim(
@@ -187,8 +204,8 @@ async def replay_sim(
         if offsets:
             await drive(Load(mode="trace", offsets=offsets, scale=scale), len(requests), send)
     done = [s for s in served if s is not None]
-    basis = [f"simulator at time scale {sim_scale:g}" + (f", faults {faults}" if faults else "")]
-    return report(plan, label, "simulator", traffic, done, scale, basis, seed)
+    lines = [f"simulator at time scale {sim_scale:g}" + (f", faults {faults}" if faults else "")]
+    return report(plan, label, "simulator", traffic, done, scale, lines, seed)
 
 
 def report_json(r: ReplayReport) -> dict[str, Any]:

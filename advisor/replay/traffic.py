@@ -16,10 +16,13 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Final, Literal
 
+from advisor.traffic.read import read_logs
 from advisor.traffic.records import LoggedRequest
 from advisor.workload.model import Workload
+from catalog.errors import BadInput
 from probes.kinds.base import Trace
 
 CHARS_PER_TOKEN: Final = 4
@@ -141,3 +144,17 @@ def traces(traffic: Traffic, scale: float = 1.0) -> dict[str, Trace]:
             scale=scale,
         )
     return out
+
+
+def log_traces(
+    paths: Sequence[Path], workloads: Sequence[Workload], scale: float = 1.0
+) -> dict[str, Trace]:
+    """The traces of request logs for the latency probe; BadInput when no request of the
+    logs names a workload."""
+    traffic = assign(read_logs(paths), workloads)
+    if not traffic.requests:
+        seen = ", ".join(sorted(traffic.unmatched)) or "none"
+        raise BadInput(
+            f"no request of {', '.join(map(str, paths))} names a workload (routes: {seen})"
+        )
+    return traces(traffic, scale)

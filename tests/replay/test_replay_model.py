@@ -11,7 +11,13 @@ from advisor.plan.model import Plan
 from advisor.replay.behaviour import Behaviour
 from advisor.replay.gateway import Router, Served, rules_for
 from advisor.replay.outcome import SECONDS_PER_DAY
-from advisor.replay.run import UnknownOffering, behaviours, replay_model, report_json
+from advisor.replay.run import (
+    UnknownOffering,
+    behaviours,
+    check_failures,
+    replay_model,
+    report_json,
+)
 from advisor.replay.traffic import NO_ROUTE, ReplayRequest, assign, message_tokens
 from advisor.replay.upstream import ModelUpstream
 from advisor.workload.model import DAYS_PER_MONTH
@@ -171,13 +177,11 @@ def test_a_provider_rate_limit_refuses_requests_beyond_its_bucket() -> None:
     assert upstream._admit(upstream.behaviours["a/b"], 1.0)  # refilled one a second
 
 
-def test_a_failure_rate_for_an_offering_the_plan_does_not_route_to_is_refused(
-    catalog: Catalog,
-) -> None:
+def test_a_failure_rate_for_an_offering_no_plan_routes_to_is_refused(catalog: Catalog) -> None:
     plan = make(catalog, canary=False)
-    traffic = assign(logged(2), [workload()])
-    with pytest.raises(UnknownOffering, match="nobody/none"):
-        replay_model(traffic, plan, "plain", failures={"nobody/none": 0.5})
+    check_failures([plan], {PRIMARY: 0.5})
+    with pytest.raises(UnknownOffering, match="nobody/none: no plan routes to it"):
+        check_failures([plan], {PRIMARY: 0.5, "nobody/none": 0.5})
 
 
 # -- helpers -------------------------------------------------------------------------------
