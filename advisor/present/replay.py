@@ -42,8 +42,9 @@ def _rows(f: Figures) -> dict[str, str]:
     )
     if f.monthly is not None:
         m = f.monthly
+        cents = 0 if m.high >= 100 else 2  # cents matter only on small bills
         rows["cost per month (95% interval)"] = (
-            f"{usd(m.value, 0)} ({usd(m.low, 0)}–{usd(m.high, 0)})"
+            f"{usd(m.value, cents)} ({usd(m.low, cents)}–{usd(m.high, cents)})"
         )
     elif f.cost_per_request is not None:
         rows["cost per 1k requests"] = usd(f.cost_per_request * 1000, 4)
