@@ -22,7 +22,7 @@ from advisor.plan.model import Plan
 from advisor.probe.measured import RunMeasures
 from advisor.replay.behaviour import Behaviour, behaviour
 from advisor.replay.gateway import Router, Served, Upstream, rules_for
-from advisor.replay.outcome import BOOTSTRAP, Figures, Share, Volume, figures, volume
+from advisor.replay.outcome import Figures, Share, Volume, figures, volume
 from advisor.replay.traffic import Traffic
 from advisor.replay.upstream import ModelUpstream, SimUpstream
 from catalog import Catalog
@@ -243,12 +243,16 @@ def _figures_json(f: Figures) -> dict[str, Any]:
         "latency_ms": lat.as_dict() if lat else None,
         "cost_per_request_usd": f.cost_per_request,
         "monthly_usd": (
-            {"value": f.monthly.value, "low": f.monthly.low, "high": f.monthly.high}
+            {
+                "value": f.monthly.value,
+                "low": f.monthly.low,
+                "high": f.monthly.high,
+                "interval": f"95%, {f.monthly.method}",
+            }
             if f.monthly
             else None
         ),
-        "interval": "shares: Wilson 95%; monthly cost: percentile bootstrap over requests, "
-        f"{BOOTSTRAP} rounds",
+        "share_interval": "95%, Wilson score",
         "monthly_requests": (
             {"value": f.volume.per_month, "source": f.volume.source} if f.volume else None
         ),

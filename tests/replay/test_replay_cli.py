@@ -161,3 +161,28 @@ def test_the_latency_probe_replays_a_log_and_the_run_records_its_scale(
     }
     refused = run("probe", str(plan), "--replay-log", str(log), "--rate", "2")
     assert refused.exit_code == 2 and "--replay-log sets the load itself" in refused.stderr
+
+
+def test_a_probe_runs_figures_drive_the_model(advisor_home: Path, tmp_path: Path) -> None:
+    """With a probe run of the plan's workload file, the model's latency and failure rate
+    are the run's (its simulated figures, scaled back to real time)."""
+    log = write_log(tmp_path / "log.jsonl", 6, 2.0)
+    plan = suite_workloads(tmp_path)
+    probed = run(
+        "--catalog", str(SUITE_CATALOG), "probe", str(plan), "--target", "sim", "--probes",
+        "latency", "--top", "1", "--time-scale", "0.1", "--requests", "5", "--json",
+    )  # fmt: skip
+    assert probed.exit_code == 0, probed.output
+    run_id = json.loads(probed.stdout)["run"]
+    result = run("--catalog", str(SUITE_CATALOG), "replay", str(log), "--plan", str(plan), "--json")
+    assert result.exit_code == 0, result.output
+    assert f"using probe run {run_id}" in result.stderr
+    (replay,) = json.loads(result.stdout)["replays"]
+    assert f"simulated probe run {run_id}" in replay["plan"]
+    assert any(
+        line.startswith(
+            f"{PRIMARY}: latency from simulated run {run_id}; failures simulated "
+            f"run {run_id}: 0 of 5 attempts failed"
+        )
+        for line in replay["basis"]
+    ), replay["basis"]

@@ -52,14 +52,16 @@ def expected_monthly(catalog: Catalog, shares: dict[str, float], tokens: int) ->
     return per_request * 20_000 * DAYS_PER_MONTH
 
 
+@pytest.mark.parametrize(("requests", "method"), [(800, "percentile bootstrap"), (6000, "normal")])
 def test_a_primary_failing_half_the_time_sends_its_share_of_a_canary_plan_to_the_fallback(
-    catalog: Catalog,
+    catalog: Catalog, requests: int, method: str
 ) -> None:
     """Cooldowns are off with a canary (as the export sets them), so every request is on its
     own: the fallback takes (1 - canary weight) × failure rate, and each stated interval
-    holds the closed form."""
+    holds the closed form (the cost's by bootstrap, or past BOOTSTRAP_MAX requests by the
+    normal interval of a mean)."""
     plan = make(catalog, canary=True)
-    traffic = assign(logged(800), [workload()])
+    traffic = assign(logged(requests, gap_s=0.01), [workload()])
     result = replay_model(traffic, plan, "canary plan", failures={PRIMARY: FAILS}, seed=3)
     total = result.total
     truth = {
@@ -67,7 +69,7 @@ def test_a_primary_failing_half_the_time_sends_its_share_of_a_canary_plan_to_the
         FALLBACK: (1 - CANARY_WEIGHT) * FAILS,
         CANARY: CANARY_WEIGHT,
     }
-    assert total.requests == 800 and total.errors.count == 0
+    assert total.requests == requests and total.errors.count == 0
     assert total.fallback.holds(truth[FALLBACK]), total.fallback.interval
     served = {k.split(" ", 1)[1]: s for k, s in total.served_by.items()}
     assert set(served) == set(truth)
@@ -76,6 +78,7 @@ def test_a_primary_failing_half_the_time_sends_its_share_of_a_canary_plan_to_the
     tokens = traffic.requests[0].input_tokens
     assert total.monthly is not None
     assert total.monthly.holds(expected_monthly(catalog, truth, tokens)), total.monthly
+    assert total.monthly.method.startswith(method)
     assert total.volume is not None and total.volume.source == "workload file"
     assert "imposed: fails 50%" in " ".join(result.basis)
 
