@@ -151,13 +151,19 @@ def replay_command(
         )
     made = []
     for plan_file in plans:
-        run_id = None if target == "gateway" else _run_option(run, plan_file)
+        run_id = _run_option(run, plan_file)
         plan, catalog = make(ctx, plan_file, run_id, kw)
         made.append((plan_file, run_id, plan, catalog))
     check_failures([plan for _, _, plan, _ in made], failures)
     reports = []
     for plan_file, run_id, plan, catalog in made:
         traffic = assign(read_logs(logs, fmt), load_workloads(plan_file))
+        if not traffic.requests:
+            seen = ", ".join(sorted(traffic.unmatched)) or "none"
+            raise BadInput(
+                f"no request of the log has a route naming a workload of {plan_file} "
+                f"(routes seen: {seen})"
+            )
         label = f"{plan_file} ({plan.figures_label})"
         reports.append(
             _replay(
@@ -197,16 +203,6 @@ def _replay(
     gateway_url: str | None,
     seed: int,
 ) -> ReplayReport:
-    if not traffic.requests:
-        raise BadInput(
-            "no request of the log has a route naming a workload of "
-            + label.split(" (")[0]
-            + (
-                f" (routes seen: {', '.join(sorted(traffic.unmatched))})"
-                if traffic.unmatched
-                else ""
-            )
-        )
     if target == "model":
         measures = run_measures(run_id) if run_id is not None else None
         return replay_model(
