@@ -2,12 +2,13 @@
 simulator whose primary fails half the time, agrees with the replay on the simulator.
 
 Agreement: for each figure (the share served by each offering, the fallback share, the
-monthly cost) the two replays' stated 95 % intervals overlap (Wilson for shares, the
-bootstrap for the cost). Two independent replays of the same traffic miss that about once in
-150 per figure (the intervals must be 2.8 standard errors apart), where "each inside the
-other's interval" would miss one time in six. The simulator replay, seeded and so
-repeatable, is the one held to the closed-form ground truth (test_replay_sim.py); the
-proxy's own order of requests varies from run to run."""
+monthly cost) the two replays' 99 % intervals overlap: Wilson at z = 2.576 for shares, and
+for the cost its 95 % bootstrap interval widened by 2.576 / 1.96 (the bootstrap of a mean is
+close to normal). Two replays of the same traffic then disagree by chance about three times
+in ten thousand per figure (their values must be over five standard errors apart); at 95 % it
+would be about once in two hundred, too often for a test that must not fail by chance. The
+simulator replay, seeded and so repeatable, is the one held to the closed-form ground truth
+at 95 % (test_replay_sim.py); the proxy's own order of requests varies from run to run."""
 
 from __future__ import annotations
 
@@ -25,10 +26,12 @@ from advisor.export import render
 from advisor.export.litellm import MASTER_KEY_ENV
 from advisor.plan.model import Plan
 from advisor.replay.live import replay_gateway
+from advisor.replay.outcome import Interval, Share
 from advisor.replay.run import replay_sim
 from advisor.replay.traffic import assign
 from catalog import Catalog
 from probes.simulator import SimulatorHandle
+from probes.stats import wilson
 from tests.export.conftest import PROJECT_ROOT, STARTUP_TIMEOUT_S, _free_port, _stop
 from tests.replay.conftest import (
     CANARY,
@@ -118,12 +121,29 @@ def test_the_proxy_replay_agrees_with_the_simulator_replay(
         }
     )
     for name in a.served_by:
-        assert overlap(a.served_by[name].interval, b.served_by[name].interval), name
-    assert overlap(a.fallback.interval, b.fallback.interval), (a.fallback, b.fallback)
+        assert overlap(wide(a.served_by[name]), wide(b.served_by[name])), name
+    assert overlap(wide(a.fallback), wide(b.fallback)), (a.fallback, b.fallback)
     assert a.monthly is not None and b.monthly is not None
-    assert overlap((a.monthly.low, a.monthly.high), (b.monthly.low, b.monthly.high))
+    assert overlap(widened(a.monthly), widened(b.monthly)), (a.monthly, b.monthly)
     assert b.fallback.holds((1 - CANARY_WEIGHT) * FAILS)
     assert through_proxy.target == "gateway" and through_proxy.scale == SCALE
+
+
+Z99 = 2.576
+
+
+def wide(share: Share) -> tuple[float, float]:
+    """A share's 99 % Wilson interval."""
+    return wilson(share.count, share.n, z=Z99)
+
+
+def widened(cost: Interval) -> tuple[float, float]:
+    """A cost's 95 % interval widened to 99 %, as a normal one would be."""
+    factor = Z99 / 1.96
+    return (
+        cost.value - (cost.value - cost.low) * factor,
+        cost.value + (cost.high - cost.value) * factor,
+    )
 
 
 def overlap(one: tuple[float, float], other: tuple[float, float]) -> bool:
