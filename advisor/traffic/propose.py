@@ -130,7 +130,7 @@ def _volume(c: Cluster, source: str) -> tuple[dict[str, float], str]:
 def _about(c: Cluster, traffic: Traffic) -> str:
     lines = [f"{traffic.by} {c.label!r}: {units.count(c.count, 'request')}"]
     if c.models:
-        served = ", ".join(f"{m} {n:,}" for m, n in sorted(c.models.items(), key=lambda i: -i[1]))
+        served = ", ".join(f"{m} ({n:,})" for m, n in sorted(c.models.items(), key=lambda i: -i[1]))
         lines.append(f"served by {served}")
     if c.window_known:
         lines.append(

@@ -18,6 +18,8 @@ import random
 from typing import Generic, TypeVar
 
 RELATIVE_ERROR = 0.01
+INDEX_CACHE = 4096
+"""Values whose bucket is remembered: bounded, so memory stays bounded too."""
 
 T = TypeVar("T")
 
@@ -30,6 +32,8 @@ class Quantiles:
         self._gamma = (1 + alpha) / (1 - alpha)
         self._log_gamma = math.log(self._gamma)
         self._buckets: dict[int, int] = {}
+        self._index: dict[float, int] = {}
+        """Bucket index by value, for repeated values (token counts are small integers)."""
         self.zeros = 0
         self.count = 0
         self.min = math.inf
@@ -44,7 +48,11 @@ class Quantiles:
         if value <= 0:
             self.zeros += 1
             return
-        index = math.ceil(math.log(value) / self._log_gamma)
+        index = self._index.get(value)
+        if index is None:
+            index = math.ceil(math.log(value) / self._log_gamma)
+            if len(self._index) < INDEX_CACHE:
+                self._index[value] = index
         self._buckets[index] = self._buckets.get(index, 0) + 1
 
     def quantile(self, q: float) -> float | None:
@@ -53,6 +61,8 @@ class Quantiles:
         if not self.count:
             return None
         rank = max(math.ceil(q * self.count) - 1, 0)
+        if rank == self.count - 1:
+            return self.max  # the top rank is known exactly
         if rank < self.zeros:
             return max(0.0, self.min)
         seen = self.zeros

@@ -39,7 +39,7 @@ def test_each_format_gives_a_workload_file_that_loads_and_matches(
     out = tmp_path / "derived.yaml"
     code, stdout, err = invoke("workload", "from-logs", str(DATA / log), "--out", str(out))
     assert (code, err) == (0, "")
-    assert stdout.startswith(f"wrote {out}: {len(names)} workload(s)")
+    assert stdout.startswith(f"wrote {out}: {len(names)} workloads from")
     workloads = load_workloads(out)
     assert [w.name for w in workloads] == names
     for workload in workloads:
