@@ -39,6 +39,8 @@ def looks_like(record: Any) -> bool:
 def spans(record: Any, where: Where) -> Iterator[tuple[LoggedRequest, str]]:
     """Each model-call span of one export, with its answer's text."""
     export = where.mapping(record, "record")
+    if "resourceSpans" not in export:
+        raise where.error("resourceSpans", "missing: not an OTLP trace export")
     for r, resource in enumerate(_list(export.get("resourceSpans"), "resourceSpans", where)):
         at_r = f"resourceSpans[{r}]"
         scopes = where.mapping(resource, at_r).get("scopeSpans")
