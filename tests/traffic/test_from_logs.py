@@ -123,6 +123,21 @@ def test_every_planted_secret_and_address_is_redacted(tmp_path: Path) -> None:
         assert "[redacted key]" in text and "[redacted email]" in text
 
 
+def test_system_prompts_named_as_clusters_are_redacted_too(tmp_path: Path) -> None:
+    log = tmp_path / "log.jsonl"
+    prompt = "Escalate to ops@example.com with key sk-live-0123456789abcdefghijklmn now"
+    line = {
+        "model": "a",
+        "messages": [{"role": "system", "content": prompt}, {"role": "user", "content": "hi"}],
+    }
+    log.write_text(json.dumps(line) + "\n")
+    code, text, _ = invoke("workload", "from-logs", str(log), "--by", "system-prompt")
+    assert code == 0
+    assert "ops@example.com" not in text and "sk-live" not in text
+    assert "name: escalate-to-redacted-email-with-key" in text
+    assert load_workloads(_save(tmp_path, text))
+
+
 def test_user_rules_extend_the_built_in_ones(tmp_path: Path) -> None:
     rules = tmp_path / "rules.yaml"
     rules.write_text("rules:\n  invoice-number: 'Invoice \\d+'\n")
