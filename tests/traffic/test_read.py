@@ -102,6 +102,7 @@ def test_format_can_be_named(tmp_path: Path) -> None:
             3,
             "json",
         ),
+        ("[]\n[]\n", 2, "json"),
     ],
 )
 def test_bad_lines_name_file_line_and_field(
