@@ -145,7 +145,7 @@ def run() -> list[str]:
         f"{verdict}; ten times the lines take {big.rss_peak / max(small.rss_peak, 1):.2f}× the "
         "peak RSS.",
         "- Memory is bounded by design: one record at a time, per cluster a log-bucketed",
-        "  quantile sketch (within 1%, about 700 buckets from 1 to 10M tokens), hourly and",
+        "  quantile sketch (within 1%, about 800 buckets from 1 to 10M tokens), hourly and",
         "  per-minute arrival counts (the minutes capped at 20,000), a reservoir of samples; at",
         "  most 64 clusters. It grows with the log's span in hours and its clusters, not its lines.",
         f"- How far one machine goes: one core summarises about {rate:,.0f} lines a second, "

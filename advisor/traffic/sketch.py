@@ -5,7 +5,7 @@ fixed-size uniform sample.
 bucket ceil(log_γ x) with γ = (1 + α) / (1 - α), and a bucket answers with the point whose
 relative distance to every value in it is at most α. So each quantile is within α (1%) of a
 value of the right rank, whatever the distribution, in one bucket per 2% step of the range:
-about 700 buckets from 1 token to 10 million. Count, minimum and maximum are exact.
+about 800 buckets from 1 token to 10 million. Count, minimum and maximum are exact.
 
 `Reservoir` keeps a uniform sample of k items from a stream of unknown length (Vitter's
 algorithm R) with a seeded generator, so the same log gives the same sample.
