@@ -105,6 +105,7 @@ PLANTED = [
     "bob@example.org",
     "carol@example.net",
     "dave@example.com",
+    "erin@example.org",
 ]
 
 
