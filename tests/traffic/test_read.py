@@ -147,3 +147,12 @@ def test_a_pretty_printed_export_is_one_document(tmp_path: Path) -> None:
     path = tmp_path / "export.json"
     path.write_text(json.dumps(export, indent=2))
     assert [r.route for r in read_logs([path])] == ["gpt-4o"]
+
+
+def test_spend_log_rows_one_per_line_read_as_the_array(tmp_path: Path) -> None:
+    rows = json.loads((DATA / "litellm_spend_logs.json").read_text())
+    path = tmp_path / "spend.jsonl"
+    path.write_text("".join(json.dumps(row) + "\n" for row in rows))
+    as_lines = [r.route for r in read_logs([path])]
+    assert as_lines == [r.route for r in read_logs([DATA / "litellm_spend_logs.json"])]
+    assert [r.source for r in read_logs([path])][-1] == f"{path}:4"
