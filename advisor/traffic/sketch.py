@@ -73,6 +73,19 @@ class Quantiles:
                 return min(max(value, self.min), self.max)
         return self.max
 
+    def merge(self, other: Quantiles) -> None:
+        """Add `other`'s values, as if they had been added here: bucket counts add, so the
+        merged quantiles keep the same error."""
+        if other.alpha != self.alpha:
+            raise ValueError("sketches of different accuracy do not merge")
+        for index, n in other._buckets.items():
+            self._buckets[index] = self._buckets.get(index, 0) + n
+        self.zeros += other.zeros
+        self.count += other.count
+        self.total += other.total
+        self.min = min(self.min, other.min)
+        self.max = max(self.max, other.max)
+
     @property
     def mean(self) -> float | None:
         return self.total / self.count if self.count else None
@@ -109,3 +122,23 @@ class Reservoir(Generic[T]):
         slot = self._random.randrange(self.seen)
         if slot < self.size:
             self.items[slot] = item
+
+    def merge(self, other: Reservoir[T]) -> None:
+        """A uniform sample of both streams: each slot drawn from one side with the chance
+        of its share of the items still unaccounted for, so an item of either stream is as
+        likely to be kept as in one pass (a merge by weighted draw)."""
+        mine, theirs = list(self.items), list(other.items)
+        left_mine, left_theirs = self.seen, other.seen
+        merged: list[T] = []
+        while len(merged) < self.size and (mine or theirs):
+            pick_mine = bool(mine) and (
+                not theirs or self._random.random() < left_mine / (left_mine + left_theirs)
+            )
+            side = mine if pick_mine else theirs
+            merged.append(side.pop(self._random.randrange(len(side))))
+            if pick_mine:
+                left_mine -= 1
+            else:
+                left_theirs -= 1
+        self.items = merged
+        self.seen += other.seen

@@ -99,3 +99,47 @@ def test_named_format_on_the_command_line(tmp_path: Path) -> None:
     wrong = runner.invoke(cli, ["workload", "from-logs", str(log), "--format", "otel"])
     assert wrong.exit_code == 2
     assert f"{log}:2: resourceSpans: missing: not an OTLP trace export" in wrong.stderr
+
+
+def test_shards_merged_summarise_as_one_pass() -> None:
+    from advisor.traffic.read import read_records
+
+    data = Path(__file__).parent / "data"
+    reads = list(read_records(sorted(data.glob("*.js*"))))
+    whole = derive.summarise(reads, samples=3)
+    merged = derive.summarise(reads[:7], samples=3)
+    merged.merge(derive.summarise(reads[7:], samples=3))
+    assert merged.requests == whole.requests
+    assert list(merged.clusters) == list(whole.clusters)
+    for key, one in whole.clusters.items():
+        two = merged.clusters[key]
+        for q in (0.5, 0.95, 1.0):
+            assert two.inputs.quantile(q) == one.inputs.quantile(q)
+            assert two.outputs.quantile(q) == one.outputs.quantile(q)
+        assert (two.count, two.images, two.tools, two.structured, two.errors) == (
+            one.count,
+            one.images,
+            one.tools,
+            one.structured,
+            one.errors,
+        )
+        assert (two.hours, two.peak_rpm, two.span_s) == (one.hours, one.peak_rpm, one.span_s)
+        assert (two.models, two.one_system_prompt) == (one.models, one.one_system_prompt)
+        assert len(two.samples.items) == min(3, two.samples.seen)
+
+
+def test_a_merged_reservoir_keeps_each_side_by_its_share() -> None:
+    from advisor.traffic.sketch import Reservoir
+
+    kept_from_a = 0
+    for seed in range(20):
+        a: Reservoir[str] = Reservoir(50, seed=seed)
+        b: Reservoir[str] = Reservoir(50, seed=seed + 100)
+        for i in range(9000):
+            a.add(f"a{i}")
+        for i in range(1000):
+            b.add(f"b{i}")
+        a.merge(b)
+        assert len(a.items) == 50 and a.seen == 10_000
+        kept_from_a += sum(item.startswith("a") for item in a.items)
+    assert 0.85 < kept_from_a / (20 * 50) < 0.95  # 90% expected
