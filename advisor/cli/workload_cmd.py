@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from advisor import home
+from advisor import home, units
 from advisor.cli.base import cli, extra_layers
 from advisor.traffic.derive import CLUSTER_BY, ClusterBy
 from advisor.traffic.from_logs import derive, save
@@ -77,8 +77,8 @@ def from_logs(
         return
     save(out, derived.text, force=force)
     click.echo(
-        f"wrote {out}: {len(derived.proposals)} workload(s) from "
-        f"{derived.traffic.requests:,} requests"
+        f"wrote {out}: {units.count(len(derived.proposals), 'workload')} from "
+        f"{units.count(derived.traffic.requests, 'request')}"
     )
 
 

@@ -128,6 +128,55 @@ class Cluster:
             for old in sorted(self.minutes)[: MAX_MINUTES // 2]:
                 self.folded_peak = max(self.folded_peak, self.minutes.pop(old))
 
+    def merge(self, other: Cluster) -> None:
+        """Add another shard's summary of the same cluster (shards of a log split by time or
+        by file): counts add, sketches and samples merge, arrivals add minute by minute."""
+        was_empty = self.count == 0
+        self.count += other.count
+        for mine, theirs in (
+            (self.inputs, other.inputs),
+            (self.outputs, other.outputs),
+            (self.latency, other.latency),
+        ):
+            mine.merge(theirs)
+        for name in (
+            "input_estimated",
+            "output_estimated",
+            "images",
+            "tools",
+            "structured",
+            "errors",
+            "status_known",
+            "cost_usd",
+            "cost_known",
+            "near_limit",
+            "window_known",
+        ):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        firsts = [t for t in (self.first_at, other.first_at) if t is not None]
+        lasts = [t for t in (self.last_at, other.last_at) if t is not None]
+        self.first_at = min(firsts) if firsts else None
+        self.last_at = max(lasts) if lasts else None
+        for mine_counts, their_counts in ((self.hours, other.hours), (self.minutes, other.minutes)):
+            for key, n in their_counts.items():
+                mine_counts[key] = mine_counts.get(key, 0) + n
+        self.folded_peak = max(self.folded_peak, other.folded_peak)
+        for model, n in other.models.items():
+            if model in self.models or len(self.models) < 32:
+                self.models[model] = self.models.get(model, 0) + n
+        if was_empty:
+            self.system_prompt, self.one_system_prompt = (
+                other.system_prompt,
+                other.one_system_prompt,
+            )
+        elif other.count:
+            self.one_system_prompt = (
+                self.one_system_prompt
+                and other.one_system_prompt
+                and self.system_prompt == other.system_prompt
+            )
+        self.samples.merge(other.samples)
+
     # Figures read by the workload writer and the TUI
 
     @property
@@ -198,6 +247,21 @@ class Traffic:
                 cluster = self.clusters[key] = Cluster(key, label, self.sample_size)
         window = window_of(request.model) if request.model else None
         cluster.add(request, read.output_estimate, window)
+
+    def merge(self, other: Traffic) -> None:
+        """Add another shard's clusters (same `by`); new ones past the cap join `other`."""
+        if other.by != self.by:
+            raise ValueError("summaries clustered differently do not merge")
+        self.requests += other.requests
+        for key, cluster in other.clusters.items():
+            mine = self.clusters.get(key)
+            if mine is None and len(self.clusters) >= MAX_CLUSTERS:
+                mine = self.clusters.get(OTHER)
+                if mine is None:
+                    mine = self.clusters[OTHER] = Cluster(OTHER, OTHER, self.sample_size)
+            if mine is None:
+                mine = self.clusters[key] = Cluster(key, cluster.label, self.sample_size)
+            mine.merge(cluster)
 
 
 def summarise(

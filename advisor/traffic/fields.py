@@ -32,6 +32,8 @@ class Where:
 
     def mapping(self, value: Any, field: str) -> Mapping[str, Any]:
         """`value` when it is an object; {} when absent."""
+        if type(value) is dict:
+            return value
         if value is None:
             return {}
         if not isinstance(value, Mapping):
@@ -47,6 +49,8 @@ class Where:
 
     def count(self, value: Any, field: str) -> int | None:
         """A token count: a whole number, 0 or more (a numeric string is accepted)."""
+        if type(value) is int and value >= 0:
+            return value
         if value is None:
             return None
         number = self.number(value, field)
@@ -55,6 +59,11 @@ class Where:
         return int(number)
 
     def number(self, value: Any, field: str) -> float | None:
+        kind = type(value)
+        if kind is int or kind is float:
+            if math.isfinite(value):
+                return float(value)
+            raise self.error(field, f"expected a finite number, got {value!r}")
         if value is None:
             return None
         if isinstance(value, str):

@@ -109,6 +109,7 @@ def _array(path: Path, handle: IO[str], first: str, line: int) -> Iterator[tuple
             raise LogError(path, line, "json", "the array is not closed")
         char = buffer[pos]
         if char == "]":
+            _only_space_after(path, handle, buffer[pos + 1 :], line)
             return
         if char == "," and not expect_value:
             pos += 1
@@ -140,6 +141,18 @@ def _array(path: Path, handle: IO[str], first: str, line: int) -> Iterator[tuple
         line += buffer.count("\n", pos, end)
         pos = end
         expect_value = False
+
+
+def _only_space_after(path: Path, handle: IO[str], rest: str, line: int) -> None:
+    """Nothing but blanks may follow the closing bracket (a second array would be lost)."""
+    while True:
+        if rest.strip():
+            line += rest[: len(rest) - len(rest.lstrip())].count("\n")
+            raise LogError(path, line, "json", "extra data after the array")
+        line += rest.count("\n")
+        rest = handle.read(CHUNK_CHARS)
+        if not rest:
+            return
 
 
 def _top_up(handle: IO[str], buffer: str, pos: int) -> tuple[str, int, bool]:

@@ -14,7 +14,9 @@ Attribute meanings are the GenAI semantic conventions' inference span: `gen_ai.o
 `gen_ai.tool.definitions` (tools offered), `gen_ai.system_instructions`,
 `gen_ai.input.messages` / `gen_ai.output.messages` (JSON: `[{"role", "parts": [{"type":
 "text", "content"}, {"type": "blob" | "uri", "modality": "image"}]}]`), and
-`http.response.status_code`.
+`http.response.status_code`. Spans written to conventions before 1.27 are read too: token
+counts as `gen_ai.usage.prompt_tokens` / `completion_tokens`, messages flattened into
+`gen_ai.prompt.N.role` / `.content` and `gen_ai.completion.N.content`.
 """
 
 from __future__ import annotations
@@ -39,6 +41,8 @@ def looks_like(record: Any) -> bool:
 def spans(record: Any, where: Where) -> Iterator[tuple[LoggedRequest, str]]:
     """Each model-call span of one export, with its answer's text."""
     export = where.mapping(record, "record")
+    if "resourceSpans" not in export:
+        raise where.error("resourceSpans", "missing: not an OTLP trace export")
     for r, resource in enumerate(_list(export.get("resourceSpans"), "resourceSpans", where)):
         at_r = f"resourceSpans[{r}]"
         scopes = where.mapping(resource, at_r).get("scopeSpans")
@@ -69,7 +73,7 @@ def _span(span: Mapping[str, Any], where: Where, at: str) -> tuple[LoggedRequest
     answer = (
         "\n".join(_parts_text(m.get("parts")) for m in output if isinstance(m, Mapping))
         if isinstance(output, list)
-        else ""
+        else "\n".join(bodies.text_of(m.get("content")) for m in _flattened(attrs, "completion"))
     )
     route = where.text(attrs.get("gen_ai.request.model"), f"{at}: gen_ai.request.model")
     model = where.text(attrs.get("gen_ai.response.model"), f"{at}: gen_ai.response.model")
@@ -80,12 +84,8 @@ def _span(span: Mapping[str, Any], where: Where, at: str) -> tuple[LoggedRequest
         model=model or route,
         system_prompt=instructions or bodies.system_prompt(messages),
         messages=messages,
-        input_tokens=where.count(
-            attrs.get("gen_ai.usage.input_tokens"), f"{at}: gen_ai.usage.input_tokens"
-        ),
-        output_tokens=where.count(
-            attrs.get("gen_ai.usage.output_tokens"), f"{at}: gen_ai.usage.output_tokens"
-        ),
+        input_tokens=_usage(attrs, "input_tokens", "prompt_tokens", where, at),
+        output_tokens=_usage(attrs, "output_tokens", "completion_tokens", where, at),
         latency_s=(end - start) * NANOS if start and end and end >= start else None,
         ttft_s=None,  # the conventions record time to first token as a metric, not on spans
         status=where.status(
@@ -104,7 +104,7 @@ def _messages(attrs: Mapping[str, Any], where: Where, at: str) -> tuple[Mapping[
     `image_url` parts so every reader's messages read alike."""
     raw = _json(attrs.get("gen_ai.input.messages"), where, at)
     if raw is None:
-        return ()
+        return _flattened(attrs, "prompt")
     if not isinstance(raw, list):
         raise where.error(f"{at}: gen_ai.input.messages", "expected a list of messages")
     messages: list[Mapping[str, Any]] = []
@@ -120,6 +120,27 @@ def _messages(attrs: Mapping[str, Any], where: Where, at: str) -> tuple[Mapping[
         text = _parts_text(parts)
         content: Any = [{"type": "text", "text": text}, *images] if images else text
         messages.append({"role": str(message.get("role", "user")), "content": content})
+    return tuple(messages)
+
+
+def _usage(attrs: Mapping[str, Any], name: str, old: str, where: Where, at: str) -> int | None:
+    """A token count under its current name, else under the name conventions before 1.27
+    used (`gen_ai.usage.prompt_tokens`, `completion_tokens`), as many instrumentations
+    still emit."""
+    for key in (f"gen_ai.usage.{name}", f"gen_ai.usage.{old}"):
+        if key in attrs:
+            return where.count(attrs[key], f"{at}: {key}")
+    return None
+
+
+def _flattened(attrs: Mapping[str, Any], kind: str) -> tuple[Mapping[str, Any], ...]:
+    """Messages recorded the older way, one attribute per field: `gen_ai.prompt.0.role`,
+    `gen_ai.prompt.0.content`, ... (and `gen_ai.completion.N.*` for answers)."""
+    messages: list[Mapping[str, Any]] = []
+    while f"gen_ai.{kind}.{len(messages)}.content" in attrs:
+        n = len(messages)
+        role = attrs.get(f"gen_ai.{kind}.{n}.role") or ("user" if kind == "prompt" else "assistant")
+        messages.append({"role": str(role), "content": str(attrs[f"gen_ai.{kind}.{n}.content"])})
     return tuple(messages)
 
 

@@ -45,7 +45,9 @@ def _proposal(
     c: Cluster, traffic: Traffic, source: str, redactor: Redactor, taken: set[str]
 ) -> Proposal:
     notes: dict[str, str] = {}
-    fields: dict[str, Any] = {"name": slug(c.label, taken)}
+    # A label is the start of a system prompt or a name from the log: redacted like a sample.
+    label = redactor.text(c.label)
+    fields: dict[str, Any] = {"name": slug(label, taken)}
     of = f"{units.count(c.count, 'request')} in {source}"
 
     task, why = _task(c)
@@ -97,7 +99,7 @@ def _proposal(
             "(advisor workload redact-rules)"
         )
     workload = Workload.model_validate(fields)
-    return Proposal(c, workload, notes, _about(c, traffic))
+    return Proposal(c, workload, notes, _about(c, label, traffic))
 
 
 def _task(c: Cluster) -> tuple[Task, str]:
@@ -127,10 +129,10 @@ def _volume(c: Cluster, source: str) -> tuple[dict[str, float], str]:
     return volume, note
 
 
-def _about(c: Cluster, traffic: Traffic) -> str:
-    lines = [f"{traffic.by} {c.label!r}: {units.count(c.count, 'request')}"]
+def _about(c: Cluster, label: str, traffic: Traffic) -> str:
+    lines = [f"{traffic.by} {label!r}: {units.count(c.count, 'request')}"]
     if c.models:
-        served = ", ".join(f"{m} {n:,}" for m, n in sorted(c.models.items(), key=lambda i: -i[1]))
+        served = ", ".join(f"{m} ({n:,})" for m, n in sorted(c.models.items(), key=lambda i: -i[1]))
         lines.append(f"served by {served}")
     if c.window_known:
         lines.append(

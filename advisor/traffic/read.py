@@ -36,6 +36,9 @@ Reader = Callable[[Any, Where], Iterator[Read]]
 def _one(module: Any) -> Reader:
     def reader(record: Any, where: Where) -> Iterator[Read]:
         request: LoggedRequest = module.read(record, where)
+        if request.output_tokens is not None:
+            yield Read(request, None)
+            return
         yield Read(request, _estimate(request, module.answer_text(record)))
 
     return reader

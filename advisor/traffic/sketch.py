@@ -5,7 +5,7 @@ fixed-size uniform sample.
 bucket ceil(log_γ x) with γ = (1 + α) / (1 - α), and a bucket answers with the point whose
 relative distance to every value in it is at most α. So each quantile is within α (1%) of a
 value of the right rank, whatever the distribution, in one bucket per 2% step of the range:
-about 700 buckets from 1 token to 10 million. Count, minimum and maximum are exact.
+about 800 buckets from 1 token to 10 million. Count, minimum and maximum are exact.
 
 `Reservoir` keeps a uniform sample of k items from a stream of unknown length (Vitter's
 algorithm R) with a seeded generator, so the same log gives the same sample.
@@ -18,6 +18,8 @@ import random
 from typing import Generic, TypeVar
 
 RELATIVE_ERROR = 0.01
+INDEX_CACHE = 4096
+"""Values whose bucket is remembered: bounded, so memory stays bounded too."""
 
 T = TypeVar("T")
 
@@ -30,6 +32,8 @@ class Quantiles:
         self._gamma = (1 + alpha) / (1 - alpha)
         self._log_gamma = math.log(self._gamma)
         self._buckets: dict[int, int] = {}
+        self._index: dict[float, int] = {}
+        """Bucket index by value, for repeated values (token counts are small integers)."""
         self.zeros = 0
         self.count = 0
         self.min = math.inf
@@ -44,7 +48,11 @@ class Quantiles:
         if value <= 0:
             self.zeros += 1
             return
-        index = math.ceil(math.log(value) / self._log_gamma)
+        index = self._index.get(value)
+        if index is None:
+            index = math.ceil(math.log(value) / self._log_gamma)
+            if len(self._index) < INDEX_CACHE:
+                self._index[value] = index
         self._buckets[index] = self._buckets.get(index, 0) + 1
 
     def quantile(self, q: float) -> float | None:
@@ -53,6 +61,8 @@ class Quantiles:
         if not self.count:
             return None
         rank = max(math.ceil(q * self.count) - 1, 0)
+        if rank == self.count - 1:
+            return self.max  # the top rank is known exactly
         if rank < self.zeros:
             return max(0.0, self.min)
         seen = self.zeros
@@ -62,6 +72,19 @@ class Quantiles:
                 value = 2 * self._gamma**index / (self._gamma + 1)
                 return min(max(value, self.min), self.max)
         return self.max
+
+    def merge(self, other: Quantiles) -> None:
+        """Add `other`'s values, as if they had been added here: bucket counts add, so the
+        merged quantiles keep the same error."""
+        if other.alpha != self.alpha:
+            raise ValueError("sketches of different accuracy do not merge")
+        for index, n in other._buckets.items():
+            self._buckets[index] = self._buckets.get(index, 0) + n
+        self.zeros += other.zeros
+        self.count += other.count
+        self.total += other.total
+        self.min = min(self.min, other.min)
+        self.max = max(self.max, other.max)
 
     @property
     def mean(self) -> float | None:
@@ -99,3 +122,23 @@ class Reservoir(Generic[T]):
         slot = self._random.randrange(self.seen)
         if slot < self.size:
             self.items[slot] = item
+
+    def merge(self, other: Reservoir[T]) -> None:
+        """A uniform sample of both streams: each slot drawn from one side with the chance
+        of its share of the items still unaccounted for, so an item of either stream is as
+        likely to be kept as in one pass (a merge by weighted draw)."""
+        mine, theirs = list(self.items), list(other.items)
+        left_mine, left_theirs = self.seen, other.seen
+        merged: list[T] = []
+        while len(merged) < self.size and (mine or theirs):
+            pick_mine = bool(mine) and (
+                not theirs or self._random.random() < left_mine / (left_mine + left_theirs)
+            )
+            side = mine if pick_mine else theirs
+            merged.append(side.pop(self._random.randrange(len(side))))
+            if pick_mine:
+                left_mine -= 1
+            else:
+                left_theirs -= 1
+        self.items = merged
+        self.seen += other.seen

@@ -60,7 +60,7 @@ def suite_workloads(tmp_path: Path, name: str = "w.yaml", **changes: object) -> 
 
 def test_the_example_log_replays_through_the_example_plan_as_json(advisor_home: Path) -> None:
     result = run(
-        "replay", str(EXAMPLES / "traffic.jsonl"), "--plan", str(EXAMPLES / "workloads.yaml"),
+        "replay", str(EXAMPLES / "replay-traffic.jsonl"), "--plan", str(EXAMPLES / "workloads.yaml"),
         "--run", "none", "--json",
     )  # fmt: skip
     assert result.exit_code == 0, result.output

@@ -39,7 +39,7 @@ def test_each_format_gives_a_workload_file_that_loads_and_matches(
     out = tmp_path / "derived.yaml"
     code, stdout, err = invoke("workload", "from-logs", str(DATA / log), "--out", str(out))
     assert (code, err) == (0, "")
-    assert stdout.startswith(f"wrote {out}: {len(names)} workload(s)")
+    assert stdout.startswith(f"wrote {out}: {len(names)} workloads from")
     workloads = load_workloads(out)
     assert [w.name for w in workloads] == names
     for workload in workloads:
@@ -105,6 +105,7 @@ PLANTED = [
     "bob@example.org",
     "carol@example.net",
     "dave@example.com",
+    "erin@example.org",
 ]
 
 
@@ -121,6 +122,21 @@ def test_every_planted_secret_and_address_is_redacted(tmp_path: Path) -> None:
         assert not KEY_SHAPES.search(text)
         assert not EMAIL.search(text)
         assert "[redacted key]" in text and "[redacted email]" in text
+
+
+def test_system_prompts_named_as_clusters_are_redacted_too(tmp_path: Path) -> None:
+    log = tmp_path / "log.jsonl"
+    prompt = "Escalate to ops@example.com with key sk-live-0123456789abcdefghijklmn now"
+    line = {
+        "model": "a",
+        "messages": [{"role": "system", "content": prompt}, {"role": "user", "content": "hi"}],
+    }
+    log.write_text(json.dumps(line) + "\n")
+    code, text, _ = invoke("workload", "from-logs", str(log), "--by", "system-prompt")
+    assert code == 0
+    assert "ops@example.com" not in text and "sk-live" not in text
+    assert "name: escalate-to-redacted-email-with-key" in text
+    assert load_workloads(_save(tmp_path, text))
 
 
 def test_user_rules_extend_the_built_in_ones(tmp_path: Path) -> None:

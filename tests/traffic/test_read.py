@@ -60,9 +60,10 @@ def test_litellm_spend_logs_array_is_read_row_by_row() -> None:
 
 
 def test_otel_spans_skip_embeddings_and_tool_runs() -> None:
-    requests = list(read_logs([DATA / "otel_spans.jsonl"]))
-    assert [r.route for r in requests] == ["gpt-4o", "gpt-4o", "claude-3-5-haiku-latest"]
-    first, second, third = requests
+    reads = list(read_records([DATA / "otel_spans.jsonl"]))
+    requests = [r.request for r in reads]
+    assert [r.route for r in requests] == ["gpt-4o", "gpt-4o", "claude-3-5-haiku-latest", "gpt-4o"]
+    first, second, third, older = requests
     assert first.model == "gpt-4o-2024-08-06"
     assert (first.input_tokens, first.output_tokens) == (1200, 310)
     assert first.latency_s == pytest.approx(1.5)
@@ -71,10 +72,15 @@ def test_otel_spans_skip_embeddings_and_tool_runs() -> None:
     assert first.system_prompt == "Triage incoming tickets into JSON."
     assert second.tools and second.images
     assert third.model == "claude-3-5-haiku-latest" and third.status is None
+    # conventions before 1.27: prompt_tokens, flattened messages, no output count
+    assert (older.input_tokens, older.output_tokens) == (75, None)
+    assert older.system_prompt == "Triage incoming tickets into JSON."
+    assert [m["role"] for m in older.messages] == ["system", "user"]
+    assert reads[3].output_estimate == -(-len('{"queue": "facilities"}') // 4)
 
 
 def test_format_can_be_named(tmp_path: Path) -> None:
-    assert len(list(read_logs([DATA / "otel_spans.jsonl"], "otel"))) == 3
+    assert len(list(read_logs([DATA / "otel_spans.jsonl"], "otel"))) == 4
     with pytest.raises(LogError) as caught:
         list(read_logs([DATA / "otel_spans.jsonl"], "openai"))
     assert "messages" in str(caught.value)
@@ -102,6 +108,7 @@ def test_format_can_be_named(tmp_path: Path) -> None:
             3,
             "json",
         ),
+        ("[]\n[]\n", 2, "json"),
     ],
 )
 def test_bad_lines_name_file_line_and_field(
@@ -140,3 +147,12 @@ def test_a_pretty_printed_export_is_one_document(tmp_path: Path) -> None:
     path = tmp_path / "export.json"
     path.write_text(json.dumps(export, indent=2))
     assert [r.route for r in read_logs([path])] == ["gpt-4o"]
+
+
+def test_spend_log_rows_one_per_line_read_as_the_array(tmp_path: Path) -> None:
+    rows = json.loads((DATA / "litellm_spend_logs.json").read_text())
+    path = tmp_path / "spend.jsonl"
+    path.write_text("".join(json.dumps(row) + "\n" for row in rows))
+    as_lines = [r.route for r in read_logs([path])]
+    assert as_lines == [r.route for r in read_logs([DATA / "litellm_spend_logs.json"])]
+    assert [r.source for r in read_logs([path])][-1] == f"{path}:4"
