@@ -241,6 +241,5 @@ def _replay(
             scale=scale,
             upstream_scale=upstream_scale,
             seed=seed,
-            simulated=False,
         )
     )

@@ -26,6 +26,7 @@ from probes.load import Load, drive
 from probes.prompts import sized_prompt
 
 OFFERING_HEADERS: Final = ("llm_provider-x-sim-offering", "x-sim-offering")
+SIMULATED_HEADERS: Final = ("llm_provider-x-advisor-simulated", "x-advisor-simulated")
 UNIDENTIFIED: Final = "unidentified"
 """An answer that names no offering of the plan (its cost is then unknown)."""
 DEADLINE_S: Final = 300.0
@@ -72,17 +73,20 @@ async def replay_gateway(
     scale: float = 1.0,
     upstream_scale: float = 1.0,
     seed: int = 0,
-    simulated: bool = True,
+    simulated: bool = False,
 ) -> ReplayReport:
     """The log through the gateway at `url` (its root, e.g. http://127.0.0.1:4000).
 
     `upstream_scale` is the time scale of the servers behind it (the simulator's), by which
-    waits are scaled back to real seconds."""
+    waits are scaled back to real seconds. The report is marked simulated when `simulated`
+    says so or any answer came from the simulator (its `x-advisor-simulated` header, which
+    LiteLLM passes on prefixed)."""
     check_workloads(traffic, plan)
     by_name = {wp.name: wp for wp in plan.workloads}
     keys = {wp.name: roles(wp, plan) for wp in plan.workloads}
     requests = traffic.requests
     served: list[Served | None] = [None] * len(requests)
+    from_simulator = False
     pricing = Router(plan, ModelUpstream({}), rules_for(plan), seed)
 
     async with Pool(concurrency=max(64, len(requests))) as pool:
@@ -94,6 +98,7 @@ async def replay_gateway(
         async def _one(
             pool: Pool, url: str, key: str | None, request: ReplayRequest, wp: WorkloadPlan
         ) -> Served:
+            nonlocal from_simulator
             messages = [dict(m) for m in request.messages] or [
                 {"role": "user", "content": sized_prompt(request.input_tokens, seed=request.index)}
             ]
@@ -111,6 +116,7 @@ async def replay_gateway(
                 stall_timeout_s=DEADLINE_S,
             )
             seconds = (time.monotonic() - start) / upstream_scale
+            from_simulator |= any(timed.headers.get(h) == "true" for h in SIMULATED_HEADERS)
             over_trim = request.input_tokens > wp.context.trim_at_tokens
             mine = keys[wp.name]
             if reply.outcome == "ok" and (who := _who(timed.headers, reply.model, mine)) is None:
@@ -134,4 +140,6 @@ async def replay_gateway(
             await drive(Load(mode="trace", offsets=offsets, scale=scale), len(requests), send)
     done = [s for s in served if s is not None]
     basis = [f"gateway at {url}, upstream time scale {upstream_scale:g}"]
-    return report(plan, label, "gateway", traffic, done, scale, basis, seed, simulated)
+    return report(
+        plan, label, "gateway", traffic, done, scale, basis, seed, simulated or from_simulator
+    )

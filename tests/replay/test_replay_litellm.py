@@ -127,6 +127,7 @@ def test_the_proxy_replay_agrees_with_the_simulator_replay(
     assert overlap(widened(a.monthly), widened(b.monthly)), (a.monthly, b.monthly)
     assert b.fallback.holds((1 - CANARY_WEIGHT) * FAILS)
     assert through_proxy.target == "gateway" and through_proxy.scale == SCALE
+    assert through_proxy.simulated  # the simulator's answers say so, through the proxy
 
 
 Z99 = 2.576
