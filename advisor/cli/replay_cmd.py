@@ -10,7 +10,6 @@ from typing import Any
 import click
 
 from advisor import home
-from advisor.cli import options
 from advisor.cli.base import cli, extra_layers, print_json
 from advisor.cli.checks import Finite
 from advisor.cli.plan_cmd import RUN_OPTION, _run_option, make, plan_options
@@ -114,7 +113,14 @@ def _failures(values: tuple[str, ...]) -> dict[str, float]:
     "are scaled back to real seconds.",
 )
 @RUN_OPTION
-@options.SEED
+@click.option(
+    "--seed",
+    type=int,
+    default=0,
+    show_default=True,
+    help="Fix the replay's random draws (the model's answers, the gateway's weighted picks, "
+    "the simulator's faults): the same seed, the same replay.",
+)
 @plan_options
 @click.option("--json", "as_json", is_flag=True, help="Print the replays as JSON.")
 @click.pass_context
@@ -130,7 +136,7 @@ def replay_command(
     time_scale: float,
     upstream_time_scale: float,
     run: str | None,
-    seed: int | None,
+    seed: int,
     as_json: bool,
     **kw: Any,
 ) -> None:
@@ -178,7 +184,7 @@ def replay_command(
                 time_scale,
                 upstream_time_scale,
                 gateway_url,
-                seed or 0,
+                seed,
             )
         )
     if as_json:
