@@ -1,6 +1,6 @@
 """Replay: a generated log of REQUESTS requests through a plan on the gateway model.
 
-The plan is the gateway suite's (tests/gateways/catalog): a primary failing half the time,
+The plan is the replay tests' (tests/replay/catalog): a primary failing half the time,
 a fallback and a context fallback, cooldowns on, so every request takes the router's whole
 path. Timed apart: assigning the log to workloads, routing it (virtual time: no waiting),
 and summing it up with its intervals. Peak memory is Python's own allocations (tracemalloc)
@@ -20,8 +20,7 @@ from advisor.replay.traffic import assign
 from advisor.replay.upstream import ModelUpstream
 from bench.timing import spread
 from catalog import load_catalog
-from tests.gateways.conftest import SUITE_CATALOG
-from tests.replay.conftest import PRIMARY, logged, make, workload
+from tests.replay.conftest import PRIMARY, REPLAY_CATALOG, logged, make, workload
 
 REQUESTS = 100_000
 RUNS = 3
@@ -32,7 +31,7 @@ TARGET_PER_REQUEST_MS = 1.0
 def _once(trace_memory: bool = False) -> tuple[float, float, float, float]:
     """Seconds to assign, route and sum up, and the peak MiB when `trace_memory` (tracing
     slows Python several times over, so timed runs do not trace)."""
-    catalog = load_catalog([SUITE_CATALOG])
+    catalog = load_catalog([REPLAY_CATALOG])
     plan = make(catalog, canary=False)
     records = logged(REQUESTS, gap_s=0.05, words=20)
     if trace_memory:
@@ -68,7 +67,7 @@ def run() -> list[str]:
     return [
         "## Replay",
         "",
-        f"A generated log of {REQUESTS:,} requests through the gateway suite's plan on the "
+        f"A generated log of {REQUESTS:,} requests through the replay tests' plan on the "
         "gateway model (primary failing half the time, cooldowns on); median (min–max) of "
         f"{RUNS} runs.",
         "",

@@ -1,5 +1,6 @@
-"""A replay's fixtures: the gateway suite's made-up providers, one workload planned over
-them, and a log of its traffic.
+"""A replay's fixtures: four made-up providers (tests/replay/catalog, with latency figures the
+simulator and the replay model both read), one workload planned over them, and a log of its
+traffic.
 
 The plan: north is the primary, south the fallback, vast the context fallback, and in the
 canary plan newco takes CANARY_WEIGHT of requests. A plan with a canary runs its LiteLLM
@@ -10,7 +11,9 @@ closed form: (1 - canary weight) × failure rate, every request on its own.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from collections.abc import Iterator, Mapping
+from pathlib import Path
 from typing import Final
 
 import pytest
@@ -22,8 +25,9 @@ from advisor.workload.model import Workload
 from catalog import Catalog, load_catalog
 from probes.simulator import SimulatorHandle, running_simulator, sim_base_url
 from probes.targets import ProviderOverride
-from tests.gateways.conftest import SUITE_CATALOG, TODAY
 
+REPLAY_CATALOG: Final = Path(__file__).with_name("catalog")
+TODAY: Final = dt.date(2026, 11, 1)
 WORKLOAD: Final = "support-chat"
 PRIMARY: Final = "north/north-chat"
 FALLBACK: Final = "south/south-chat"
@@ -54,7 +58,7 @@ def workload(**changes: object) -> Workload:
 
 @pytest.fixture(scope="session")
 def catalog() -> Catalog:
-    return load_catalog([SUITE_CATALOG])
+    return load_catalog([REPLAY_CATALOG])
 
 
 def make(
@@ -116,7 +120,7 @@ def failing_sim(catalog: Catalog) -> Iterator[SimulatorHandle]:
     """The simulator serving the suite's providers, the primary failing half the time,
     ten times faster than real time."""
     with running_simulator(
-        [SUITE_CATALOG],
+        [REPLAY_CATALOG],
         time_scale=0.1,
         seed=7,
         offering_faults={PRIMARY: f"5xx-burst@{FAILS}"},

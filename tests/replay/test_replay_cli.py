@@ -13,8 +13,7 @@ from click.testing import CliRunner, Result
 from advisor import home
 from advisor.cli import cli
 from probes.store import RunStore
-from tests.gateways.conftest import SUITE_CATALOG
-from tests.replay.conftest import FALLBACK, PRIMARY, WORKLOAD, workload
+from tests.replay.conftest import FALLBACK, PRIMARY, REPLAY_CATALOG, WORKLOAD, workload
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
@@ -70,7 +69,8 @@ def test_the_example_log_replays_through_the_example_plan_as_json(advisor_home: 
     assert replay["total"]["requests"] == 48
     assert {w["workload"] for w in replay["workloads"]} == {"billing-classifier", "support-chat"}
     total = replay["total"]
-    assert total["errors"]["count"] == 0
+    served = sum(s["count"] for s in total["served_by"].values())
+    assert served + total["errors"]["count"] == 48
     assert total["monthly_usd"]["low"] <= total["monthly_usd"]["value"]
     assert total["monthly_usd"]["value"] <= total["monthly_usd"]["high"]
     assert total["monthly_requests"]["source"] == "workload file"
@@ -83,7 +83,7 @@ def test_two_plans_side_by_side_with_the_scale_on_every_table(
     one = suite_workloads(tmp_path, "one.yaml")
     other = suite_workloads(tmp_path, "two.yaml", providers={"allow": ["south", "vast", "newco"]})
     result = run(
-        "--catalog", str(SUITE_CATALOG), "replay", str(log), "--plan", str(one), "--plan",
+        "--catalog", str(REPLAY_CATALOG), "replay", str(log), "--plan", str(one), "--plan",
         str(other), "--run", "none", "--fail", f"{PRIMARY}=0.5", "--time-scale", "0.5",
     )  # fmt: skip
     assert result.exit_code == 0, result.output
@@ -92,14 +92,14 @@ def test_two_plans_side_by_side_with_the_scale_on_every_table(
     assert f"{WORKLOAD} (time scale 0.5: arrivals 2x closer than in the log)" in out
     assert "whole log (time scale 0.5" in out
     assert f"served by fallback-1 {FALLBACK}" in out
-    assert f"{PRIMARY}: latency from default figures; failures imposed: fails 50%" in out
+    assert f"{PRIMARY}: latency from catalog figures; failures imposed: fails 50%" in out
 
 
 def test_the_simulator_target_serves_every_attempt(advisor_home: Path, tmp_path: Path) -> None:
     log = write_log(tmp_path / "log.jsonl", 12, 1.0)
     plan = suite_workloads(tmp_path)
     result = run(
-        "--catalog", str(SUITE_CATALOG), "replay", str(log), "--plan", str(plan), "--run",
+        "--catalog", str(REPLAY_CATALOG), "replay", str(log), "--plan", str(plan), "--run",
         "none", "--target", "sim", "--fail", f"{PRIMARY}=1", "--time-scale", "0.1", "--seed",
         "4", "--json",
     )  # fmt: skip
@@ -117,12 +117,12 @@ def test_the_simulator_target_serves_every_attempt(advisor_home: Path, tmp_path:
 def test_bad_input_is_one_line_and_exit_status_two(advisor_home: Path, tmp_path: Path) -> None:
     log = write_log(tmp_path / "log.jsonl", 3, 1.0)
     plan = suite_workloads(tmp_path)
-    base = ["--catalog", str(SUITE_CATALOG), "replay", str(log), "--plan", str(plan)]
+    base = ["--catalog", str(REPLAY_CATALOG), "replay", str(log), "--plan", str(plan)]
     cases = {
         "unknown offering": [*base, "--run", "none", "--fail", "nobody/none=0.5"],
         "--fail": [*base, "--run", "none", "--fail", "north/north-chat=2"],
         "no request of the log": [
-            "--catalog", str(SUITE_CATALOG), "replay",
+            "--catalog", str(REPLAY_CATALOG), "replay",
             str(write_log(tmp_path / "other.jsonl", 2, 1.0, route="other-alias")),
             "--plan", str(plan), "--run", "none",
         ],
@@ -144,7 +144,7 @@ def test_the_latency_probe_replays_a_log_and_the_run_records_its_scale(
     log = write_log(tmp_path / "log.jsonl", 6, 2.0)
     plan = suite_workloads(tmp_path)
     result = run(
-        "--catalog", str(SUITE_CATALOG), "probe", str(plan), "--target", "sim", "--probes",
+        "--catalog", str(REPLAY_CATALOG), "probe", str(plan), "--target", "sim", "--probes",
         "latency", "--top", "1", "--replay-log", str(log), "--replay-scale", "0.1",
         "--time-scale", "0.1", "--json",
     )  # fmt: skip
@@ -169,12 +169,14 @@ def test_a_probe_runs_figures_drive_the_model(advisor_home: Path, tmp_path: Path
     log = write_log(tmp_path / "log.jsonl", 6, 2.0)
     plan = suite_workloads(tmp_path)
     probed = run(
-        "--catalog", str(SUITE_CATALOG), "probe", str(plan), "--target", "sim", "--probes",
+        "--catalog", str(REPLAY_CATALOG), "probe", str(plan), "--target", "sim", "--probes",
         "latency", "--top", "1", "--time-scale", "0.1", "--requests", "5", "--json",
     )  # fmt: skip
     assert probed.exit_code == 0, probed.output
     run_id = json.loads(probed.stdout)["run"]
-    result = run("--catalog", str(SUITE_CATALOG), "replay", str(log), "--plan", str(plan), "--json")
+    result = run(
+        "--catalog", str(REPLAY_CATALOG), "replay", str(log), "--plan", str(plan), "--json"
+    )
     assert result.exit_code == 0, result.output
     assert f"using probe run {run_id}" in result.stderr
     (replay,) = json.loads(result.stdout)["replays"]
