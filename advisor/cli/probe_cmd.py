@@ -110,6 +110,8 @@ def probe(
     poisson: bool,
     time_scale: float,
     as_json: bool,
+    replay_logs: tuple[Path, ...] = (),
+    replay_scale: float = 1.0,
     timeout_s: float | None = None,
     first_byte_timeout_s: float | None = None,
     stall_timeout_s: float | None = None,
@@ -117,8 +119,6 @@ def probe(
     decisive: bool = False,
     seed: int | None = None,
     confirm: int = 0,
-    replay_logs: tuple[Path, ...] = (),
-    replay_scale: float = 1.0,
 ) -> None:
     """Measure the best candidates of each workload: latency, determinism, long context,
     structured output, the workload's own samples, instruction retention over a conversation

@@ -6,7 +6,8 @@ from __future__ import annotations
 from probes.clients import ChatRequest
 from probes.decide import MAX_ERROR_RATE, Verdict, percentile_verdict, share_verdict
 from probes.harness import Sent
-from probes.kinds.base import Batch, Figure, Settings, Trace, messages, outcome_counts
+from probes.kinds.base import Batch, Figure, Settings, messages, outcome_counts
+from probes.kinds.replayed import REPLAY, replayed
 from probes.prompts import sized_prompt
 from probes.spec import WorkloadSpec
 from probes.stats import summarise
@@ -17,22 +18,6 @@ DECISIVE_STEP = 5
 p95 clearly over its budget (the 4th of 5 bounds it from below with 97.7 % confidence)."""
 
 
-REPLAY = "replay"
-"""The batch label of a replayed log, so the figures can say their arrivals were the log's."""
-
-
-def _replayed(spec: WorkloadSpec, trace: Trace) -> list[ChatRequest]:
-    """The log's requests as sent: their messages as logged, else the workload's system
-    prompt and a prompt of the logged input size; their logged output sizes."""
-    out = []
-    for i, (logged, tokens, output) in enumerate(
-        zip(trace.messages, trace.input_tokens, trace.output_tokens, strict=True)
-    ):
-        chat = [dict(m) for m in logged] or messages(spec, sized_prompt(tokens, seed=i))
-        out.append(ChatRequest(messages=chat, max_tokens=max(1, output)))
-    return out
-
-
 class Latency:
     name = "latency"
     needs = "time to first token, inter-token latency and end-to-end time under the chosen load"
@@ -40,7 +25,7 @@ class Latency:
     def plan(self, spec: WorkloadSpec, target: Target, settings: Settings) -> list[Batch]:
         trace = settings.traces.get(spec.name)
         if trace is not None:
-            return [Batch(REPLAY, _replayed(spec, trace), trace.load)]
+            return [Batch(REPLAY, replayed(spec, trace), trace.load)]
         requests = [
             ChatRequest(
                 messages=messages(spec, sized_prompt(spec.context_tokens, seed=i)),
@@ -61,8 +46,8 @@ class Latency:
     def analyse(
         self, spec: WorkloadSpec, target: Target, sent: dict[str, list[Sent]]
     ) -> list[Figure]:
-        replayed = REPLAY in sent
-        batch = sent[REPLAY] if replayed else sent["load"]
+        from_log = REPLAY in sent
+        batch = sent[REPLAY] if from_log else sent["load"]
         ok = [s for s in batch if s.ok]
         figures = []
         for metric, values in (
@@ -90,7 +75,7 @@ class Latency:
                     "outcomes": outcome_counts(batch),
                     "budget_ttft_ms": spec.ttft_p95_ms,
                     "budget_e2e_ms": spec.e2e_p95_ms,
-                    "arrivals": "a request log's, replayed" if replayed else "the probe's load",
+                    "arrivals": "a request log's, replayed" if from_log else "the probe's load",
                 },
             )
         )
