@@ -30,7 +30,6 @@ from advisor.probe.lifecycle import (
     ProbeRequest,
     run_probes,
 )
-from advisor.replay.traffic import log_traces
 from advisor.workload.model import load_workloads
 from probes import aio
 from probes.decide import Verdict
@@ -131,12 +130,19 @@ def probe(
     unknown_keys(catalog_, offerings)
     results = [match(w, catalog_) for w in workloads]
     load = Load(mode="open", rate=rate, poisson=poisson) if rate else Load(concurrency=concurrency)
-    if replay_logs and (rate or concurrency != 1):
-        raise click.UsageError("--replay-log sets the load itself: drop --rate and --concurrency")
+    traces = {}
+    if replay_logs:
+        if rate or concurrency != 1:
+            raise click.UsageError(
+                "--replay-log sets the load itself: drop --rate and --concurrency"
+            )
+        from advisor.replay.traffic import log_traces  # only a replay reads logs
+
+        traces = log_traces(replay_logs, workloads, replay_scale)
     settings = Settings(
         requests=requests,
         load=load,
-        traces=log_traces(replay_logs, workloads, replay_scale) if replay_logs else {},
+        traces=traces,
         timeouts=checks.timeouts(timeout_s, first_byte_timeout_s, stall_timeout_s),
         decisive=decisive,
     )
