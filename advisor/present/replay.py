@@ -55,9 +55,25 @@ def _rows(f: Figures) -> dict[str, str]:
     return rows
 
 
+def _logged_rows(f: Figures) -> dict[str, str]:
+    """The log's own record of the same requests, in the rows it has figures for."""
+    logged = f.logged
+    rows = {"requests": f"{f.requests:,}"}
+    if logged.errors is not None:
+        rows["errors users saw"] = share(logged.errors)
+    lat = logged.latency
+    if lat is not None:
+        rows["latency p50 / p95 / p99"] = " / ".join(_ms(v) for v in (lat.p50, lat.p95, lat.p99))
+    if logged.monthly is not None:
+        rows["cost per month (95% interval)"] = usd(
+            logged.monthly, 0 if logged.monthly >= 100 else 2
+        )
+    return rows
+
+
 def replay_tables(reports: Sequence[ReplayReport]) -> list[RenderableType]:
     """What each plan's replay says, then one table per workload and one for the whole log,
-    a column per plan."""
+    a column per plan, and beside them what the log itself recorded when it says."""
     out: list[RenderableType] = []
     for n, r in enumerate(reports, 1):
         lines = [
@@ -88,6 +104,10 @@ def replay_tables(reports: Sequence[ReplayReport]) -> list[RenderableType]:
         for n in range(1, len(reports) + 1):
             table.add_column(f"plan {n}" if len(reports) > 1 else "replay")
         rows = [_rows(f) if f else {} for f in columns]
+        first = columns[0]
+        if first is not None and first.logged.known:
+            table.add_column("as logged")
+            rows.append(_logged_rows(first))
         keys = list(dict.fromkeys(k for r in rows for k in r))
         for key in keys:
             table.add_row(key, *(r.get(key, "") for r in rows))

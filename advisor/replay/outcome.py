@@ -75,6 +75,23 @@ class Volume:
 
 
 @dataclass(frozen=True)
+class AsLogged:
+    """What the log itself says happened to the same requests, where it says: the baseline
+    a plan's replay reads against. Each figure covers the requests the log states it for."""
+
+    errors: Share | None
+    """Statuses of 400 and above among the requests with a logged status."""
+    latency: Summary | None
+    """Logged latency (ms) of the requests logged as answered."""
+    monthly: float | None
+    """Mean logged cost times the monthly volume, when the log prices every request."""
+
+    @property
+    def known(self) -> bool:
+        return any(v is not None for v in (self.errors, self.latency, self.monthly))
+
+
+@dataclass(frozen=True)
 class Figures:
     """One workload's replay (or the whole log's, with `workload` None)."""
 
@@ -92,6 +109,7 @@ class Figures:
     """Mean USD per replayed request; None when an answering offering has no price."""
     monthly: Interval | None
     volume: Volume | None
+    logged: AsLogged
 
 
 def volume(workload: Workload, requests: int, span_s: float) -> Volume | None:
@@ -142,7 +160,32 @@ def figures(
         cost_per_request=mean,
         monthly=_monthly(served, volumes, seed) if priced and n else None,
         volume=_total_volume(served, volumes),
+        logged=_as_logged(served, volumes),
     )
+
+
+def _as_logged(served: Sequence[Served], volumes: Mapping[str, Volume | None]) -> AsLogged:
+    requests = [s.request for s in served]
+    statuses = [r.logged_status for r in requests if r.logged_status is not None]
+    errors = Share(sum(s >= 400 for s in statuses), len(statuses)) if statuses else None
+    latency = summarise(
+        [
+            r.logged_latency_s * 1000
+            for r in requests
+            if r.logged_latency_s is not None and (r.logged_status or 200) < 400
+        ]
+    )
+    monthly: float | None = None
+    if requests and all(r.logged_cost_usd is not None for r in requests):
+        by: dict[str, list[float]] = {}
+        for r in requests:
+            by.setdefault(r.workload, []).append(r.logged_cost_usd or 0.0)
+        scales = [volumes.get(w) for w in by]
+        if all(v is not None for v in scales):
+            monthly = sum(
+                sum(c) / len(c) * v.per_month for c, v in zip(by.values(), scales, strict=True) if v
+            )
+    return AsLogged(errors, latency, monthly)
 
 
 def _groups(served: Sequence[Served]) -> dict[str, list[float]]:

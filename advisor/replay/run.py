@@ -253,6 +253,11 @@ def _figures_json(f: Figures) -> dict[str, Any]:
             else None
         ),
         "share_interval": "95%, Wilson score",
+        "as_logged": {
+            "errors": _share_json(f.logged.errors) if f.logged.errors else None,
+            "latency_ms": f.logged.latency.as_dict() if f.logged.latency else None,
+            "monthly_usd": f.logged.monthly,
+        },
         "monthly_requests": (
             {"value": f.volume.per_month, "source": f.volume.source} if f.volume else None
         ),

@@ -49,6 +49,10 @@ class ReplayRequest:
     messages: tuple[Mapping[str, Any], ...]
     sizes_from: SizeSource
     """Where the input size came from: the log, the messages, or the workload's typical."""
+    logged_status: int | None = None
+    logged_latency_s: float | None = None
+    logged_cost_usd: float | None = None
+    """What the log says happened to it, where it says: the replay's baseline."""
 
 
 @dataclass(frozen=True)
@@ -127,6 +131,9 @@ def _request(index: int, offset: float, record: LoggedRequest, workload: Workloa
         output_tokens=max(1, output),
         messages=record.messages,
         sizes_from=sizes,
+        logged_status=record.status,
+        logged_latency_s=record.latency_s,
+        logged_cost_usd=record.cost_usd,
     )
 
 

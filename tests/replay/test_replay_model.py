@@ -200,3 +200,24 @@ def _behaviours(plan: Plan, failures: dict[str, float]) -> dict[str, Behaviour]:
 
 async def _route(router: Router, requests: tuple[ReplayRequest, ...], scale: float) -> list[Served]:
     return [await router.route(r, r.offset_s * scale) for r in requests]
+
+
+def test_what_the_log_recorded_is_kept_beside_the_replay(catalog: Catalog) -> None:
+    """The log's own statuses, latencies and costs of the same requests: the baseline a
+    plan's replay reads against."""
+    plan = make(catalog, canary=False)
+    records = [
+        dataclasses.replace(r, status=status, latency_s=seconds, cost_usd=0.002)
+        for r, status, seconds in zip(
+            logged(4), (200, 200, 500, 200), (1.0, 2.0, 9.0, 3.0), strict=True
+        )
+    ]
+    result = replay_model(assign(records, [workload()]), plan, "plain", seed=0)
+    baseline = result.total.logged
+    assert baseline.errors is not None and (baseline.errors.count, baseline.errors.n) == (1, 4)
+    assert baseline.latency is not None and baseline.latency.p50 == 2000.0  # answered only
+    assert baseline.monthly == pytest.approx(0.002 * 20_000 * DAYS_PER_MONTH)
+    assert report_json(result)["total"]["as_logged"]["monthly_usd"] == baseline.monthly
+
+    unknown = replay_model(assign(logged(3), [workload()]), plan, "plain").total.logged
+    assert unknown.monthly is None and unknown.latency is None  # the log states no cost
