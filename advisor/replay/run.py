@@ -50,7 +50,8 @@ class ReplayReport:
     total: Figures
     unmatched: Mapping[str, int]
     basis: tuple[str, ...]
-    """One line per offering: where its behaviour came from (model target), or the upstream."""
+    """Where the answers came from: a line per source of the offerings' behaviour (model
+    target), or the server that answered (simulator, gateway)."""
     simulated: bool
     """No real provider answered: the behaviour model or the simulator did."""
     answers: tuple[Served, ...] = ()
