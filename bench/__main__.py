@@ -30,6 +30,7 @@ ORDER = (
     "bench_simulator",
     "bench_vllm",
     "bench_quick",
+    "bench_logs",
 )
 """Sections in the order of the issue's items; any other bench_*.py module follows."""
 
@@ -47,6 +48,8 @@ What is measured, and where:
    real engine: vLLM on CPU".
 7. `advisor run --probe sim` at real-time speed, and how often its decisive plan agrees with
    an exhaustive run's: "Quick run" (`QUICK_SEEDS`, `QUICK_SCALE` set its seeds and scale).
+8. Request logs summarised into workloads, 1,000,000 lines, time and peak memory: "Request
+   logs".
 
 Every target is stated next to its figure with MET or MISSED; where one is missed, the
 section says what profiling found. The machine is shared with whatever else runs on it: the

@@ -1,4 +1,5 @@
-"""Load shapes: one at a time, closed-loop concurrency, and open-loop arrivals on a schedule.
+"""Load shapes: one at a time, closed-loop concurrency, and open-loop arrivals on a schedule,
+the schedule being a constant or Poisson rate, or the arrival times of a request log.
 
 Open-loop arrivals are planned up front as offsets from one monotonic start and each request
 is dispatched at its absolute intended time, with no concurrency gate: a slow server then shows
@@ -11,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import random
 import time
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -23,7 +24,7 @@ Send = Callable[[int, int], Coroutine[Any, Any, None]]
 class Load:
     """How requests are released."""
 
-    mode: Literal["closed", "open"] = "closed"
+    mode: Literal["closed", "open", "trace"] = "closed"
     concurrency: int = 1
     """Closed loop: requests in flight at once (1 = one at a time)."""
     rate: float | None = None
@@ -31,11 +32,36 @@ class Load:
     poisson: bool = False
     """Open loop: exponential gaps instead of a constant interval."""
     seed: int = 0
+    offsets: tuple[float, ...] = ()
+    """Trace: each request's arrival, in seconds after the first (a log's own times)."""
+    scale: float = 1.0
+    """Trace: multiplies the offsets (0.1 = ten times faster than the log); the results of a
+    compressed replay say so wherever they appear."""
 
     def describe(self) -> str:
+        if self.mode == "trace":
+            speed = "" if self.scale == 1 else f", time scale {self.scale:g}"
+            return f"open loop on a log's {len(self.offsets)} arrival times{speed}"
         if self.mode == "open":
             return f"open loop, {self.rate:g} requests/s" + (" (Poisson)" if self.poisson else "")
         return "one at a time" if self.concurrency == 1 else f"{self.concurrency} concurrent"
+
+
+def trace_offsets(offsets: Sequence[float], count: int, scale: float) -> list[float]:
+    """The first `count` arrivals of a trace, time-scaled, as offsets from the first; a
+    trace shorter than `count` repeats from its start, after its own span and mean gap."""
+    if not offsets:
+        raise ValueError("a trace needs at least one arrival")
+    if scale <= 0:
+        raise ValueError("scale must be positive")
+    base = offsets[0]
+    span = offsets[-1] - base
+    period = span + (span / (len(offsets) - 1) if len(offsets) > 1 else 1.0)
+    out = []
+    for i in range(count):
+        lap, at = divmod(i, len(offsets))
+        out.append((offsets[at] - base + lap * period) * scale)
+    return out
 
 
 def arrival_offsets(count: int, rate: float, poisson: bool, seed: int = 0) -> list[float]:
@@ -54,7 +80,9 @@ def arrival_offsets(count: int, rate: float, poisson: bool, seed: int = 0) -> li
 
 async def drive(load: Load, count: int, send: Send) -> None:
     """Release `count` requests in the shape `load` describes and wait for all of them."""
-    if load.mode == "open":
+    if load.mode == "trace":
+        await _open_loop(trace_offsets(load.offsets, count, load.scale), send)
+    elif load.mode == "open":
         assert load.rate is not None
         await _open_loop(arrival_offsets(count, load.rate, load.poisson, load.seed), send)
     else:

@@ -45,6 +45,11 @@ cli.lazy(
     short_help="Measure the best candidates of each workload: latency, determinism, long context, structured output, the workload's own samples, instruction retention over a conversation and correctness at its peak rate.",
 )
 cli.lazy(
+    "replay",
+    "replay_cmd",
+    short_help="Replay request logs through a plan as its gateway would route them (fallback order, cooldowns, rate limits, timeouts and retries, context fallback, canary weight): requests served by each offering, fallback share, errors users would have seen, latency and the monthly cost with its interval; two --plan side by side.",
+)
+cli.lazy(
     "run",
     "plan_cmd",
     short_help="The whole pipeline, headless: match, probe (optionally), plan, and write every export.",
@@ -58,6 +63,11 @@ cli.lazy(
     "tui",
     "tui_cmd",
     short_help="Open the terminal UI (the default command), on WORKLOADS.yaml if given.",
+)
+cli.lazy(
+    "workload",
+    "workload_cmd",
+    short_help="Workloads from real traffic: derive them from request logs.",
 )
 
 __all__ = ["cli", "main"]

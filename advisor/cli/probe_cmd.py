@@ -77,6 +77,22 @@ from probes.targets import Target
     help="Latency probe: open-loop requests per second instead of a closed loop.",
 )
 @click.option("--poisson", is_flag=True, help="With --rate: exponential gaps between arrivals.")
+@click.option(
+    "--replay-log",
+    "replay_logs",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    metavar="LOG",
+    help="Latency probe: replay this request log's prompts at its arrival times (open loop), "
+    "each request going to the workload its route names (repeatable).",
+)
+@click.option(
+    "--replay-scale",
+    type=Finite(min=0, min_open=True),
+    default=1.0,
+    show_default=True,
+    help="With --replay-log: multiply the log's arrival times (0.1 = ten times faster).",
+)
 @options.KINDS
 @options.TOP
 @options.OFFERINGS
@@ -113,6 +129,8 @@ def probe(
     poisson: bool,
     time_scale: float,
     as_json: bool,
+    replay_logs: tuple[Path, ...] = (),
+    replay_scale: float = 1.0,
     timeout_s: float | None = None,
     first_byte_timeout_s: float | None = None,
     stall_timeout_s: float | None = None,
@@ -140,13 +158,27 @@ def probe(
     else:
         results = [match(w, catalog_) for w in workloads]
     load = Load(mode="open", rate=rate, poisson=poisson) if rate else Load(concurrency=concurrency)
+    traces = {}
+    if replay_logs:
+        if rate or concurrency != 1:
+            raise click.UsageError(
+                "--replay-log sets the load itself: drop --rate and --concurrency"
+            )
+        from advisor.replay.traffic import log_traces  # only a replay reads logs
+
+        traces = log_traces(replay_logs, workloads, replay_scale)
     settings = Settings(
         requests=requests,
         load=load,
+        traces=traces,
         timeouts=checks.timeouts(timeout_s, first_byte_timeout_s, stall_timeout_s),
         decisive=decisive,
     )
     err = Console(stderr=True)
+    for name, trace in settings.traces.items():
+        err.print(
+            f"latency of {name}: {len(trace.offsets)} logged requests, {trace.load.describe()}"
+        )
     request = ProbeRequest(
         catalog_,
         results,

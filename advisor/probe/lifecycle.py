@@ -206,6 +206,7 @@ def start(
             "kinds": list(kinds),
             "requests": settings.requests,
             "load": settings.load.describe(),
+            "replayed_logs": {name: t.load.describe() for name, t in settings.traces.items()},
             "timeouts_s": dataclasses.asdict(settings.timeouts),
             "date": dt.date.today().isoformat(),
             "decisive": settings.decisive,

@@ -33,6 +33,7 @@ from advisor.tui.screens.import_review import open_import_review
 from advisor.tui.screens.plan import PlanScreen
 from advisor.tui.screens.probes import ProbesScreen
 from advisor.tui.screens.session_screen import WorkloadScreen
+from advisor.tui.screens.traffic import TrafficScreen
 from advisor.tui.screens.workloads import WorkloadsScreen
 from catalog import Catalog
 from catalog.errors import AdvisorError
@@ -70,6 +71,7 @@ class AdvisorApp(App[None]):
         Binding("f4", "switch_mode('candidates')", "Candidates", show=False, id="candidates"),
         Binding("f5", "switch_mode('probes')", "Probes", show=False, id="probes"),
         Binding("f6", "switch_mode('plan')", "Plan", show=False, id="plan"),
+        Binding("f7", "switch_mode('traffic')", "Traffic", show=False, id="traffic"),
         Binding("ctrl+o", "open_file", "Open", show=False, priority=True, id="open"),
         Binding("ctrl+s", "save", "Save", show=False, priority=True, id="save"),
     ]
@@ -104,6 +106,7 @@ class AdvisorApp(App[None]):
             lambda: ProbesScreen(self.session, time_scale=self.probe_time_scale, layers=layers),
         )
         self.add_mode("plan", lambda: PlanScreen(self.session))
+        self.add_mode("traffic", lambda: TrafficScreen(catalog))
 
     def on_mount(self) -> None:
         self._retitle()
@@ -280,6 +283,7 @@ class AdvisorApp(App[None]):
             ("candidates", "Ranked candidates, exclusions with reasons, compare", "F4"),
             ("probes", "Measure candidates on the simulator or live; run history", "F5"),
             ("plan", "Per workload plans: edit fallbacks and canary, preview, export", "F6"),
+            ("traffic", "Workloads derived from a request log; save them as a file", "F7"),
         ):
             yield SystemCommand(
                 f"Go to {mode.capitalize()}",

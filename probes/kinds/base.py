@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -13,6 +13,25 @@ from probes.harness import Sent
 from probes.load import Load
 from probes.spec import WorkloadSpec
 from probes.targets import Target
+
+
+@dataclass(frozen=True)
+class Trace:
+    """A request log's traffic for one workload, for the latency probe to replay: each
+    request's messages (empty when the log kept no bodies: a prompt of its input size is
+    sent instead), its output size and its arrival, in log seconds."""
+
+    offsets: tuple[float, ...]
+    messages: tuple[tuple[Mapping[str, Any], ...], ...]
+    input_tokens: tuple[int, ...]
+    output_tokens: tuple[int, ...]
+    scale: float = 1.0
+    """Multiplies the arrival offsets (0.1: ten times faster than the log)."""
+
+    @property
+    def load(self) -> Load:
+        """Open loop on the log's arrival times, at the trace's scale."""
+        return Load(mode="trace", offsets=self.offsets, scale=self.scale)
 
 
 @dataclass(frozen=True)
@@ -35,6 +54,9 @@ class Settings:
     """The run's spending cap, for probes that size themselves to a share of it."""
     timeouts: Timeouts = field(default_factory=Timeouts)
     """Limits the user set; the rest come from each workload's latency budget."""
+    traces: Mapping[str, Trace] = field(default_factory=dict)
+    """Request logs by workload name: the latency probe replays a workload's log (its real
+    prompts, open loop at its arrival times) instead of prompts of the workload's size."""
     decisive: bool = False
     """Send only what can change the plan: kinds the workload needs (`probes.decide.needed`),
     each stopping as soon as its deciding figure clears or fails the workload's bar."""

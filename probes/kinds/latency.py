@@ -7,6 +7,7 @@ from probes.clients import ChatRequest
 from probes.decide import MAX_ERROR_RATE, Verdict, percentile_verdict, share_verdict
 from probes.harness import Sent
 from probes.kinds.base import Batch, Figure, Settings, messages, outcome_counts
+from probes.kinds.replayed import REPLAY, replayed
 from probes.prompts import sized_prompt
 from probes.spec import WorkloadSpec
 from probes.stats import summarise
@@ -22,6 +23,9 @@ class Latency:
     needs = "time to first token, inter-token latency and end-to-end time under the chosen load"
 
     def plan(self, spec: WorkloadSpec, target: Target, settings: Settings) -> list[Batch]:
+        trace = settings.traces.get(spec.name)
+        if trace is not None:
+            return [Batch(REPLAY, replayed(spec, trace), trace.load)]
         requests = [
             ChatRequest(
                 messages=messages(spec, sized_prompt(spec.context_tokens, seed=i)),
@@ -42,7 +46,8 @@ class Latency:
     def analyse(
         self, spec: WorkloadSpec, target: Target, sent: dict[str, list[Sent]]
     ) -> list[Figure]:
-        batch = sent["load"]
+        from_log = REPLAY in sent
+        batch = sent[REPLAY] if from_log else sent["load"]
         ok = [s for s in batch if s.ok]
         figures = []
         for metric, values in (
@@ -70,6 +75,7 @@ class Latency:
                     "outcomes": outcome_counts(batch),
                     "budget_ttft_ms": spec.ttft_p95_ms,
                     "budget_e2e_ms": spec.e2e_p95_ms,
+                    "arrivals": "a request log's, replayed" if from_log else "the probe's load",
                 },
             )
         )

@@ -1,0 +1,1 @@
+"""Traffic: request logs read as plain records, and the workloads they imply."""

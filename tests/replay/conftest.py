@@ -1,0 +1,136 @@
+"""A replay's fixtures: four made-up providers (tests/replay/catalog, with latency figures the
+simulator and the replay model both read), one workload planned over them, and a log of its
+traffic.
+
+The plan: north is the primary, south the fallback, vast the context fallback, and in the
+canary plan newco takes CANARY_WEIGHT of requests. A plan with a canary runs its LiteLLM
+export with cooldowns off, so a primary that fails half the time has a fallback share with a
+closed form: (1 - canary weight) × failure rate, every request on its own.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Final
+
+import pytest
+
+from advisor.match.matching import match
+from advisor.plan import Plan, PlanOptions, make_plan, resolve_endpoints
+from advisor.traffic.records import LoggedRequest
+from advisor.workload.model import Workload
+from catalog import Catalog, load_catalog
+from probes.simulator import SimulatorHandle, running_simulator, sim_base_url
+from probes.targets import ProviderOverride
+
+REPLAY_CATALOG: Final = Path(__file__).with_name("catalog")
+TODAY: Final = dt.date(2026, 11, 1)
+WORKLOAD: Final = "support-chat"
+PRIMARY: Final = "north/north-chat"
+FALLBACK: Final = "south/south-chat"
+CANARY: Final = "newco/newco-chat"
+CONTEXT: Final = "vast/vast-chat"
+CANARY_WEIGHT: Final = 0.2
+FAILS: Final = 0.5
+"""The primary fails this share of attempts: "fails half the time"."""
+START: Final = 1_764_000_000.0
+GAP_S: Final = 0.25
+"""Seconds between the log's requests."""
+OUTPUT_TOKENS: Final = 40
+
+
+def workload(**changes: object) -> Workload:
+    data: dict[str, object] = {
+        "name": WORKLOAD,
+        "context_tokens": 300,
+        "max_context_tokens": 7000,
+        "output_tokens": OUTPUT_TOKENS,
+        "latency": {"e2e_p95_ms": 8000},
+        "providers": {"allow": ["north", "south", "newco", "vast"]},
+        "volume": {"requests_per_day": 20_000},
+    }
+    data.update(changes)
+    return Workload.model_validate(data)
+
+
+@pytest.fixture(scope="session")
+def catalog() -> Catalog:
+    return load_catalog([REPLAY_CATALOG])
+
+
+def make(
+    catalog: Catalog,
+    *,
+    canary: bool,
+    overrides: Mapping[str, ProviderOverride] | None = None,
+    w: Workload | None = None,
+) -> Plan:
+    """The plan of the replay workload; the canary plan gives newco its weight."""
+    options = PlanOptions(max_fallbacks=1)
+    if canary:
+        options = dataclasses.replace(options, canary_weight=CANARY_WEIGHT, canary=CANARY)
+    plan = make_plan(
+        [match(w or workload(), catalog, today=TODAY)],
+        catalog,
+        resolve_endpoints(catalog, dict(overrides or {})),
+        options=options,
+        today=TODAY,
+    )
+    wp = plan.workloads[0]
+    assert wp.primary.key == PRIMARY and [c.key for c in wp.fallbacks] == [FALLBACK]
+    assert wp.context.choice is not None and wp.context.choice.key == CONTEXT
+    assert wp.timeouts.retries == 0, wp.timeouts
+    return plan
+
+
+def logged(
+    count: int, *, route: str = WORKLOAD, gap_s: float = GAP_S, words: int = 200
+) -> list[LoggedRequest]:
+    """`count` requests a gateway logged, `gap_s` apart, each with its own prompt."""
+    out = []
+    for i in range(count):
+        text = f"req-{i} " + " ".join(f"word{(i * 7 + k) % 97}" for k in range(words))
+        out.append(
+            LoggedRequest(
+                source=f"fixture.jsonl:{i + 1}",
+                at=START + i * gap_s,
+                route=route,
+                model=None,
+                system_prompt=None,
+                messages=({"role": "user", "content": text},),
+                input_tokens=None,
+                output_tokens=OUTPUT_TOKENS,
+                latency_s=None,
+                ttft_s=None,
+                status=200,
+                structured=False,
+                tools=False,
+                images=False,
+                cost_usd=None,
+            )
+        )
+    return out
+
+
+@pytest.fixture(scope="module")
+def failing_sim(catalog: Catalog) -> Iterator[SimulatorHandle]:
+    """The simulator serving the suite's providers, the primary failing half the time,
+    ten times faster than real time."""
+    with running_simulator(
+        [REPLAY_CATALOG],
+        time_scale=0.1,
+        seed=7,
+        offering_faults={PRIMARY: f"5xx-burst@{FAILS}"},
+    ) as sim:
+        yield sim
+
+
+def sim_overrides(catalog: Catalog, sim: SimulatorHandle) -> dict[str, ProviderOverride]:
+    """Every provider moved to its stand-in on the simulator."""
+    return {
+        p.id: ProviderOverride(base_url=sim_base_url(sim.url, p))
+        for p in catalog.providers.values()
+    }

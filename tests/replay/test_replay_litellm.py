@@ -1,0 +1,151 @@
+"""The same replay through the LiteLLM proxy running the plan's export, in front of the
+simulator whose primary fails half the time, agrees with the replay on the simulator.
+
+Agreement: for each figure (the share served by each offering, the fallback share, the
+monthly cost) the two replays' 99 % intervals overlap: Wilson at z = 2.576 for shares, and
+for the cost its 95 % bootstrap interval widened by 2.576 / 1.96 (the bootstrap of a mean is
+close to normal). Two replays of the same traffic then disagree by chance about three times
+in ten thousand per figure (their values must be over five standard errors apart); at 95 % it
+would be about once in two hundred, too often for a test that must not fail by chance. The
+simulator replay, seeded and so repeatable, is the one held to the closed-form ground truth
+at 95 % (test_replay_sim.py); the proxy's own order of requests varies from run to run."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from advisor.export import render
+from advisor.export.litellm import MASTER_KEY_ENV
+from advisor.plan.model import Plan
+from advisor.replay.live import replay_gateway
+from advisor.replay.outcome import Interval, Share
+from advisor.replay.run import replay_sim
+from advisor.replay.traffic import assign
+from catalog import Catalog
+from probes.simulator import SimulatorHandle
+from probes.stats import wilson
+from tests.export.conftest import PROJECT_ROOT, STARTUP_TIMEOUT_S, _free_port, _stop
+from tests.replay.conftest import (
+    CANARY,
+    CANARY_WEIGHT,
+    FAILS,
+    FALLBACK,
+    PRIMARY,
+    logged,
+    make,
+    sim_overrides,
+    workload,
+)
+
+pytestmark = pytest.mark.xdist_group("replay-litellm")  # one proxy process per module
+
+REQUESTS = 400
+SCALE = 0.1
+MASTER_KEY = "sk-replay-not-a-secret"
+
+
+@pytest.fixture(scope="module")
+def plan(catalog: Catalog, failing_sim: SimulatorHandle) -> Plan:
+    return make(catalog, canary=True, overrides=sim_overrides(catalog, failing_sim))
+
+
+@pytest.fixture(scope="module")
+def proxy(plan: Plan, catalog: Catalog, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """`litellm --config <export>` on a loopback port, as users start it."""
+    exe = PROJECT_ROOT / ".venv" / "bin" / "litellm"
+    if not exe.exists():
+        pytest.fail(f"{exe} is missing: `make test` installs the LiteLLM proxy")
+    folder: Path = tmp_path_factory.mktemp("replay-litellm")
+    config = folder / "config.yaml"
+    config.write_text(render("litellm", plan, catalog, config), encoding="utf-8")
+    env = {**os.environ, MASTER_KEY_ENV: MASTER_KEY, "LITELLM_LOCAL_MODEL_COST_MAP": "True"}
+    env |= {p.key_env: "sim-not-a-secret" for p in catalog.providers.values() if p.key_env}
+    port = _free_port()
+    log = folder / "proxy.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [str(exe), "--config", str(config), "--host", "127.0.0.1", "--port", str(port)],
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env=env,
+            cwd=folder,
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 2 * STARTUP_TIMEOUT_S
+        while process.poll() is None and time.monotonic() < deadline:
+            try:
+                if httpx.get(url + "/health/liveliness", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            time.sleep(0.2)
+        else:
+            pytest.fail(f"the LiteLLM proxy did not start:\n{log.read_text(errors='replace')}")
+        yield url
+    finally:
+        _stop(process)
+
+
+def test_the_proxy_replay_agrees_with_the_simulator_replay(
+    proxy: str, plan: Plan, catalog: Catalog, failing_sim: SimulatorHandle
+) -> None:
+    traffic = assign(logged(REQUESTS), [workload()])
+    through_proxy = asyncio.run(
+        replay_gateway(
+            traffic, plan, "export", proxy, MASTER_KEY, scale=SCALE, upstream_scale=SCALE
+        )
+    )
+    on_sim = asyncio.run(
+        replay_sim(traffic, plan, "plan", catalog, failing_sim.url, sim_scale=SCALE, scale=SCALE)
+    )
+    a, b = through_proxy.total, on_sim.total
+    assert a.requests == b.requests == REQUESTS
+    assert a.errors.count == 0, a.error_statuses
+    assert (
+        set(a.served_by)
+        == set(b.served_by)
+        == {
+            f"primary {PRIMARY}",
+            f"fallback-1 {FALLBACK}",
+            f"canary {CANARY}",
+        }
+    )
+    for name in a.served_by:
+        assert overlap(wide(a.served_by[name]), wide(b.served_by[name])), name
+    assert overlap(wide(a.fallback), wide(b.fallback)), (a.fallback, b.fallback)
+    assert a.monthly is not None and b.monthly is not None
+    assert overlap(widened(a.monthly), widened(b.monthly)), (a.monthly, b.monthly)
+    assert b.fallback.holds((1 - CANARY_WEIGHT) * FAILS)
+    assert through_proxy.target == "gateway" and through_proxy.scale == SCALE
+    assert through_proxy.simulated  # the simulator's answers say so, through the proxy
+
+
+Z99 = 2.576
+
+
+def wide(share: Share) -> tuple[float, float]:
+    """A share's 99 % Wilson interval."""
+    return wilson(share.count, share.n, z=Z99)
+
+
+def widened(cost: Interval) -> tuple[float, float]:
+    """A cost's 95 % interval widened to 99 %, as a normal one would be."""
+    factor = Z99 / 1.96
+    return (
+        cost.value - (cost.value - cost.low) * factor,
+        cost.value + (cost.high - cost.value) * factor,
+    )
+
+
+def overlap(one: tuple[float, float], other: tuple[float, float]) -> bool:
+    return one[0] <= other[1] and other[0] <= one[1]

@@ -1,0 +1,77 @@
+"""A replay on the simulator, its primary failing half the time, checked against the
+simulator's own ground truth and against the model's prediction.
+
+The simulator decides every failure itself (`5xx-burst@0.5` on the primary) and reports the
+usage it billed; the model draws from the same failure rate. The ground truth of a plan with
+a canary (cooldowns off) has a closed form: the fallback takes (1 - weight) × 0.5."""
+
+from __future__ import annotations
+
+import asyncio
+
+from advisor.replay.run import ReplayReport, replay_model, replay_sim
+from advisor.replay.traffic import assign
+from catalog import Catalog
+from probes.simulator import SimulatorHandle
+from probes.stats import wilson
+from tests.replay.conftest import (
+    CANARY,
+    CANARY_WEIGHT,
+    FAILS,
+    FALLBACK,
+    PRIMARY,
+    logged,
+    make,
+    workload,
+)
+from tests.replay.test_replay_model import expected_monthly
+
+REQUESTS = 400
+SCALE = 0.1
+"""The simulator's time scale and the replay's: a 100 s log in 10 s."""
+
+
+def served(report: ReplayReport) -> dict[str, float]:
+    return {k.split(" ", 1)[1]: s.value for k, s in report.total.served_by.items()}
+
+
+def test_the_simulator_replay_holds_the_ground_truth_and_the_models_prediction(
+    catalog: Catalog, failing_sim: SimulatorHandle
+) -> None:
+    plan = make(catalog, canary=True)
+    traffic = assign(logged(REQUESTS), [workload()])
+    sim = asyncio.run(
+        replay_sim(
+            traffic, plan, "canary plan", catalog, failing_sim.url, sim_scale=SCALE, scale=SCALE
+        )
+    )
+    model = replay_model(traffic, plan, "canary plan", failures={PRIMARY: FAILS}, scale=SCALE)
+    truth = {
+        PRIMARY: (1 - CANARY_WEIGHT) * (1 - FAILS),
+        FALLBACK: (1 - CANARY_WEIGHT) * FAILS,
+        CANARY: CANARY_WEIGHT,
+    }
+
+    # The simulator's own failures: about half of the attempts on the primary.
+    attempts = [a for s in sim.answers for a in s.attempts if a.key == PRIMARY]
+    assert attempts
+    failed = sum(a.status >= 500 for a in attempts)
+    low, high = wilson(failed, len(attempts))
+    assert low <= FAILS <= high, (failed, len(attempts))
+
+    # The replay's stated intervals hold the ground truth, shares and cost alike.
+    total = sim.total
+    assert total.requests == REQUESTS and total.errors.count == 0, total.error_statuses
+    assert total.fallback.holds(truth[FALLBACK]), total.fallback.interval
+    assert total.monthly is not None
+    tokens = traffic.requests[0].input_tokens
+    assert total.monthly.holds(expected_monthly(catalog, truth, tokens)), total.monthly
+
+    # The model's prediction and the simulator's outcome lie within each other's intervals.
+    assert model.total.fallback.holds(total.fallback.value)
+    assert total.fallback.holds(model.total.fallback.value)
+    assert model.total.monthly is not None
+    assert model.total.monthly.holds(total.monthly.value)
+    assert total.monthly.holds(model.total.monthly.value)
+    assert set(served(sim)) == set(served(model)) == set(truth)
+    assert "simulator at time scale 0.1" in sim.basis[0]
