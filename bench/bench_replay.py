@@ -14,9 +14,9 @@ import asyncio
 import time
 import tracemalloc
 
+from advisor.replay.assign import assign
 from advisor.replay.gateway import Router, Served, rules_for
 from advisor.replay.run import behaviours, report
-from advisor.replay.traffic import assign
 from advisor.replay.upstream import ModelUpstream
 from bench.timing import spread
 from catalog import load_catalog

@@ -20,9 +20,9 @@ from advisor.export.litellm import MASTER_KEY_ENV
 from advisor.plan.model import Plan, WorkloadPlan
 from advisor.present.gate import judgement_view
 from advisor.watch.gate import DEFAULT_ALPHA, Judgement, judge, judgement_json
+from advisor.watch.look import Look
 from advisor.watch.sources import Roles, SourceError, jsonl, probe, prometheus
 from advisor.watch.step import stepped
-from advisor.watch.traffic import Traffic
 from catalog import Catalog
 from catalog.errors import BadInput
 
@@ -168,7 +168,7 @@ def _source(source: str) -> tuple[str, str]:
     return kind, rest
 
 
-def _read(source: tuple[str, str], roles: Roles, requests: int, key_env: str) -> Traffic:
+def _read(source: tuple[str, str], roles: Roles, requests: int, key_env: str) -> Look:
     kind, where = source
     if kind == "prometheus":
         return prometheus.read(where, roles, os.environ.get(key_env))

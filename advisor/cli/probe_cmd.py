@@ -164,7 +164,7 @@ def probe(
             raise click.UsageError(
                 "--replay-log sets the load itself: drop --rate and --concurrency"
             )
-        from advisor.replay.traffic import log_traces  # only a replay reads logs
+        from advisor.replay.assign import log_traces  # only a replay reads logs
 
         traces = log_traces(replay_logs, workloads, replay_scale)
     settings = Settings(

@@ -18,6 +18,7 @@ from advisor.export.litellm import MASTER_KEY_ENV
 from advisor.plan.inputs import run_measures
 from advisor.plan.model import Plan
 from advisor.present.replay import replay_tables
+from advisor.replay.assign import Assigned, assign
 from advisor.replay.live import replay_gateway
 from advisor.replay.run import (
     ReplayReport,
@@ -27,7 +28,6 @@ from advisor.replay.run import (
     report_json,
     routed,
 )
-from advisor.replay.traffic import Traffic, assign
 from advisor.traffic.read import FORMATS, Format, read_logs
 from advisor.workload.model import load_workloads
 from catalog import Catalog
@@ -198,7 +198,7 @@ def replay_command(
 def _replay(
     ctx: click.Context,
     target: str,
-    traffic: Traffic,
+    traffic: Assigned,
     plan: Plan,
     catalog: Catalog,
     label: str,

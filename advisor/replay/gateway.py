@@ -36,7 +36,7 @@ from advisor.export.common import (
 from advisor.export.litellm import ALLOWED_FAILS, COOLDOWN_S
 from advisor.match.cost import PriceCard, per_request_usd, price_card
 from advisor.plan.model import Plan, WorkloadPlan
-from advisor.replay.traffic import ReplayRequest
+from advisor.replay.assign import ReplayRequest
 from catalog import Offering
 
 CONTEXT_STATUS: Final = 400

@@ -17,9 +17,9 @@ from typing import Final
 
 from advisor.export.common import chain, context_deployment, primary_group
 from advisor.plan.model import Plan, WorkloadPlan
+from advisor.replay.assign import Assigned, ReplayRequest
 from advisor.replay.gateway import Router, Served, rules_for
 from advisor.replay.run import ReplayReport, check_workloads, report
-from advisor.replay.traffic import ReplayRequest, Traffic
 from advisor.replay.upstream import TRANSPORT_FAILED, ModelUpstream
 from probes.clients import ChatRequest, Pool, chat
 from probes.load import Load, drive
@@ -64,7 +64,7 @@ def _who(headers: Mapping[str, str], model: str | None, keys: Mapping[str, str])
 
 
 async def replay_gateway(
-    traffic: Traffic,
+    traffic: Assigned,
     plan: Plan,
     label: str,
     url: str,

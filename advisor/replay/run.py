@@ -20,10 +20,10 @@ from typing import Any
 
 from advisor.plan.model import Plan
 from advisor.probe.measured import RunMeasures
+from advisor.replay.assign import Assigned
 from advisor.replay.behaviour import Behaviour, behaviour
 from advisor.replay.gateway import Router, Served, Upstream, rules_for
 from advisor.replay.outcome import Figures, Share, Volume, figures, volume
-from advisor.replay.traffic import Traffic
 from advisor.replay.upstream import ModelUpstream, SimUpstream
 from catalog import Catalog
 from catalog.errors import BadInput
@@ -95,7 +95,7 @@ def behaviours(
     return out
 
 
-def check_workloads(traffic: Traffic, plan: Plan) -> None:
+def check_workloads(traffic: Assigned, plan: Plan) -> None:
     """Every workload a log request was assigned to has a plan (an unplanned one cannot be
     routed)."""
     planned = {wp.name for wp in plan.workloads}
@@ -109,7 +109,7 @@ def report(
     plan: Plan,
     label: str,
     target: str,
-    traffic: Traffic,
+    traffic: Assigned,
     served: Sequence[Served],
     scale: float,
     basis: Sequence[str],
@@ -140,7 +140,7 @@ def report(
 
 
 def replay_model(
-    traffic: Traffic,
+    traffic: Assigned,
     plan: Plan,
     label: str,
     *,
@@ -175,7 +175,7 @@ def basis(known: Mapping[str, Behaviour]) -> list[str]:
 
 
 async def replay_sim(
-    traffic: Traffic,
+    traffic: Assigned,
     plan: Plan,
     label: str,
     catalog: Catalog,

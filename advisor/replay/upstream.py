@@ -19,9 +19,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Final
 
+from advisor.replay.assign import ReplayRequest
 from advisor.replay.behaviour import ERROR_S, Behaviour
 from advisor.replay.gateway import CONTEXT_STATUS, TIMEOUT_STATUS, Answer
-from advisor.replay.traffic import ReplayRequest
 from catalog import Catalog, Offering
 from probes.clients import ChatRequest, Pool, chat
 from probes.prompts import sized_prompt

@@ -20,8 +20,8 @@ from dataclasses import dataclass
 from typing import Literal
 
 from advisor.plan.model import Canary, Gate, format_value
+from advisor.watch.look import Arm, Look
 from advisor.watch.sequential import MEAN_MIN_N, Decision, MeanTest, ShareTest, share_interval
-from advisor.watch.traffic import Arm, Traffic
 
 Verdict = Literal["promote", "hold", "rollback"]
 EXIT_STATUS: dict[Verdict, int] = {"promote": 0, "rollback": 1, "hold": 3}
@@ -65,7 +65,7 @@ class Judgement:
     gates: tuple[GateResult, ...]
     alpha: float
     alpha_per_gate: float
-    traffic: Traffic
+    traffic: Look
     workload: str
     canary_key: str
     baseline_key: str
@@ -80,7 +80,7 @@ def judge(
     canary: Canary,
     baseline_key: str,
     workload: str,
-    traffic: Traffic,
+    traffic: Look,
     *,
     alpha: float = DEFAULT_ALPHA,
 ) -> Judgement:
@@ -133,7 +133,7 @@ def _verdict(results: tuple[GateResult, ...]) -> tuple[Verdict, str]:
     return "promote", f"every judged gate passed{unseen}"
 
 
-def _result(gate: Gate, traffic: Traffic, alpha: float) -> GateResult:
+def _result(gate: Gate, traffic: Look, alpha: float) -> GateResult:
     canary, baseline = traffic.canary, traffic.baseline
     if not _judgeable(gate, canary):
         return GateResult(gate, "not judged", None, None, f"{traffic.source} does not report it")

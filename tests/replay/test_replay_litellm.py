@@ -25,10 +25,10 @@ import pytest
 from advisor.export import render
 from advisor.export.litellm import MASTER_KEY_ENV
 from advisor.plan.model import Plan
+from advisor.replay.assign import assign
 from advisor.replay.live import replay_gateway
 from advisor.replay.outcome import Interval, Share
 from advisor.replay.run import replay_sim
-from advisor.replay.traffic import assign
 from catalog import Catalog
 from probes.simulator import SimulatorHandle
 from probes.stats import wilson

@@ -8,6 +8,7 @@ import dataclasses
 import pytest
 
 from advisor.plan.model import Plan
+from advisor.replay.assign import NO_ROUTE, ReplayRequest, assign, message_tokens
 from advisor.replay.behaviour import Behaviour
 from advisor.replay.gateway import Router, Served, rules_for
 from advisor.replay.outcome import SECONDS_PER_DAY
@@ -18,7 +19,6 @@ from advisor.replay.run import (
     replay_model,
     report_json,
 )
-from advisor.replay.traffic import NO_ROUTE, ReplayRequest, assign, message_tokens
 from advisor.replay.upstream import ModelUpstream
 from advisor.workload.model import DAYS_PER_MONTH
 from catalog import Catalog

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import asyncio
 
+from advisor.replay.assign import assign
 from advisor.replay.run import ReplayReport, replay_model, replay_sim
-from advisor.replay.traffic import assign
 from catalog import Catalog
 from probes.simulator import SimulatorHandle
 from probes.stats import wilson

@@ -16,8 +16,8 @@ from click.testing import CliRunner
 from advisor.cli import cli
 from advisor.plan.model import Canary, Gate, Plan, WorkloadPlan
 from advisor.watch.gate import judge
+from advisor.watch.look import Arm, Costs, Latencies, Look, Tally
 from advisor.watch.step import LADDER, next_weight, stepped
-from advisor.watch.traffic import Arm, Costs, Latencies, Tally, Traffic
 from tests.gateways.conftest import SUITE_CATALOG, TODAY
 from tests.watch.conftest import CANARY, WORKLOAD, _workload_file
 
@@ -46,7 +46,7 @@ def arm(rng: random.Random, n: int, slow: float = 0.0, errors: float = 0.0) -> A
 
 def test_a_slow_canary_is_rolled_back_on_its_latency_gates(canary_plan: WorkloadPlan) -> None:
     rng = random.Random(1)
-    traffic = Traffic(arm(rng, 60, slow=0.3), arm(rng, 200), "test")
+    traffic = Look(arm(rng, 60, slow=0.3), arm(rng, 200), "test")
     j = judge(with_gates(canary_plan), "north/north-chat", WORKLOAD, traffic)
     assert j.verdict == "rollback" and j.exit_status == 1
     decided = {r.gate.metric: r.decision for r in j.gates}
@@ -61,11 +61,11 @@ def test_a_slow_canary_is_rolled_back_on_its_latency_gates(canary_plan: Workload
 
 def test_a_healthy_canary_holds_then_promotes_at_the_stated_n(canary_plan: WorkloadPlan) -> None:
     rng = random.Random(2)
-    early = judge(with_gates(canary_plan), "b", WORKLOAD, Traffic(arm(rng, 40), Arm(), "test"))
+    early = judge(with_gates(canary_plan), "b", WORKLOAD, Look(arm(rng, 40), Arm(), "test"))
     assert early.verdict == "hold" and early.exit_status == 3
     stated = max(r.decide_at or 0 for r in early.gates)
     assert f"{stated:,} canary requests" in early.reason
-    at = judge(with_gates(canary_plan), "b", WORKLOAD, Traffic(arm(rng, stated), Arm(), "t"))
+    at = judge(with_gates(canary_plan), "b", WORKLOAD, Look(arm(rng, stated), Arm(), "t"))
     assert at.verdict == "promote", at.reason
     assert "not judged: determinism_agreement" in at.reason
 
@@ -73,7 +73,7 @@ def test_a_healthy_canary_holds_then_promotes_at_the_stated_n(canary_plan: Workl
 def test_agreement_is_judged_when_the_source_reports_it(canary_plan: WorkloadPlan) -> None:
     rng = random.Random(3)
     canary = dataclasses.replace(arm(rng, 200), disagreements=Tally(1, 50))
-    j = judge(with_gates(canary_plan), "b", WORKLOAD, Traffic(canary, Arm(), "test"))
+    j = judge(with_gates(canary_plan), "b", WORKLOAD, Look(canary, Arm(), "test"))
     assert j.verdict == "rollback" and "determinism_agreement" in j.reason
 
 
@@ -94,9 +94,7 @@ def test_the_whole_verdict_keeps_its_false_alarm_rate(canary_plan: WorkloadPlan)
                 ttft.append(1600.0 if u < 0.01 else 900.0 if u < 0.05 else 300.0)
             if n % 25 == 0:
                 canary = Arm(n, failed, Latencies(values=tuple(ttft)))
-                j = judge(
-                    with_gates(canary_plan, gates), "b", WORKLOAD, Traffic(canary, Arm(), "t")
-                )
+                j = judge(with_gates(canary_plan, gates), "b", WORKLOAD, Look(canary, Arm(), "t"))
                 if j.verdict == "rollback":
                     rolled += 1
                     break
@@ -108,10 +106,8 @@ def test_the_ladder_and_the_next_export(canary_plan: WorkloadPlan) -> None:
     assert [next_weight(w) for w in (0.05, 0.2, 0.25, 0.5)] == [0.25, 0.25, 0.5, 1.0]
     plan = Plan((canary_plan,), (), {}, "test", TODAY, None)
     rng = random.Random(5)
-    good = judge(with_gates(canary_plan), "b", WORKLOAD, Traffic(arm(rng, 400), Arm(), "t"))
-    bad = judge(
-        with_gates(canary_plan), "b", WORKLOAD, Traffic(arm(rng, 50, errors=0.5), Arm(), "t")
-    )
+    good = judge(with_gates(canary_plan), "b", WORKLOAD, Look(arm(rng, 400), Arm(), "t"))
+    bad = judge(with_gates(canary_plan), "b", WORKLOAD, Look(arm(rng, 50, errors=0.5), Arm(), "t"))
     promoted = stepped(plan, good, "2026-12-06")
     assert promoted is not None
     wp = promoted[0].workloads[0]
@@ -125,7 +121,7 @@ def test_the_ladder_and_the_next_export(canary_plan: WorkloadPlan) -> None:
     up = stepped(small, good, "2026-12-06")
     assert up is not None and up[0].workloads[0].canary is not None
     assert up[0].workloads[0].canary.weight == 0.25 and "from 5% to 25%" in up[1]
-    hold = judge(with_gates(canary_plan), "b", WORKLOAD, Traffic(arm(rng, 5), Arm(), "t"))
+    hold = judge(with_gates(canary_plan), "b", WORKLOAD, Look(arm(rng, 5), Arm(), "t"))
     assert stepped(plan, hold, "2026-12-06") is None
 
 

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from advisor.plan.model import WorkloadPlan
+from advisor.watch.look import Latencies
 from advisor.watch.sources import Roles, SourceError, jsonl, prometheus
-from advisor.watch.traffic import Latencies
 from catalog.problems import InputError
 
 METRICS = """\

@@ -1,5 +1,5 @@
 """Where a canary's traffic is read from: a LiteLLM proxy's Prometheus `/metrics`, probes sent
-through the gateway, or a JSONL request log. Each source returns a `Traffic`; this module says
+through the gateway, or a JSONL request log. Each source returns a `Look`; this module says
 which names stand for the canary and which for the baseline, and how tokens become cost."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from advisor.plan.model import WorkloadPlan
-from advisor.watch.traffic import ArmName
+from advisor.watch.look import ArmName
 from catalog import Offering
 from catalog.errors import BadInput
 

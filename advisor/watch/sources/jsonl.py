@@ -20,15 +20,15 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
+from advisor.watch.look import Arm, ArmName, Costs, Latencies, Look, Tally
 from advisor.watch.sources import Roles, token_cost
-from advisor.watch.traffic import Arm, ArmName, Costs, Latencies, Tally, Traffic
 from catalog.problems import InputError, Problem
 
 MAX_PROBLEMS = 20
 """Problems listed before the rest are only counted."""
 
 
-def read(path: Path, roles: Roles) -> Traffic:
+def read(path: Path, roles: Roles) -> Look:
     """The traffic a request log holds; `InputError` (PATH:LINE:COL each) for bad lines."""
     lines: dict[ArmName, list[dict[str, Any]]] = defaultdict(list)
     problems: list[Problem] = []
@@ -55,7 +55,7 @@ def read(path: Path, roles: Roles) -> Traffic:
     if problems:
         raise InputError(problems[:MAX_PROBLEMS])
     notes = (f"{skipped} requests of other deployments skipped",) if skipped else ()
-    return Traffic(
+    return Look(
         _arm(lines["canary"], roles, "canary"),
         _arm(lines["baseline"], roles, "baseline"),
         f"the request log {path}",

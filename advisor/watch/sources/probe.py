@@ -16,8 +16,8 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 
+from advisor.watch.look import Arm, ArmName, Costs, Latencies, Look
 from advisor.watch.sources import Roles, SourceError, token_cost
-from advisor.watch.traffic import Arm, ArmName, Costs, Latencies, Traffic
 from probes.clients import ChatRequest, Reply, Timed, chat, make_client
 
 MODEL_ID_HEADER = "x-litellm-model-id"
@@ -91,7 +91,7 @@ async def send(
         return list(await asyncio.gather(*(one(i) for i in range(requests))))
 
 
-def traffic_of(answers: list[Answer], roles: Roles, source: str) -> Traffic:
+def traffic_of(answers: list[Answer], roles: Roles, source: str) -> Look:
     """Both arms from the answers; see the module's note on failures the gateway hid."""
     _check_reached(answers, source)
     by_arm: dict[ArmName, list[Answer]] = {"canary": [], "baseline": []}
@@ -120,7 +120,7 @@ def traffic_of(answers: list[Answer], roles: Roles, source: str) -> Traffic:
             f"{source}: no answer named the canary or the baseline (is it the plan's export, "
             f"and does the gateway send {MODEL_ID_HEADER}?)"
         )
-    return Traffic(
+    return Look(
         _arm(by_arm["canary"], roles, "canary"),
         _arm(by_arm["baseline"], roles, "baseline"),
         source,
@@ -163,7 +163,7 @@ def read(
     requests: int,
     api_key: str | None,
     concurrency: int = DEFAULT_CONCURRENCY,
-) -> Traffic:
+) -> Look:
     """Probe the gateway at `url` with `requests` requests and read both arms."""
     answers = asyncio.run(send(url, roles, requests, api_key, concurrency))
     return traffic_of(answers, roles, f"{requests} probes through the gateway at {url}")

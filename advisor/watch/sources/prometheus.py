@@ -21,8 +21,8 @@ import urllib.request
 from collections import defaultdict
 from dataclasses import dataclass
 
+from advisor.watch.look import Arm, ArmName, Latencies, Look
 from advisor.watch.sources import Roles, SourceError
-from advisor.watch.traffic import Arm, ArmName, Latencies, Traffic
 
 SUCCESS = "litellm_deployment_success_responses_total"
 FAILURE = "litellm_deployment_failure_responses_total"
@@ -118,7 +118,7 @@ def scrape(url: str, api_key: str | None = None) -> str:
         raise SourceError(f"cannot read {url}: {error}") from None
 
 
-def read(url: str, roles: Roles, api_key: str | None = None) -> Traffic:
+def read(url: str, roles: Roles, api_key: str | None = None) -> Look:
     """The canary's and the baseline's traffic, from the proxy's metrics at `url`."""
     text = scrape(url, api_key)
     try:
@@ -133,7 +133,7 @@ def read(url: str, roles: Roles, api_key: str | None = None) -> Traffic:
     return traffic_of(samples, roles, f"the LiteLLM proxy's metrics at {url}")
 
 
-def traffic_of(samples: list[Sample], roles: Roles, source: str) -> Traffic:
+def traffic_of(samples: list[Sample], roles: Roles, source: str) -> Look:
     """Both arms from parsed samples."""
     counts: dict[tuple[ArmName, str], float] = defaultdict(float)
     buckets: dict[tuple[ArmName, str], dict[float, float]] = defaultdict(lambda: defaultdict(float))
@@ -162,4 +162,4 @@ def traffic_of(samples: list[Sample], roles: Roles, source: str) -> Traffic:
                 buckets=tuple((edge * 1000, int(c)) for edge, c in sorted(hist.items()))
             ),
         )
-    return Traffic(arms["canary"], arms["baseline"], source, tuple(notes))
+    return Look(arms["canary"], arms["baseline"], source, tuple(notes))

@@ -96,7 +96,7 @@ class Arm:
 
 
 @dataclass(frozen=True)
-class Traffic:
+class Look:
     """What one look at a source found: both arms, where from, and what it could not see."""
 
     canary: Arm

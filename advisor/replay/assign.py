@@ -56,7 +56,7 @@ class ReplayRequest:
 
 
 @dataclass(frozen=True)
-class Traffic:
+class Assigned:
     """The requests of a log that the plan's workloads take, in arrival order."""
 
     requests: tuple[ReplayRequest, ...]
@@ -89,7 +89,7 @@ def message_tokens(messages: Iterable[Mapping[str, Any]]) -> int:
     return total
 
 
-def assign(records: Iterable[LoggedRequest], workloads: Sequence[Workload]) -> Traffic:
+def assign(records: Iterable[LoggedRequest], workloads: Sequence[Workload]) -> Assigned:
     """Assign each logged request to the workload its route (or else model) names."""
     by_name = {w.name: w for w in workloads}
     taken: list[tuple[float | None, int, LoggedRequest, Workload]] = []
@@ -110,7 +110,7 @@ def assign(records: Iterable[LoggedRequest], workloads: Sequence[Workload]) -> T
     for index, (at, _, record, workload) in enumerate(taken):
         offset = (at or 0.0) - (first or 0.0) if timed else index * UNTIMED_GAP_S
         requests.append(_request(index, offset, record, workload))
-    return Traffic(tuple(requests), dict(unmatched), timed)
+    return Assigned(tuple(requests), dict(unmatched), timed)
 
 
 def _request(index: int, offset: float, record: LoggedRequest, workload: Workload) -> ReplayRequest:
@@ -137,7 +137,7 @@ def _request(index: int, offset: float, record: LoggedRequest, workload: Workloa
     )
 
 
-def traces(traffic: Traffic, scale: float = 1.0) -> dict[str, Trace]:
+def traces(traffic: Assigned, scale: float = 1.0) -> dict[str, Trace]:
     """Each workload's share of the log as a trace for the latency probe to replay, its
     arrivals from the workload's first request."""
     out = {}
