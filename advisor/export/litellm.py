@@ -75,7 +75,8 @@ def render(plan: Plan) -> str:
             model_list += _group(wp, name, [d])
             names.append(name)
         if names:
-            fallbacks.append({wp.name: names})
+            # A copy: the context and verifier groups appended below are no fallbacks.
+            fallbacks.append({wp.name: list(names)})
         ctx = context_deployment(wp, plan)
         if ctx:
             model_list += _group(wp, f"{wp.name}.context", [ctx])

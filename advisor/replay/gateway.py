@@ -32,6 +32,7 @@ from advisor.export.common import (
     chain,
     context_deployment,
     primary_group,
+    timeouts_of,
 )
 from advisor.export.litellm import ALLOWED_FAILS, COOLDOWN_S
 from advisor.match.cost import PriceCard, per_request_usd, price_card
@@ -149,7 +150,7 @@ class Router:
                 if not healthy:
                     break  # the whole group is cooling down: on to the next
                 deployment = self._draw(healthy)
-                timeout = deployment.choice.timeout_s or wp.timeouts.request_s
+                timeout, _ = timeouts_of(wp, deployment)
                 seed = hash((self.seed, request.index, len(attempts), number)) & 0x7FFFFFFF
                 answer = await self.upstream.send(
                     deployment.choice.offering, request, now, timeout, seed
@@ -175,10 +176,6 @@ class Router:
         context = context_deployment(wp, self.plan)
         if context is not None and not any(_fits(d, request) for d in own):
             ordered = [[context], *rest]
-        elif context is not None:
-            # The LiteLLM export lists the context fallback last among the ordinary
-            # fallbacks too, so a request that fails everywhere else tries it.
-            ordered = [own, *rest, [context]]
         else:
             ordered = [own, *rest]
         narrowed = [[d for d in group if _fits(d, request)] for group in ordered]

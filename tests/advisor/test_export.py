@@ -18,6 +18,7 @@ from click.testing import CliRunner
 
 from advisor.cli import cli
 from advisor.export import ExportError, ExportExists, check_no_secrets, render, write
+from advisor.export.common import chain
 from advisor.export.openrouter import BODY_FIELDS, MAX_MODELS, PROVIDER_FIELDS
 from advisor.match.matching import match
 from advisor.plan import Plan, PlanOptions, make_plan, resolve_endpoints
@@ -74,6 +75,18 @@ def test_litellm_references_only_defined_groups(full: Plan, catalog: Catalog) ->
             or d["litellm_params"]["api_key"] == "none"
         )
         assert d["litellm_params"]["max_retries"] == 0
+
+
+def test_litellm_fallbacks_are_the_plans_chain_only(full: Plan, catalog: Catalog) -> None:
+    """The verifier and the context fallback never answer a failed request: the fallback
+    chain holds exactly the plan's fallbacks, in order."""
+    config = yaml.safe_load(render("litellm", full, catalog))
+    chains = {k: v for item in config["router_settings"]["fallbacks"] for k, v in item.items()}
+    for wp in full.workloads:
+        assert wp.verifier is not None
+        expected = [f"{wp.name}.{d.name}" for d in chain(wp, full)]
+        assert chains.get(wp.name, []) == expected
+        assert not any(n.endswith((".verifier", ".context")) for n in chains.get(wp.name, []))
 
 
 def test_litellm_weights_split_the_primary_group(full: Plan, catalog: Catalog) -> None:

@@ -216,8 +216,6 @@ NOTES: Final = {
         "request also costs a primary request, whose answer is dropped)"
         for scenario in ("canary-primary-down", "canary-primary-500", "canary-split")
     },
-    ("litellm", "all-down"): "LiteLLM also tries the context fallback's group once the "
-    "fallbacks are exhausted, though no context error occurred",
 }
 """What the table says beside a scenario that holds in a way worth knowing."""
 
