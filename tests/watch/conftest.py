@@ -30,7 +30,8 @@ from tests.gateways.upstream import Upstream
 
 WORKLOAD: Final = "canary-chat"
 SLOW_WORKLOAD: Final = "fast-chat"
-"""The same routing with a 1 s first-token budget, so that its canary has a latency gate."""
+"""The same routing with a 0.4 s first-token budget, so that its canary has a latency gate
+below the 0.8 s its deployments time out at (a slower canary fails rather than lags)."""
 CANARY: Final = "newco/newco-chat"
 WEIGHT: Final = 0.5
 PLAN_ARGS: Final = (
@@ -96,7 +97,7 @@ def _workload_file(path: Path) -> None:
     doc = {
         "workloads": [
             one(WORKLOAD, {"e2e_p95_ms": 2000}),
-            one(SLOW_WORKLOAD, {"e2e_p95_ms": 4000, "ttft_p95_ms": 1000}),
+            one(SLOW_WORKLOAD, {"e2e_p95_ms": 4000, "ttft_p95_ms": 400}),
         ]
     }
     path.write_text(yaml.safe_dump(doc), encoding="utf-8")

@@ -104,7 +104,7 @@ def test_probes_through_the_proxy_hold_promote_and_roll_back(deployed: Deployed)
 
 
 def test_a_slow_canary_is_rolled_back_on_its_first_token_gate(deployed: Deployed) -> None:
-    """The canary starts every answer 1.5 s late against a 1 s p95 budget: streamed requests
+    """The canary starts every answer 0.6 s late against a 0.4 s p95 budget: streamed requests
     fill the proxy's time-to-first-token histogram and the gate rolls it back as soon as its
     sequential test allows, and not before."""
     source = ("--metrics", f"prometheus:{deployed.url}/metrics")
