@@ -342,9 +342,9 @@ def _canary(primary: Figures, ranked: list[Figures], options: PlanOptions) -> Ca
         weight,
         _gates(primary),
         CANARY_MIN_REQUESTS,
-        f"Roll back (weight 0) as soon as a gate fails over the last {CANARY_MIN_REQUESTS} "
-        f"canary requests; promote only after every gate holds for {4 * CANARY_MIN_REQUESTS} "
-        "requests.",
+        "Judge with `advisor gate`: one sequential test per gate, 5% false alarms over all "
+        "of them; roll back (weight 0) as soon as a gate fails, step the weight up "
+        "(5% -> 25% -> 50% -> 100%) once every gate passes, hold until then.",
     )
 
 
@@ -394,7 +394,7 @@ def _gates(primary: Figures) -> tuple[Gate, ...]:
                 "usd_per_1k", w.budget.usd_per_1k_requests, "USD/1k", "<=", "the workload's budget"
             )
         )
-    elif cost:
+    elif cost and cost.value > 0:  # 20% over a free primary would fail every priced canary
         gates.append(
             Gate("usd_per_1k", 1.2 * cost.value, "USD/1k", "<=", f"20% over the primary's {cost}")
         )

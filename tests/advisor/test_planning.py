@@ -4,6 +4,7 @@ canary, verifier, timeouts."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 from typing import Any
 
@@ -294,6 +295,24 @@ def test_catalog_figures_set_timeouts_when_nothing_was_probed(catalog: Catalog) 
     assert wp.timeouts.basis[0].origin == "catalog"
 
 
+def test_a_free_primary_sets_no_cost_gate(tmp_path: Path) -> None:
+    """20 % over a free primary is $0, which every priced canary would fail: without a
+    budget there is no cost gate. support-chat's primary in the bundled catalog is free."""
+    from click.testing import CliRunner
+
+    from advisor.cli import cli
+
+    examples = Path(__file__).parents[2] / "examples" / "workloads.yaml"
+    args = ["plan", str(examples), "--canary-weight", "0.05", "--run", "none", "--json"]
+    result = CliRunner(env={"ADVISOR_HOME": str(tmp_path)}).invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    (chat,) = [w for w in json.loads(result.stdout)["workloads"] if w["workload"] == "support-chat"]
+    (cost,) = [b for b in chat["primary"]["basis"] if b["name"] == "cost"]
+    assert cost["value"] == 0
+    gates = {g["metric"] for g in chat["canary"]["gates"]}
+    assert "usd_per_1k" not in gates and "error_rate" in gates
+
+
 def test_a_canary_has_gates_and_a_rollback_rule(catalog: Catalog) -> None:
     w = workload(
         latency={"ttft_p95_ms": 900}, budget={"usd_per_1k_requests": 20.0}, determinism="preferred"
@@ -306,7 +325,7 @@ def test_a_canary_has_gates_and_a_rollback_rule(catalog: Catalog) -> None:
     assert gates["usd_per_1k"].limit == 20.0
     assert "determinism_agreement" not in gates  # not strict, and nothing measured
     assert "error_rate" in gates
-    assert "Roll back" in wp.canary.rollback
+    assert "roll back (weight 0)" in wp.canary.rollback and "advisor gate" in wp.canary.rollback
     named = only(plan(catalog, w, canary_weight=0.1, canary="gamma/large-hosted"))
     assert named.canary is not None and named.canary.choice.key == "gamma/large-hosted"
     with pytest.raises(PlanError, match="not a candidate"):
