@@ -74,3 +74,32 @@ async def test_candidates_at_80_columns_carry_the_legend() -> None:
         assert not first.startswith("openrouter/")
         assert str(table.border_subtitle).startswith("keys: ")
         assert "or = openrouter" in str(table.border_subtitle)
+
+
+async def test_sample_columns_of_one_provider_stay_apart_at_80_columns() -> None:
+    from textual.app import App, ComposeResult
+
+    from advisor.present.probe import SampleComparison
+    from advisor.tui.widgets.probe_tables import SamplesCompareTable
+
+    keys = [
+        "google/gemma-3-27b-it",
+        LONG,
+        "openrouter/meta-llama/llama-4-scout",
+    ]
+
+    class Harness(App[None]):
+        def compose(self) -> ComposeResult:
+            yield SamplesCompareTable()
+
+    app = Harness()
+    async with app.run_test(size=(80, 24)) as pilot:
+        table = app.query_one(SamplesCompareTable)
+        table.show(SampleComparison(keys, ["a"], [{}]))
+        await pilot.pause()
+        labels = [str(c.label) for c in table.columns.values()][2:]
+        widths = [c.width for c in table.columns.values()][2:]
+        assert all(len(label) <= width for label, width in zip(labels, widths, strict=True))
+        assert len(set(labels)) == 3  # no two headers read the same
+        assert labels[1].startswith("or/") and labels[1].endswith("instruct")
+        assert str(table.border_subtitle) == "keys: goog = google · or = openrouter"

@@ -86,7 +86,8 @@ class SamplesCompareTable(DataTable[str | Text]):
         self.add_column("#", key="#")
         self.add_column("expected", key="expected", width=width)
         for key in comparison.offerings:
-            self.add_column(keys.shown(key), key=key, width=width)
+            # Cut in the middle if need be: keys of one provider differ at their ends.
+            self.add_column(keys.cell(key), key=key, width=width)
         show_legend(self, comparison.offerings, keys)
         for i, (expected, answers) in enumerate(
             zip(comparison.expected, comparison.answers, strict=True)
