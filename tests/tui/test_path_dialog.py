@@ -173,3 +173,15 @@ def test_the_open_dialog_at_80x24(workloads_app: AdvisorApp, snap_compare: Any) 
         await pilot.pause()
 
     assert snap_compare(workloads_app, run_before=run_before, terminal_size=(80, 24))
+
+
+async def test_a_new_name_lists_what_the_folder_already_holds(folder: Path) -> None:
+    app = Harness(PathDialog("Save as", "gamma.yaml", suffixes=(".yaml",)))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert entries(app) == ["../", "archive/", "alpha.yaml", "beta.yaml"]
+        about = app.screen.query_one("#path-folder", Static)
+        assert str(about.render()) == "in ./: 1 folder, 2 files · gamma.yaml is new"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.result == Path("gamma.yaml")

@@ -129,8 +129,13 @@ class PathDialog(ModalScreen[Path | None]):
         with that file highlighted."""
         found = listing(text, self.suffixes)
         chosen = None
+        unmatched = ""
         if found.prefix and [e.shown for e in found.entries] == [found.prefix]:
             chosen = found.prefix
+            found = listing(found.folder, self.suffixes)
+        elif found.prefix and not found.entries and not found.error:
+            # A new name (save as, export): show what the folder already holds.
+            unmatched = found.prefix
             found = listing(found.folder, self.suffixes)
         entries = self.query_one(PathEntries)
         entries.clear_options()
@@ -141,7 +146,7 @@ class PathDialog(ModalScreen[Path | None]):
             entries.add_option(Option(Text(entry.shown, style=style), id=entry.shown))
         if chosen is not None:
             entries.highlighted = entries.get_option_index(chosen)
-        self.query_one("#path-folder", Static).update(_about(found))
+        self.query_one("#path-folder", Static).update(_about(found, unmatched))
 
     @on(OptionList.OptionSelected, "#path-entries")
     def _picked(self, event: OptionList.OptionSelected) -> None:
@@ -176,15 +181,18 @@ class PathDialog(ModalScreen[Path | None]):
         self.dismiss(None)
 
 
-def _about(found: Listing) -> Text:
-    """'in examples/: 1 folder, 2 files' under the path box."""
+def _about(found: Listing, unmatched: str = "") -> Text:
+    """'in examples/: 1 folder, 2 files' under the path box; `unmatched`: a typed name that
+    no entry starts with (a new file)."""
     where = found.folder or "./"
     if found.error:
         return Text(f"in {where}: {found.error}", style="red")
+
     folders = sum(e.folder for e in found.entries)
     files = len(found.entries) - folders
     parts = [units.count(folders, "folder"), units.count(files, "file")]
     if found.more:
         parts.append(f"{found.more:,} more not listed")
     matching = f" starting with {found.prefix!r}" if found.prefix else ""
-    return Text(f"in {where}{matching}: {', '.join(parts)}", style="dim")
+    new = f" · {unmatched} is new" if unmatched else ""
+    return Text(f"in {where}{matching}: {', '.join(parts)}{new}", style="dim")
