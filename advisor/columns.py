@@ -38,6 +38,7 @@ PROVIDER_ABBREVIATIONS = {
     "openai": "oai",
     "openrouter": "or",
     "together": "tog",
+    "vertex": "vtx",
     "xai": "xai",
 }
 """Short forms of provider ids, used only when a table would not fit otherwise."""

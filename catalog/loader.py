@@ -28,6 +28,7 @@ from catalog.problems import (
 from catalog.query import parse_query
 from catalog.routes import inherit_lifecycles
 from catalog.rules import catalog_problems, offering_problems
+from catalog.salvage import salvage
 from catalog.schema import CatalogFile, Offering, Provider
 
 BUNDLED_DIR = Path(__file__).parent / "data"
@@ -171,7 +172,8 @@ def _collect_offerings(
 
 def _parse_file(path: Path, problems: list[Problem]) -> ParsedFile | None:
     """Read and validate one file. Each offering is validated on its own, so one bad offering
-    neither hides the problems of the others nor drops them from the catalog's checks."""
+    neither hides the problems of the others nor drops them from the catalog's checks; the
+    rules run on a bad offering too, on what of it is valid (`catalog.salvage`)."""
     try:
         text = read_bounded(path, CATALOG_FILE_MAX, "catalog file")
     except (OSError, UnicodeDecodeError) as error:
@@ -203,6 +205,9 @@ def _parse_file(path: Path, problems: list[Problem]) -> ParsedFile | None:
             offerings.append((index, Offering.model_validate(item)))
         except ValidationError as error:
             problems += validation_problems(error, item, locator, prefix=("offerings", index))
+            # The rules still read what is valid, so one pass reports both kinds of problem.
+            salvaged = salvage(Offering, item)
+            problems += offering_problems(salvaged, locator, ("offerings", index))
     if header is None:
         # Still check the offerings on their own, so fixing the provider block does not
         # reveal a second round of problems.

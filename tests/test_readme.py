@@ -4,7 +4,8 @@ with what the README shows, so that the README cannot drift from the program.
 Each ```console block carries a marker comment on the line before it:
 `<!-- example: exact -->` runs every `$ ` command (in a folder holding a copy of `examples/`,
 100 columns wide) and compares its output line by line, a `...` line standing for any lines;
-a command with no lines under it must succeed. `<!-- example: not run: REASON -->` says why an
+a command with no lines under it must succeed, and so must every command unless the next one
+is `$ echo $?`, which shows its exit status. `<!-- example: not run: REASON -->` says why an
 example is not run here; a block without a marker fails the test.
 """
 
@@ -99,7 +100,11 @@ def test_readme_example(example: Example, tmp_path: Path) -> None:
         "COLUMNS": "100",
         "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
     }
-    for command, shown in example.commands:
+    status = 0
+    for n, (command, shown) in enumerate(example.commands):
+        if command == "echo $?":  # the exit status of the command before
+            assert shown == [str(status)], (example.commands[n - 1][0], status)
+            continue
         done = subprocess.run(
             ["bash", "-c", command],
             cwd=tmp_path,
@@ -110,7 +115,9 @@ def test_readme_example(example: Example, tmp_path: Path) -> None:
             check=False,
         )
         actual = [line.rstrip() for line in (done.stdout + done.stderr).splitlines()]
-        assert done.returncode == 0, (command, done.stderr)
+        status = done.returncode
+        status_shown = example.commands[n + 1 : n + 2] and example.commands[n + 1][0] == "echo $?"
+        assert status == 0 or status_shown, (command, done.stderr)
         if shown:
             assert agrees(shown, actual), "\n".join([f"$ {command}", *actual])
 

@@ -24,6 +24,7 @@ from advisor import units
 from advisor.session import Session, read_document
 from advisor.tui.dialogs.confirm import ConfirmDialog
 from advisor.tui.dialogs.detail import DetailDialog
+from advisor.tui.dialogs.path_complete import shown
 from advisor.tui.dialogs.path_prompt import PathDialog
 from advisor.tui.messages import SessionChanged
 from advisor.tui.screens.candidates import CandidatesScreen
@@ -38,6 +39,9 @@ from advisor.tui.screens.workloads import WorkloadsScreen
 from catalog import Catalog
 from catalog.errors import AdvisorError
 from catalog.files import write_atomically
+
+WORKLOAD_SUFFIXES = (".yaml", ".yml")
+"""The files the open and save dialogs list (folders always show)."""
 
 
 class AdvisorApp(App[None]):
@@ -180,7 +184,12 @@ class AdvisorApp(App[None]):
         ):
             return
         path = await self.push_screen_wait(
-            PathDialog("Open a workload file", str(self.session.path or ""), hint="YAML")
+            PathDialog(
+                "Open a workload file",
+                shown(self.session.path) if self.session.path else "",
+                hint="YAML",
+                suffixes=WORKLOAD_SUFFIXES,
+            )
         )
         if path is not None:
             self.open_file(path)
@@ -202,7 +211,11 @@ class AdvisorApp(App[None]):
         path = session.path
         if ask or path is None:
             path = await self.push_screen_wait(
-                PathDialog("Save the workloads as", str(session.path or "workloads.yaml"))
+                PathDialog(
+                    "Save the workloads as",
+                    shown(session.path or Path("workloads.yaml")),
+                    suffixes=WORKLOAD_SUFFIXES,
+                )
             )
             if path is None:
                 return

@@ -149,6 +149,38 @@ def test_one_bad_offering_does_not_hide_checks_on_the_others(tmp_path: Path) -> 
     assert fields == ["offerings[0].limits.context", "offerings[1].limits.output"]
 
 
+def test_a_schema_problem_does_not_hide_a_rule_problem_in_the_same_offering(tmp_path: Path) -> None:
+    # One pass: the unknown key and the output above the context window, each at its line.
+    body = GOOD.replace("output: 100", "output: 4000") + "    colour: blue\n"
+    found = [(p.line, p.field, p.message) for p in problems_of(tmp_path, body)]
+    assert found == [
+        (11, "offerings[0].limits.output", "output limit 4,000 exceeds the context window 1,000"),
+        (12, "offerings[0].colour", "unknown key"),
+    ]
+
+
+def test_rules_read_what_is_valid_of_a_bad_offering(tmp_path: Path) -> None:
+    # The limits block lacks its source and the name is missing: the rules still see the
+    # limits and the lifecycle; a field that failed the schema is not reported twice.
+    body = (
+        "  - id: a-1\n"
+        "    model: acme/a-1\n"
+        "    limits: {context: 1000, output: 4000, input: -5}\n"
+        "    lifecycle: {deprecation_date: 2026-05-01, shutdown_date: 2026-04-01}\n"
+    )
+    fields = [(p.field, p.message) for p in problems_of(tmp_path, body)]
+    assert fields == [
+        ("offerings[0].name", "required"),
+        ("offerings[0].limits.source", "required"),
+        ("offerings[0].limits.output", "output limit 4,000 exceeds the context window 1,000"),
+        ("offerings[0].limits.input", "must be greater than 0 (got -5)"),
+        (
+            "offerings[0].lifecycle.shutdown_date",
+            "shutdown 2026-04-01 is before deprecation 2026-05-01",
+        ),
+    ]
+
+
 def test_tristate_accepts_unknown_and_leaves_missing_unknown(tmp_path: Path) -> None:
     path = tmp_path / "acme.yaml"
     path.write_text(HEADER + GOOD + "    capabilities: {tool_calling: unknown}\n", encoding="utf-8")

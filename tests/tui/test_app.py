@@ -8,7 +8,6 @@ from typing import Any
 import pytest
 
 from advisor.tui.app import AdvisorApp
-from advisor.tui.dialogs.confirm import ConfirmDialog
 from advisor.tui.dialogs.path_prompt import PathDialog
 from advisor.tui.screens.candidates import CandidatesScreen
 from advisor.tui.screens.catalog import CatalogScreen
@@ -72,21 +71,19 @@ async def test_save_as_from_the_palette(workloads_app: AdvisorApp, tmp_path: Pat
 async def test_a_failed_save_is_reported_and_the_app_stays_up(
     workloads_app: AdvisorApp, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    folder = tmp_path / "a-folder.yaml"
-    folder.mkdir()
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder", encoding="utf-8")
+    target = blocker / "workloads.yaml"
     notes: list[dict[str, Any]] = []
     monkeypatch.setattr(workloads_app, "notify", lambda message, **kw: notes.append(kw))
     async with workloads_app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         await pilot.press("ctrl+p", *"Save workloads as")
         await pilot.pause(0.5)
-        await pilot.press("enter", "ctrl+a", "ctrl+k", *str(folder), "enter")
-        await pilot.pause()
-        assert isinstance(workloads_app.screen, ConfirmDialog)  # it exists: replace it?
-        await pilot.press("y")
+        await pilot.press("enter", "ctrl+a", "ctrl+k", *str(target), "enter")
         await settle(pilot)
         assert workloads_app.is_running
         assert isinstance(workloads_app.screen, CandidatesScreen)
         (note,) = notes
-        assert note["severity"] == "error" and str(folder) in note["title"]
-        assert folder.is_dir() and list(tmp_path.iterdir()) == [folder]
+        assert note["severity"] == "error" and str(target) in note["title"]
+        assert list(tmp_path.iterdir()) == [blocker]

@@ -455,3 +455,25 @@ async def test_on_probes_esc_leaves_a_field_and_r_runs_from_one() -> None:
         await pilot.pause()
         assert screen.last_run is not None
         assert screen.query_one("#probes-budget", Input).value == "1.00"  # no 'r' typed
+
+
+async def test_the_end_of_a_run_shows_over_the_results_not_in_a_notice_on_them(
+    advisor_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = probe_app()
+    notes: list[str] = []
+    monkeypatch.setattr(app, "notify", lambda message, **kw: notes.append(message))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        screen = screen_of(app)
+        screen.query_one("#probes-requests", Input).value = "2"
+        await pilot.press("r")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert "complete for tagger (simulated)" in shown(app, "#probes-results-title")
+        assert notes == []  # a notice would cover the results at 80×24
+        # From another screen, the notice is the only word that the run ended.
+        await pilot.press("r", "f4")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert [n for n in notes if n.startswith(f"Run {screen.last_run} complete")]

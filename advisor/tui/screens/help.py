@@ -16,7 +16,8 @@ HELP = """\
 - `F1` or `?` this help · `Ctrl+Q` or `q` quit · `Ctrl+P` commands: run probes, re-plan,
   export, next workload, screens, open, save as
 - `F2` Catalog · `F3` Workloads · `F4` Candidates · `F5` Probes · `F6` Plan
-- `Ctrl+O` open a workload file · `Ctrl+S` save the workloads
+- `Ctrl+O` open a workload file · `Ctrl+S` save the workloads; in a file dialog `Tab`
+  completes the path, `↓` goes to the folder's entries, `Enter` goes into a folder
 - `Esc` back to the table; closes this help and dialogs
 - `z` maximise or restore the focused pane (on Probes: the results)
 - `j`/`k` move down and up, as the arrow keys do

@@ -268,6 +268,7 @@ async def _ask_and_review(app: App[Any]) -> None:
             "Review a catalog import from",
             "litellm",
             hint="a LiteLLM, models.dev or OpenRouter JSON file; 'litellm': the installed one",
+            suffixes=(".json",),
         )
     )
     if path is not None:

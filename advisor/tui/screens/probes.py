@@ -720,7 +720,10 @@ class ProbesScreen(WorkloadScreen):
         self._mark_other_workload()
         self._show_offering()
         self.query_one("#probes-main", VerticalScroll).scroll_end(animate=False)
-        self.notify(f"Run {run_id} {status}: {done} of {total} requests ({label})", timeout=3)
+        # On this screen the title over the results says how the run ended; a notification
+        # would cover the results. From another screen, the notification is the only word.
+        if self.app.screen is not self:
+            self.notify(f"Run {run_id} {status}: {done} of {total} requests ({label})", timeout=3)
 
 
 def latency_load_line(choice: ProbeControls) -> Text:

@@ -17,10 +17,9 @@ from textual.message import Message
 from textual.widgets import DataTable
 
 from advisor import units
-from advisor.columns import short_key
 from advisor.match.matching import Candidate, Exclusion, MatchResult
 from advisor.present import match
-from advisor.tui.widgets.offering_table import middle_ellipsis
+from advisor.tui.widgets.key_column import KeyFit, fit_keys, show_legend
 from catalog.lifecycle import status_on
 
 PADDING = 2  # DataTable's cell padding, one each side
@@ -94,8 +93,8 @@ class CandidateTable(_ResultTable):
         super().__init__(**kwargs)
         self._pinned: Collection[str] = ()
         self._compared: Collection[str] = ()
-        self._short = False
-        """Whether keys are shown by `short_key` (the table is too narrow for whole ones)."""
+        self._keys = KeyFit(short=False, width=self.OFFERING_MIN)
+        """How keys are shown: shortened when the table is too narrow for whole ones."""
 
     def show(self, result: MatchResult, pinned: Collection[str], compared: Collection[str]) -> None:
         """Show `result`'s candidates; the cursor stays on the same offering if it can."""
@@ -122,11 +121,8 @@ class CandidateTable(_ResultTable):
         # pane, keep enough to be recognised (or the header's width when there are none).
         flags_floor = max(min(max(map(len, flags), default=0), self.FLAGS_MIN), len("flags"))
         keys = [c.offering.key for c in candidates]
-        longest = max(map(len, keys), default=self.OFFERING_MIN)
-        self._short = longest > room - flags_floor
-        if self._short:
-            longest = max((len(short_key(k)) for k in keys), default=self.OFFERING_MIN)
-        offering_width = max(self.OFFERING_MIN, min(longest, room - flags_floor))
+        self._keys = fit_keys(keys, room - flags_floor, self.OFFERING_MIN)
+        offering_width = self._keys.width
         flags_width = room - offering_width
         self.clear(columns=True)
         self.add_column(" ", width=self.MARKS, key="marks")
@@ -141,18 +137,16 @@ class CandidateTable(_ResultTable):
             self.add_row(
                 marks(c.offering.key, self._pinned, self._compared),
                 Text(str(rank), justify="right"),
-                Text(middle_ellipsis(self._shown_key(c.offering.key), offering_width), style=style),
+                Text(self._keys.cell(c.offering.key), style=style),
                 Text(f"{c.score:.2f}", justify="right"),
                 Text(units.usd(c.cost.per_1k), justify="right"),
                 Text(units.usd(c.cost.per_month, 0), justify="right"),
                 Text(_fit(flag_text, flags_width), style="yellow"),
                 key=c.offering.key,
             )
+        show_legend(self, keys, self._keys)
         self._keep_cursor(key, row)
         self._announce()
-
-    def _shown_key(self, key: str) -> str:
-        return short_key(key) if self._short else key
 
     @property
     def current(self) -> tuple[Candidate | None, int]:
@@ -198,18 +192,19 @@ class ExclusionTable(_ResultTable):
         self._layout_width = width
         exclusions = self._result.exclusions if self._result else ()
         room = max(width - 2 * PADDING - SCROLLBAR, 2 * self.OFFERING_MIN)
-        longest = max((len(e.offering.key) for e in exclusions), default=self.OFFERING_MIN)
-        offering_width = max(self.OFFERING_MIN, min(longest, room // 2))
-        reasons_width = room - offering_width
+        keys = [e.offering.key for e in exclusions]
+        keys_fit = fit_keys(keys, room // 2, self.OFFERING_MIN)
+        reasons_width = room - keys_fit.width
         self.clear(columns=True)
-        self.add_column("offering", width=offering_width, key="offering")
+        self.add_column("offering", width=keys_fit.width, key="offering")
         self.add_column("reasons (Enter: all)", width=reasons_width, key="reasons")
         for e in exclusions:
             self.add_row(
-                middle_ellipsis(e.offering.key, offering_width),
+                keys_fit.cell(e.offering.key),
                 Text(_fit("; ".join(e.reasons), reasons_width), style="red"),
                 key=e.offering.key,
             )
+        show_legend(self, keys, keys_fit)
         self._keep_cursor(key, row)
         self._announce()
 

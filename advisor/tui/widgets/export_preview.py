@@ -4,7 +4,6 @@ syntax-highlighted exactly as it would be written, and writing it."""
 from __future__ import annotations
 
 import asyncio
-import os
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +24,7 @@ from advisor.export import (
 )
 from advisor.plan.model import Plan
 from advisor.tui.dialogs.confirm import ConfirmDialog
+from advisor.tui.dialogs.path_complete import shown
 from advisor.tui.dialogs.path_prompt import PathDialog
 from advisor.tui.widgets.toggles import StateRadioButton
 from catalog import Catalog
@@ -160,11 +160,3 @@ class ExportPreview(Vertical):
             self.notify(str(error), title="Not exported", severity="error", markup=False)
             return
         self.notify(f"Wrote {path} ({fmt}; {plan.figures_label})", timeout=4, markup=False)
-
-
-def shown(path: Path) -> str:
-    """`path` relative to the working folder when it is inside it: shorter to read and edit."""
-    try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return os.fspath(path)

@@ -18,6 +18,7 @@ from textual.widgets import DataTable
 
 from advisor import units
 from advisor.present import catalog
+from advisor.tui.widgets.key_column import KeyFit, fit_keys, show_legend
 from catalog import Offering
 from catalog.disputes import disputed
 from catalog.lifecycle import status_on
@@ -64,14 +65,6 @@ KEY_MIN = 20
 PADDING = 2  # DataTable's cell padding, one each side
 
 
-def middle_ellipsis(text: str, width: int) -> str:
-    """Shorten from the middle: ids differ at their ends (…-001, …:free), not their starts."""
-    if len(text) <= width:
-        return text
-    head = (width - 1) // 2
-    return text[:head] + "…" + text[len(text) - (width - 1 - head) :]
-
-
 class OfferingTable(DataTable[Text | str]):
     """Offerings as rows keyed by offering key; posts `Highlighted` as the cursor moves."""
 
@@ -85,6 +78,7 @@ class OfferingTable(DataTable[Text | str]):
         self._by_key: dict[str, Offering] = {}
         self._layout_width = 0
         self._today: dt.date | None = None
+        self._keys = KeyFit(short=False, width=KEY_MIN)
 
     def show(
         self, offerings: Sequence[Offering], order: SortOrder, today: dt.date | None = None
@@ -106,24 +100,32 @@ class OfferingTable(DataTable[Text | str]):
         width = self.size.width or 80
         self._layout_width = width
         wide = width >= 100
-        fixed = [*FIGURES, *([INPUTS] if wide else []), STATUS]
+        # A token count that is neither a round k nor Ki reads in full (202,752): its column
+        # widens for it rather than cut it.
+        counts = {
+            "ctx": max((len(units.tokens(o.limits.context)) for o in self._offerings), default=0),
+            "out": max((len(units.tokens(o.limits.output)) for o in self._offerings), default=0),
+        }
+        figures = [(label, max(w, counts.get(label, 0))) for label, w in FIGURES]
+        fixed = [*figures, *([INPUTS] if wide else []), STATUS]
         room = width - sum(w + PADDING for _, w in fixed) - PADDING - 2  # 2: scrollbar
-        longest = max((len(o.key) for o in self._offerings), default=KEY_MIN)
-        key_width = max(KEY_MIN, min(room, longest))
+        keys = [o.key for o in self._offerings]
+        self._keys = fit_keys(keys, room, KEY_MIN)
         self.clear(columns=True)
-        self.add_column("offering", width=key_width, key="offering")
+        self.add_column("offering", width=self._keys.width, key="offering")
         for label, column_width in fixed:
             self.add_column(label, width=column_width, key=label)
         for o in self._offerings:
-            self.add_row(*self._cells(o, wide, key_width), key=o.key)
+            self.add_row(*self._cells(o, wide), key=o.key)
+        show_legend(self, keys, self._keys)
         if current is not None and current.key in self._by_key:
             self.move_cursor(row=self.get_row_index(current.key), animate=False)
         self.post_message(self.Highlighted(self.current))
 
-    def _cells(self, o: Offering, wide: bool, key_width: int) -> list[Text | str]:
+    def _cells(self, o: Offering, wide: bool) -> list[Text | str]:
         now = status_on(o.lifecycle, self._today or dt.date.today()).status
         style = {"deprecated": "yellow", "retired": "dim strike"}.get(now, "")
-        key = middle_ellipsis(o.key, key_width)
+        key = self._keys.cell(o.key)
         cells: list[Text | str] = [
             Text(key, style=style),
             Text(units.tokens(o.limits.context), justify="right"),

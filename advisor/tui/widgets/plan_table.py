@@ -14,12 +14,12 @@ from textual import events
 from textual.widgets import DataTable
 
 from advisor.plan.model import Basis, Choice, WorkloadPlan, format_value
-from advisor.tui.widgets.offering_table import middle_ellipsis
+from advisor.tui.widgets.key_column import KeyFit, fit_keys, show_legend
 
 PADDING = 2  # DataTable's cell padding, one each side
 SCROLLBAR = 2
 ROLE_WIDTH = 12
-FIGURES_MIN = 26
+FIGURES_MIN = 25
 """Enough for 'catalog · cost $0.0305/1k': where a figure came from, and the figure."""
 OFFERING_MIN = 20
 
@@ -175,10 +175,16 @@ class PlanTable(DataTable[Text | str]):
         width = self.size.width or 80
         self._layout_width = width
         room = width - 3 * PADDING - SCROLLBAR - ROLE_WIDTH
-        # Offering keys name the rows, so they get the room first; figures take the rest.
-        # Notes may be long sentences: they are cut short here and read in full in the detail.
-        longest = max((len(r.what) for r in self.plan_rows if r.role != "note"), default=0)
-        offering = max(OFFERING_MIN, min(longest, room - FIGURES_MIN))
+        # Offering keys name the rows, so they get the room first, whole or shortened by their
+        # provider with a legend (`advisor.columns`); figures take the rest. Notes may be long
+        # sentences: they are cut short here and read in full in the detail.
+        keys = [r.what for r in self.plan_rows if not r.prose]
+        keys_fit = fit_keys(keys, room - FIGURES_MIN, OFFERING_MIN)
+        prose = max(
+            (len(r.what) for r in self.plan_rows if r.prose and r.role != "note"), default=0
+        )
+        offering = max(keys_fit.width, min(prose, room - FIGURES_MIN))
+        keys_fit = KeyFit(keys_fit.short, offering)
         figures = max(FIGURES_MIN, room - offering)
         self.clear(columns=True)
         self.add_column("role", width=ROLE_WIDTH, key="role")
@@ -187,15 +193,16 @@ class PlanTable(DataTable[Text | str]):
         for r in self.plan_rows:
             self.add_row(
                 Text(r.role, style=r.style),
-                Text((_fit if r.prose else middle_ellipsis)(r.what, offering), style=r.style),
+                Text(_fit(r.what, offering) if r.prose else keys_fit.cell(r.what), style=r.style),
                 Text(_fit(r.figures, figures), style="yellow" if "simulated" in r.figures else ""),
                 key=r.key,
             )
-        keys = [r.key for r in self.plan_rows]
-        if cursor in keys:
-            row = keys.index(cursor)
-        if keys:
-            self.move_cursor(row=min(row, len(keys) - 1), animate=False)
+        show_legend(self, keys, keys_fit)
+        row_keys = [r.key for r in self.plan_rows]
+        if cursor in row_keys:
+            row = row_keys.index(cursor)
+        if row_keys:
+            self.move_cursor(row=min(row, len(row_keys) - 1), animate=False)
 
 
 def _fit(text: str, width: int) -> str:

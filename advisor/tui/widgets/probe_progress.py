@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from rich.console import Group, RenderableType
 from rich.progress_bar import ProgressBar
 from rich.table import Table
 from rich.text import Text
@@ -12,24 +13,34 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Sparkline, Static
 
+from advisor.tui.widgets.key_column import fit_keys, legend_text
+
 BUCKETS = 16
 """Histogram columns: fine enough to show a spread, narrow enough for 80 columns."""
+KEY_LEAST = 12
+"""The narrowest the key column of the progress rows gets."""
 
 
-def target_progress(done: Mapping[str, int], totals: Mapping[str, int]) -> Table:
-    """One row per target: its key, a bar and done/total."""
+def target_progress(
+    done: Mapping[str, int], totals: Mapping[str, int], width: int = 80
+) -> RenderableType:
+    """One row per target: its key (shortened by the table rule when `width` is short of
+    room, with the legend under the rows), a bar and done/total."""
+    counts = max((len(f"{total}/{total}") for total in totals.values()), default=0)
+    keys = fit_keys(list(totals), (width - counts - 2) * 2 // 3, KEY_LEAST)
     grid = Table.grid(padding=(0, 1), expand=True)
-    grid.add_column(ratio=2, no_wrap=True, overflow="ellipsis")
+    grid.add_column(width=keys.width, no_wrap=True)
     grid.add_column(ratio=1)
     grid.add_column(justify="right", no_wrap=True)
     for key, total in totals.items():
         sent = done.get(key, 0)
         grid.add_row(
-            key,
+            keys.cell(key),
             ProgressBar(total=max(total, 1), completed=sent),
             Text(f"{sent}/{total}", style="green" if sent >= total else ""),
         )
-    return grid
+    legend = legend_text(totals, keys)
+    return Group(grid, Text(legend, style="dim")) if legend else grid
 
 
 def buckets(values: Sequence[float], count: int = BUCKETS) -> list[float]:
@@ -48,7 +59,7 @@ class TargetProgress(Static):
     """Requests done per target."""
 
     def show(self, done: Mapping[str, int], totals: Mapping[str, int]) -> None:
-        self.update(target_progress(done, totals))
+        self.update(target_progress(done, totals, self.size.width or 80))
 
 
 class LatencyHistogram(Vertical):

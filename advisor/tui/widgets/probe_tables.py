@@ -10,8 +10,8 @@ from typing import Any
 from rich.text import Text
 from textual.widgets import DataTable
 
-from advisor.columns import short_key
 from advisor.present.probe import HEADLINES, SampleAnswer, SampleComparison
+from advisor.tui.widgets.key_column import fit_keys, show_legend
 from probes.run import RunOutcome
 from probes.store import RunSummary
 
@@ -44,15 +44,17 @@ class ProbeResultsTable(DataTable[str | Text]):
             i for i in range(len(HEADLINES)) if any(figures[o][i] is not None for o in offerings)
         ]
         room = (self.size.width or 80) - sum(len(HEADLINES[i][0]) + 2 for i in shown) - 10
-        short = any(len(o) > room for o in offerings)
+        keys = fit_keys(offerings, room, len("offering"))
         self.add_column("offering", key="offering")
         self.add_column("data", key="data")
         for i in shown:
             self.add_column(HEADLINES[i][0], key=HEADLINES[i][0])
         for offering in offerings:
-            cells: list[str | Text] = [short_key(offering) if short else offering, label]
+            # Whole or shortened, never cut: the figures scroll sideways instead.
+            cells: list[str | Text] = [keys.shown(offering), label]
             cells += [figures[offering][i] or Text("–", style="dim") for i in shown]
             self.add_row(*cells, key=offering)
+        show_legend(self, offerings, keys)
 
 
 class SamplesCompareTable(DataTable[str | Text]):
@@ -80,11 +82,13 @@ class SamplesCompareTable(DataTable[str | Text]):
         columns = 1 + len(comparison.offerings)
         room = max((self.size.width or 80) - 4 - 2 * (columns + 1) - 2, 0)
         width = max(self.MIN_WIDTH, room // columns)
-        whole = all(len(key) <= width for key in comparison.offerings)
+        keys = fit_keys(comparison.offerings, width, width)
         self.add_column("#", key="#")
         self.add_column("expected", key="expected", width=width)
         for key in comparison.offerings:
-            self.add_column(key if whole else short_key(key), key=key, width=width)
+            # Cut in the middle if need be: keys of one provider differ at their ends.
+            self.add_column(keys.cell(key), key=key, width=width)
+        show_legend(self, comparison.offerings, keys)
         for i, (expected, answers) in enumerate(
             zip(comparison.expected, comparison.answers, strict=True)
         ):

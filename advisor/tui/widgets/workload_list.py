@@ -13,7 +13,7 @@ from textual.message import Message
 from textual.widgets import DataTable
 
 from advisor import units
-from advisor.tui.widgets.offering_table import middle_ellipsis
+from advisor.tui.widgets.key_column import middle_ellipsis
 from advisor.workload.model import Workload
 
 NAME_WIDTH = (8, 22)
