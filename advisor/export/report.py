@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from advisor.export.common import header_lines
-from advisor.plan.model import Basis, Canary, Choice, Plan, WorkloadPlan
+from advisor.plan.model import Basis, Canary, Choice, Plan, RunSource, WorkloadPlan
 
 
 def plan_json(plan: Plan) -> dict[str, Any]:
@@ -56,6 +56,19 @@ def _workload_json(wp: WorkloadPlan) -> dict[str, Any]:
             "basis": [_basis_json(b) for b in t.basis],
         },
         "notes": list(wp.notes),
+        "figures": wp.figures_label,
+        "run": _source_json(wp.source),
+    }
+
+
+def _source_json(source: RunSource | None) -> dict[str, Any] | None:
+    if source is None:
+        return None
+    return {
+        "run_id": source.run_id,
+        "simulated": source.simulated,
+        "time_scale": source.time_scale,
+        "converted_to_real_time": source.time_scale != 1,
     }
 
 
@@ -100,6 +113,7 @@ def render_markdown(plan: Plan) -> str:
             "Probe live before relying on them.**",
             "",
         ]
+
     for wp in plan.workloads:
         out += _workload_md(wp)
     for u in plan.unplanned:
@@ -116,7 +130,8 @@ def render_markdown(plan: Plan) -> str:
 
 
 def _workload_md(wp: WorkloadPlan) -> list[str]:
-    out = [f"## {wp.name}", "", "| role | offering | why | figures |", "|---|---|---|---|"]
+    out = [f"## {wp.name}", "", f"Figures: {wp.figures_label}.", ""]
+    out += ["| role | offering | why | figures |", "|---|---|---|---|"]
     rows = [wp.primary, *wp.headroom, *wp.fallbacks]
     rows += [c for c in (wp.context.choice, wp.degraded) if c]
     rows += [wp.canary.choice] if wp.canary else []

@@ -78,6 +78,7 @@ def spec_of(workload: Workload, time_scale: float = 1.0) -> WorkloadSpec:
         peak_rps=workload.volume.peak_rps,
         modalities=list(workload.modalities),
         strict_determinism=workload.determinism == "strict",
+        time_scale=time_scale,
     )
 
 
@@ -214,6 +215,7 @@ def start(
         },
         version=__version__,
         budget_usd=prepared.budget.cap_usd,
+        workloads=[t.spec.name for t in prepared.plan.tasks],
     )
 
 
