@@ -27,9 +27,19 @@ from advisor.workload.model import Workload
 from catalog import Catalog, Offering
 from catalog.errors import AdvisorError, BadInput
 from probes.decide import Verdict
+from probes.estimate import wall_seconds
 from probes.harness import Sent, SpendCap
 from probes.kinds.base import Figure, Settings
-from probes.run import KINDS, Gates, ProbeTask, RunOutcome, RunPlan, execute, plan_run
+from probes.run import (
+    KINDS,
+    PER_PROVIDER,
+    Gates,
+    ProbeTask,
+    RunOutcome,
+    RunPlan,
+    execute,
+    plan_run,
+)
 from probes.simulator import start_simulator
 from probes.spec import SampleSpec, WorkloadSpec
 from probes.store import Redactor, RunStatus, RunStore
@@ -117,6 +127,17 @@ class Prepared:
     """Each skip with the workload whose candidate it was."""
     decisive: bool = False
     """Probes stop once decided: the plan's requests and cost are the most it may send."""
+    time_scale: float = 1.0
+    """The simulator's time scale (1 for a live run)."""
+
+    @property
+    def expected_s(self) -> float:
+        """The expected wall time of the planned requests (`probes.estimate`), in seconds:
+        every request sent, as an exhaustive run sends them; rounds down the list add."""
+        tasks = [(t.spec.name, t.target.key, t.target.offering, t.batches) for t in self.plan.tasks]
+        return wall_seconds(
+            tasks, together=self.decisive, per_provider=PER_PROVIDER, time_scale=self.time_scale
+        )
 
 
 def prepare(
@@ -177,6 +198,7 @@ def prepare(
         target == "sim",
         by_workload,
         settings.decisive,
+        time_scale if target == "sim" else 1.0,
     )
 
 
@@ -436,6 +458,7 @@ def _merged(first: Prepared, then: Prepared) -> Prepared:
         first.simulated,
         first.skipped_by_workload + then.skipped_by_workload,
         first.decisive,
+        first.time_scale,
     )
 
 
