@@ -46,7 +46,8 @@ What is measured, and where:
 6. Both harnesses against a real engine, each beside the engine's own histograms: "Against a
    real engine: vLLM on CPU".
 7. `advisor run --probe sim` at real-time speed, and how often its decisive plan agrees with
-   an exhaustive run's: "Quick run" (`QUICK_SEEDS`, `QUICK_SCALE` set its seeds and scale).
+   an exhaustive run's: "Quick run" (`QUICK_SEEDS`, `QUICK_SCALE`, `FULL_SCALE` set its seeds
+   and the two sides' time scales).
 
 Every target is stated next to its figure with MET or MISSED; where one is missed, the
 section says what profiling found. The machine is shared with whatever else runs on it: the

@@ -133,10 +133,24 @@ class Prepared:
     @property
     def expected_s(self) -> float:
         """The expected wall time of the planned requests (`probes.estimate`), in seconds:
-        every request sent, as an exhaustive run sends them; rounds down the list add."""
-        tasks = [(t.spec.name, t.target.key, t.target.offering, t.batches) for t in self.plan.tasks]
-        return wall_seconds(
-            tasks, together=self.decisive, per_provider=PER_PROVIDER, time_scale=self.time_scale
+        every request sent, as an exhaustive run sends them, workloads with heavy prompts
+        after the others (`Rounds`); rounds down the list add."""
+        by_workload: dict[str, list[ProbeTask]] = {}
+        for t in self.plan.tasks:
+            by_workload.setdefault(t.spec.name, []).append(t)
+        heavy = {name for name, tasks in by_workload.items() if _heavy(tasks)}
+        return sum(
+            wall_seconds(
+                [
+                    (t.spec.name, t.target.key, t.target.offering, t.batches)
+                    for t in self.plan.tasks
+                    if (t.spec.name in heavy) == later
+                ],
+                together=self.decisive,
+                per_provider=PER_PROVIDER,
+                time_scale=self.time_scale,
+            )
+            for later in (False, True)
         )
 
 
