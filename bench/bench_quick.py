@@ -8,7 +8,7 @@ Part 1 runs the README's command as a user would, in a fresh ADVISOR_HOME, and r
 run store for its requests. Part 2 runs, per seed, the decisive run (`advisor run`'s
 default) at QUICK_SCALE (default 0.25) and the exhaustive one
 (`--exhaustive`: every default probe at full size, going down the list the same way) at
-FULL_SCALE (default 0.1); the planner converts both runs' latencies back to real time. It compares
+FULL_SCALE (default 0.05); the planner converts both runs' latencies back to real time. It compares
 each workload's primary and fallback order.
 
 Why not both at a small scale: a scaled run's latencies are divided by the scale, and so is
@@ -134,7 +134,7 @@ def agreement(seeds: int, scale: float, full_scale: float) -> tuple[int, list[st
 def run() -> list[str]:
     seeds = int(os.environ.get("QUICK_SEEDS", "20"))
     scale = float(os.environ.get("QUICK_SCALE", "0.25"))
-    full_scale = float(os.environ.get("FULL_SCALE", "0.1"))
+    full_scale = float(os.environ.get("FULL_SCALE", "0.05"))
     wall, sent = real_time()
     agreed, differed, quick_n, full_n = agreement(seeds, scale, full_scale)
     before_n, before_wall = TODAY
