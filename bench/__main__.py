@@ -47,7 +47,8 @@ What is measured, and where:
 6. Both harnesses against a real engine, each beside the engine's own histograms: "Against a
    real engine: vLLM on CPU".
 7. `advisor run --probe sim` at real-time speed, and how often its decisive plan agrees with
-   an exhaustive run's: "Quick run" (`QUICK_SEEDS`, `QUICK_SCALE` set its seeds and scale).
+   an exhaustive run's: "Quick run" (`QUICK_SEEDS`, `QUICK_SCALE`, `FULL_SCALE` set its seeds
+   and the two sides' time scales).
 8. Request logs summarised into workloads, 1,000,000 lines, time and peak memory: "Request
    logs".
 

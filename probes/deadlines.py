@@ -5,7 +5,10 @@ A workload that must answer in 5 s learns nothing from waiting 120 s for a serve
 trickles one byte at a time; it learns that the offering missed its budget by far. So each
 limit defaults to `MULTIPLE` times the budget it guards (first byte: the TTFT budget; whole
 answer: the end-to-end budget), never below a floor that leaves room for a slow network and
-a cold start. Without a budget the fixed limits apply. A limit the user sets wins.
+a cold start. Without a budget the fixed limits apply (at a simulator's time scale, scaled
+like everything else the simulator times); and since a long prompt's first token comes only
+after its prefill, the stall limit then waits as long as the first byte's. A limit the user
+sets wins.
 """
 
 from __future__ import annotations
@@ -61,21 +64,24 @@ def deadlines_for(spec: WorkloadSpec | None, timeouts: Timeouts = Timeouts()) ->
     """The limits for a workload's requests: the user's, else derived from its budget."""
     ttft_ms = spec.ttft_p95_ms if spec is not None else None
     e2e_ms = spec.e2e_p95_ms if spec is not None else None
+    scale = spec.time_scale if spec is not None else 1.0
     total = (
         timeouts.total_s
         if timeouts.total_s is not None
-        else _derived(e2e_ms, FLOOR_TOTAL_S, DEFAULT_TOTAL_S)
+        else _derived(e2e_ms, FLOOR_TOTAL_S, DEFAULT_TOTAL_S * scale)
     )
     first_byte = (
         timeouts.first_byte_s
         if timeouts.first_byte_s is not None
-        else _derived(ttft_ms, FLOOR_FIRST_BYTE_S, DEFAULT_FIRST_BYTE_S)
+        else _derived(ttft_ms, FLOOR_FIRST_BYTE_S, DEFAULT_FIRST_BYTE_S * scale)
     )
     stall = (
         timeouts.stall_s
         if timeouts.stall_s is not None
-        else _derived(ttft_ms, FLOOR_STALL_S, DEFAULT_STALL_S)
+        else _derived(ttft_ms, FLOOR_STALL_S, DEFAULT_STALL_S * scale)
     )
+    if ttft_ms is None and timeouts.stall_s is None:
+        stall = max(stall, first_byte)  # the first token waits on the prefill
     # A phase cannot outlast the whole: the total bounds the others.
     return Deadlines(total, min(first_byte, total), min(stall, total))
 
@@ -83,4 +89,4 @@ def deadlines_for(spec: WorkloadSpec | None, timeouts: Timeouts = Timeouts()) ->
 def _derived(budget_ms: float | None, floor_s: float, default_s: float) -> float:
     if budget_ms is None or not math.isfinite(budget_ms) or budget_ms <= 0:
         return default_s
-    return min(default_s, max(floor_s, MULTIPLE * budget_ms / 1000))
+    return max(floor_s, min(default_s, MULTIPLE * budget_ms / 1000))

@@ -1,14 +1,17 @@
 """The bars a probed offering must clear for a workload, and when a probe has seen enough.
 
 One copy of each bar: the planner rules a candidate out with `share_fails` and
-`percentile_fails` on a finished run; a decisive run stops sending a probe's requests as soon
+`bound_fails` on a finished run; a decisive run stops sending a probe's requests as soon
 as `share_verdict` or `percentile_verdict` says the answer can no longer change.
 
-Shares (failed attempts, schema-valid answers, needle recall) rule a candidate out only on
-clear evidence: the whole 95 % Wilson interval past the bar. Percentiles (p95 TTFT and end to
-end) rule it out when the estimate is over the budget; a decisive run stops early when the
-order-statistic lower bound of the percentile is already over it (clear failure), and
-otherwise sends its maximum, which is what an exhaustive run sends.
+Every bar rules a candidate out only on clear evidence, so that two runs drawing different
+samples of the same offering reach the same verdict: shares (failed attempts, schema-valid
+answers, needle recall, repeats that agree) when their whole 95 % Wilson interval lies past
+the bar; percentiles (p95 TTFT and end to end) when their 95 % order-statistic lower bound is
+over the budget, from MIN_PERCENTILE_N samples on. What the data cannot decide at a probe's
+largest size (a p95 near the budget, a rare differing repeat) is not a failure: the catalog's
+rank stands. A decisive run stops early only where its answer at full size is already known
+(curtailment), so it decides as an exhaustive run would on the same answers.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from collections.abc import Sequence
 from typing import Literal
 
 from probes.spec import WorkloadSpec
-from probes.stats import percentile, quantile_bounds, wilson
+from probes.stats import quantile_bounds, wilson
 
 MAX_ERROR_RATE = 0.05
 """More failed attempts than this, clearly, rule an offering out."""
@@ -25,6 +28,15 @@ MIN_SCHEMA_VALID = 0.95
 """Fewer schema-valid answers than this, clearly, rule an offering out of a JSON workload."""
 MIN_RECALL = 0.9
 """Less long-context recall than this, clearly, rules an offering out."""
+MIN_AGREEMENT = 0.6
+"""Fewer repeats at temperature 0 than this giving the modal answer, clearly, rule an
+offering out of a strict workload: it samples instead of repeating. A rarer difference (the
+best-effort kind hosted APIs document) shows up in a probe's 16 repeats or not by chance, so
+it is noted, never decisive."""
+MIN_PERCENTILE_N = 5
+"""A percentile rules an offering out only from this many samples on."""
+CONFIDENCE = 0.95
+"""Of every interval a bar is judged by."""
 CONTEXT_SHARE = 0.5
 """The context probe decides only when the largest request reaches this share of the
 window: below it, every offering in the catalog recalls well enough to make it moot."""
@@ -53,23 +65,43 @@ def share_verdict(good: int, n: int, bar: float, most: int) -> Verdict:
     return "open"
 
 
+def bound_fails(lower: float | None, n: int, bar: float) -> bool:
+    """A percentile clearly over `bar`: its lower bound `lower` (from `n` samples) above it."""
+    return n >= MIN_PERCENTILE_N and lower is not None and lower > bar
+
+
+def lower_bound(values: Sequence[float], q: float) -> float | None:
+    """The one-sided lower bound on the q-th percentile of `values` that bars are judged by."""
+    return quantile_bounds(values, q, CONFIDENCE)[0] if values else None
+
+
 def percentile_fails(values: Sequence[float], q: float, bar: float) -> bool:
-    """The q-th percentile of `values` is over `bar`."""
-    return bool(values) and percentile(values, q) > bar
+    """The q-th percentile of `values` is clearly over `bar`."""
+    return bound_fails(lower_bound(values, q), len(values), bar)
 
 
 def percentile_verdict(values: Sequence[float], q: float, bar: float, most: int) -> Verdict:
-    """Clearly over `bar` (the percentile's 95 % lower bound over it), clearly under (its
-    upper bound under it: 59 samples at least for a p95), or open; at `most` samples, the
-    estimate decides as it does for the planner."""
-    lower, upper = quantile_bounds(values, q)
-    if lower is not None and lower > bar:
+    """Whether `values` already decide the bar as `most` samples would: the lower bound is an
+    order statistic, so it is over the bar once enough samples are; `fail` when that many
+    already are, `pass` when the samples still to come (`most` less those sent) cannot make
+    it so, else open. Requests that failed give no sample, so every final size between
+    the samples now and `most` is considered."""
+    over = sum(v > bar for v in values)
+    remaining = max(0, most - len(values))
+    if over >= _over_needed(max(most, len(values)), q) and len(values) >= MIN_PERCENTILE_N:
         return "fail"
-    if upper is not None and upper <= bar:
+    if all(over + extra < _over_needed(len(values) + extra, q) for extra in range(remaining + 1)):
         return "pass"
-    if len(values) >= most:
-        return "fail" if percentile_fails(values, q, bar) else "pass"
     return "open"
+
+
+def _over_needed(n: int, q: float) -> int:
+    """How many of `n` samples must be over a bar for the percentile's lower bound to be
+    (n + 1 when no count would do, or `n` is under MIN_PERCENTILE_N)."""
+    if n < MIN_PERCENTILE_N:
+        return n + 1
+    lower = lower_bound(list(range(n)), q)  # the rank of the bound, as a value
+    return n + 1 if lower is None else n - int(lower)
 
 
 def needs_context(spec: WorkloadSpec, window: int | None) -> bool:

@@ -171,7 +171,10 @@ async def _run_task(ctx: Context, task: ProbeTask) -> tuple[dict[str, list[Sent]
                 deadlines=task.deadlines,
             )
         elif batch.verdict is not None:
-            sent[batch.label], verdict = await _run_until_decided(ctx, task, batch, batch.verdict)
+            earlier = [s for answers in sent.values() for s in answers]
+            sent[batch.label], verdict = await _run_until_decided(
+                ctx, task, batch, batch.verdict, earlier
+            )
             if verdict != "open":  # decided: its later batches cannot change the verdict
                 return sent, verdict
         else:
@@ -190,10 +193,15 @@ async def _run_task(ctx: Context, task: ProbeTask) -> tuple[dict[str, list[Sent]
 
 
 async def _run_until_decided(
-    ctx: Context, task: ProbeTask, batch: Batch, verdict: Callable[[list[Sent]], Verdict]
+    ctx: Context,
+    task: ProbeTask,
+    batch: Batch,
+    verdict: Callable[[list[Sent]], Verdict],
+    earlier: list[Sent],
 ) -> tuple[list[Sent], Verdict]:
-    """A batch sent a step at a time (each step all at once), until its answers decide the
-    probe or it runs out of requests; with whether they decided it."""
+    """A batch sent a step at a time (each step all at once), until its answers (with the
+    task's `earlier` ones) decide the probe or it runs out of requests; with whether they
+    decided it."""
     sent: list[Sent] = []
     step = max(1, batch.step)
     for start in range(0, len(batch.requests), step):
@@ -208,7 +216,7 @@ async def _run_until_decided(
             Load(concurrency=len(chunk)),
             workload=task.spec.name,
         )
-        decided = verdict(sent)
+        decided = verdict(earlier + sent)
         if decided != "open":
             return sent, decided
     return sent, "open"

@@ -30,3 +30,7 @@ class WorkloadSpec:
     peak_rps: float | None = None
     modalities: list[str] = field(default_factory=lambda: ["text"])
     strict_determinism: bool = False
+    time_scale: float = 1.0
+    """On a simulator at this time scale, the budgets above are already multiplied by it,
+    and so are the fixed request limits (`probes.deadlines`): a scaled run cuts the requests
+    a real-time run would cut."""

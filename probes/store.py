@@ -111,6 +111,33 @@ def m001_runs_attempts_results(db: Database) -> None:
     db.table("results").create_index(["run_id", "offering"])
 
 
+@migrations()
+def m002_run_workloads(db: Database) -> None:
+    """Which workloads each run measured, one row each, so a plan can read every workload's
+    newest run. Older runs get theirs from their settings or, before those named them,
+    from the workloads their figures and attempts are filed under."""
+    db.table("run_workloads").create(
+        {"run_id": int, "workload": str},
+        pk=("run_id", "workload"),
+        foreign_keys=[("run_id", "runs", "id")],
+    )
+    db.table("run_workloads").create_index(["workload", "run_id"])
+    for run_id, settings in db.execute("select id, settings from runs").fetchall():
+        named = json.loads(settings or "{}").get("workloads")
+        if not isinstance(named, list):
+            named = [
+                w
+                for (w,) in db.execute(
+                    "select workload from results where run_id = ? and workload is not null "
+                    "union select workload from attempts where run_id = ? and workload is not null",
+                    [run_id, run_id],
+                ).fetchall()
+            ]
+        db.table("run_workloads").insert_all(
+            ({"run_id": run_id, "workload": str(w)} for w in named if w), ignore=True
+        )
+
+
 class Redactor:
     """Replaces known secret values in text with `[redacted:VAR]`."""
 
@@ -202,7 +229,9 @@ class RunSummary:
     offerings: int
     spent_usd: float | None
     settings: Mapping[str, Any] = field(default_factory=dict)
-    """What the run was asked for: kinds, sizes, `time_scale` and the `workloads` measured."""
+    """What the run was asked for: kinds, sizes, `time_scale`."""
+    measured: tuple[str, ...] = ()
+    """The workloads the run measured (the `run_workloads` table), by name."""
 
     @property
     def time_scale(self) -> float:
@@ -210,10 +239,9 @@ class RunSummary:
         return float(self.settings.get("time_scale", 1.0))
 
     @property
-    def workloads(self) -> frozenset[str] | None:
-        """The workloads the run measured; None for runs stored before this was recorded."""
-        names = self.settings.get("workloads")
-        return frozenset(names) if isinstance(names, list) else None
+    def workloads(self) -> frozenset[str]:
+        """The workloads the run measured."""
+        return frozenset(self.measured)
 
 
 class RunStore:
@@ -236,8 +264,9 @@ class RunStore:
         settings: Mapping[str, Any] | None = None,
         version: str = "",
         budget_usd: float | None = None,
+        workloads: Iterable[str] = (),
     ) -> int:
-        """Record a new run as running; returns its id."""
+        """Record a new run as running, with the `workloads` it measures; returns its id."""
         table = self.db.table("runs")
         table.insert(
             {
@@ -254,7 +283,11 @@ class RunStore:
             }
         )
         assert table.last_pk is not None
-        return int(table.last_pk)
+        run_id = int(table.last_pk)
+        self.db.table("run_workloads").insert_all(
+            ({"run_id": run_id, "workload": w} for w in sorted(set(workloads))), ignore=True
+        )
+        return run_id
 
     def record_attempt(self, run_id: int, record: AttemptRecord) -> None:
         """Write one finished attempt and commit it at once."""
@@ -327,6 +360,11 @@ class RunStore:
                 """
             )
         )
+        measured: dict[int, tuple[str, ...]] = {}
+        for run_id, workload in self.db.execute(
+            "select run_id, workload from run_workloads order by run_id, workload"
+        ):
+            measured[run_id] = (*measured.get(run_id, ()), workload)
         out = []
         for row in rows:
             status = row["status"]
@@ -345,6 +383,7 @@ class RunStore:
                     offerings=row["n_offerings"],
                     spent_usd=row["spent_usd"],
                     settings=json.loads(row["settings"] or "{}"),
+                    measured=measured.get(row["id"], ()),
                 )
             )
         return out
@@ -374,6 +413,20 @@ class RunStore:
             if row["workloads_file"] and Path(row["workloads_file"]).resolve() == wanted:
                 return int(row["id"])
         return None
+
+    def latest_runs(self, workloads_file: Path) -> dict[str, int]:
+        """Each workload's newest complete run made from `workloads_file` that measured it."""
+        wanted = workloads_file.resolve()
+        rows = self.db.execute(
+            "select r.id, r.workloads_file, w.workload from runs r "
+            "join run_workloads w on w.run_id = r.id "
+            "where r.status = 'complete' order by r.id desc"
+        ).fetchall()
+        newest: dict[str, int] = {}
+        for run_id, path, workload in rows:
+            if path and workload not in newest and Path(path).resolve() == wanted:
+                newest[workload] = int(run_id)
+        return newest
 
     def latest_run_with(
         self, workload: str, probe: str, metric: str, workloads_file: Path | None
@@ -442,8 +495,14 @@ def _insert_attempt(conn: sqlite3.Connection, row: list[Any], cost_usd: float | 
 
 
 def _insert_results(conn: sqlite3.Connection, rows: list[list[Any]]) -> None:
+    """The figures, and their workloads as measured by the run (a run records the ones it
+    plans at its start; figures filed under another still count)."""
+    measured = {(row[0], row[1]) for row in rows if row[1]}
     with conn:
         conn.executemany(_INSERT_RESULT, rows)
+        conn.executemany(
+            "insert or ignore into run_workloads (run_id, workload) values (?, ?)", measured
+        )
 
 
 class _Writer:

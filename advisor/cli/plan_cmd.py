@@ -26,7 +26,7 @@ from advisor.export import (
 from advisor.export.report import plan_json
 from advisor.match.matching import HORIZON_DAYS, match
 from advisor.plan import Plan, PlanOptions
-from advisor.plan.inputs import latest_run, plan_for
+from advisor.plan.inputs import latest_run, latest_runs, plan_for
 from advisor.present.plan import plan_tables
 from advisor.probe.lifecycle import ALL_KINDS, DEFAULT_BUDGET_USD
 from advisor.watch.successors import SUNSET_DAYS, sunset_json, sunsets
@@ -82,17 +82,28 @@ def _options(kw: dict[str, Any]) -> PlanOptions:
     )
 
 
+NEWEST = -1
+"""`--run` left out: each workload on its newest complete run of the file that measured it."""
+
+
 def _run_option(value: str | None, workloads_file: Path) -> int | None:
-    """`--run ID`, `--run none`, or by default the newest complete run of this file."""
+    """`--run ID`, `--run none`, or by default NEWEST (each workload's newest run)."""
     if value == "none":
         return None
     if value is None:
-        found = latest_run(workloads_file)
-        if found is not None:
-            click.echo(
-                f"using probe run {found} of {workloads_file} (--run none to ignore)", err=True
+        newest = latest_runs(workloads_file)
+        if newest:
+            used = ", ".join(
+                f"{run_id} ({', '.join(sorted(w for w, r in newest.items() if r == run_id))})"
+                for run_id in sorted(set(newest.values()))
             )
-        return found
+            click.echo(
+                f"using probe run{'s' if len(set(newest.values())) > 1 else ''} {used} of "
+                f"{workloads_file} (--run none to ignore)",
+                err=True,
+            )
+            return NEWEST
+        return None
     try:
         return int(value)
     except ValueError:
@@ -103,18 +114,23 @@ RUN_OPTION = click.option(
     "--run",
     "run",
     metavar="ID|none",
-    help="Plan on this probe run's figures (default: the newest complete run of this file).",
+    help="Plan on this probe run's figures (default: each workload's newest complete run "
+    "of this file that measured it).",
 )
 
 
 def make(
     ctx: click.Context, workloads_file: Path, run_id: int | None, kw: dict[str, Any]
 ) -> tuple[Plan, Catalog]:
-    """Match and plan, turning a bad option into exit status 2."""
+    """Match and plan, turning a bad option into exit status 2; `run_id` NEWEST plans each
+    workload on its newest run of the file."""
     workloads = load_workloads(workloads_file)
     catalog = home.load_catalog(extra_layers(ctx))
     horizon = kw.get("horizon_days", HORIZON_DAYS)
     results = [match(w, catalog, horizon_days=horizon) for w in workloads]
+    if run_id == NEWEST:
+        plan = plan_for(catalog, results, options=_options(kw), newest_of=workloads_file)
+        return plan, catalog
     return plan_for(catalog, results, run_id=run_id, options=_options(kw)), catalog
 
 

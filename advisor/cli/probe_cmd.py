@@ -254,9 +254,17 @@ def _announce(prepared: Prepared, err: Console) -> None:
         f"plan: {'at most ' if prepared.decisive else ''}{plan.requests} requests on "
         f"{units.count(len({t.target.key for t in plan.tasks}), 'offering')}"
         f" ({'simulated' if prepared.simulated else 'live'}); worst case ${plan.worst_case_usd:.4f},"
-        f" cap ${prepared.budget.cap_usd:g}"
+        f" cap ${prepared.budget.cap_usd:g}; "
+        f"{'at most ' if prepared.decisive else 'expected '}{_duration(prepared.expected_s)}"
         + (f"; no price for {', '.join(plan.unpriced)}" if plan.unpriced else "")
     )
+
+
+def _duration(seconds: float) -> str:
+    """An expected wall time as people say it: `about 40 s`, `about 3 min`."""
+    if seconds < 90:
+        return f"about {max(1, round(seconds)):d} s"
+    return f"about {round(seconds / 60):d} min"
 
 
 def _run_with_progress(request: ProbeRequest, err: Console, quiet: bool) -> Finished:

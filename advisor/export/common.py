@@ -21,8 +21,19 @@ def header_lines(plan: Plan, what: str) -> list[str]:
         lines.append(
             "SIMULATED: the measured figures behind this plan came from the simulator, not a provider"
         )
+    if plan.time_scales:
+        lines.append(time_scaled_line(plan))
     lines.append("keys are referenced by environment variable name, never written here")
     return lines
+
+
+def time_scaled_line(plan: Plan) -> str:
+    """What a reader must know of figures from a time-scaled simulator run."""
+    scales = ", ".join(f"×{s:g}" for s in plan.time_scales)
+    return (
+        f"TIME-SCALED: latency figures were converted to real time from a simulator run at "
+        f"time scale {scales}; timeouts rest on the converted figures"
+    )
 
 
 def workload_lines(wp: WorkloadPlan) -> list[str]:

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from advisor.export.common import header_lines
-from advisor.plan.model import Basis, Canary, Choice, Plan, WorkloadPlan, format_value
+from advisor.plan.model import Basis, Canary, Choice, Plan, RunSource, WorkloadPlan, format_value
 from advisor.units import UNKNOWN
 from advisor.watch.successors import SideBySide, sunsets
 
@@ -62,6 +62,19 @@ def _workload_json(wp: WorkloadPlan) -> dict[str, Any]:
             "basis": [_basis_json(b) for b in t.basis],
         },
         "notes": list(wp.notes),
+        "figures": wp.figures_label,
+        "run": _source_json(wp.source),
+    }
+
+
+def _source_json(source: RunSource | None) -> dict[str, Any] | None:
+    if source is None:
+        return None
+    return {
+        "run_id": source.run_id,
+        "simulated": source.simulated,
+        "time_scale": source.time_scale,
+        "converted_to_real_time": source.time_scale != 1,
     }
 
 
@@ -107,6 +120,7 @@ def render_markdown(plan: Plan, successors: Sequence[SideBySide] = ()) -> str:
             "Probe live before relying on them.**",
             "",
         ]
+
     for wp in plan.workloads:
         out += _workload_md(wp)
     for u in plan.unplanned:
@@ -124,7 +138,8 @@ def render_markdown(plan: Plan, successors: Sequence[SideBySide] = ()) -> str:
 
 
 def _workload_md(wp: WorkloadPlan) -> list[str]:
-    out = [f"## {wp.name}", "", "| role | offering | why | figures |", "|---|---|---|---|"]
+    out = [f"## {wp.name}", "", f"Figures: {wp.figures_label}.", ""]
+    out += ["| role | offering | why | figures |", "|---|---|---|---|"]
     rows = [wp.primary, *wp.headroom, *wp.fallbacks]
     rows += [c for c in (wp.context.choice, wp.degraded) if c]
     rows += [wp.canary.choice] if wp.canary else []

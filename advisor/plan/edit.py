@@ -94,17 +94,26 @@ class PlanDraft:
         measures: RunMeasures | None = None,
         options: PlanOptions | None = None,
         today: dt.date | None = None,
+        by_workload: Mapping[str, RunMeasures] | None = None,
     ) -> None:
+        """Figures from `measures` (one run) or `by_workload` (each workload's own run)."""
         self.catalog = catalog
         self.endpoints = dict(endpoints)
         """Every provider's endpoint, so an edit that brings in a provider can name it."""
         self.measures = measures
+        self.by_workload = by_workload
         self.today = today
         self._results = {r.workload.name: r for r in results}
         self._names = [r.workload.name for r in results]
         options = options or PlanOptions()
         self._base = make_plan(
-            results, catalog, self.endpoints, measures=measures, options=options, today=today
+            results,
+            catalog,
+            self.endpoints,
+            measures=measures,
+            options=options,
+            today=today,
+            by_workload=by_workload,
         )
         self._outcomes: dict[str, WorkloadPlan | Unplanned] = {
             o.workload.name: o for o in _outcomes(self._base)
@@ -176,9 +185,9 @@ class PlanDraft:
     def adopt(self, old: PlanDraft) -> None:
         """Keep the edits of `old` for every workload that is unchanged (same workload and
         the same probe run), e.g. after the workload file was reopened or another edited."""
-        if _run_of(old) != _run_of(self):
-            return
         for name in self._names:
+            if _run_of(old, name) != _run_of(self, name):
+                continue
             if name in old._results and old._results[name].workload == self._results[name].workload:
                 self._history[name] = list(old._history[name])
                 self._rebuild(name)
@@ -243,12 +252,15 @@ class PlanDraft:
             measures=self.measures,
             options=options,
             today=self.today,
+            by_workload=self.by_workload,
         )
         return _outcomes(plan)[0]
 
 
-def _run_of(draft: PlanDraft) -> int | None:
-    return draft.measures.run_id if draft.measures else None
+def _run_of(draft: PlanDraft, name: str) -> int | None:
+    """The probe run workload `name` is planned on in `draft`."""
+    measures = draft.by_workload.get(name) if draft.by_workload is not None else draft.measures
+    return measures.run_id if measures else None
 
 
 def _outcomes(plan: Plan) -> list[WorkloadPlan | Unplanned]:

@@ -10,7 +10,13 @@ from advisor.plan.model import Basis, Origin
 from advisor.probe.measured import OfferingMeasures, RunMeasures
 from catalog import Offering
 from probes import stats
-from probes.decide import MAX_ERROR_RATE, MIN_RECALL, MIN_SCHEMA_VALID
+from probes.decide import (
+    MAX_ERROR_RATE,
+    MIN_AGREEMENT,
+    MIN_RECALL,
+    MIN_SCHEMA_VALID,
+    bound_fails,
+)
 
 
 @dataclass(frozen=True)
@@ -108,12 +114,13 @@ def measured_problem(f: Figures) -> str | None:
     w = f.candidate.workload
     if f.measures is None:
         return None
-    ttft = f.measured("latency.ttft_ms_p95", "p95 TTFT", "ms")
-    if ttft and w.latency.ttft_p95_ms is not None and ttft.value > w.latency.ttft_p95_ms:
-        return f"{ttft} over the {w.latency.ttft_p95_ms:g} ms budget"
-    e2e = f.measured("latency.e2e_ms_p95", "p95 end-to-end", "ms")
-    if e2e and w.latency.e2e_p95_ms is not None and e2e.value > w.latency.e2e_p95_ms:
-        return f"{e2e} over the {w.latency.e2e_p95_ms:g} ms budget"
+    for metric, label, budget in (
+        ("ttft_ms", "p95 TTFT", w.latency.ttft_p95_ms),
+        ("e2e_ms", "p95 end-to-end", w.latency.e2e_p95_ms),
+    ):
+        over = _over_budget(f, metric, label, budget)
+        if over:
+            return over
     # Shares rule a candidate out only when the evidence is clear: the whole 95 % interval
     # lies on the wrong side, so one miss in nine needles does not outweigh the ranking.
     errors = f.error_rate()
@@ -125,8 +132,8 @@ def measured_problem(f: Figures) -> str | None:
             if valid and wilson(valid)[1] < MIN_SCHEMA_VALID:
                 return f"{valid} clearly below {MIN_SCHEMA_VALID:.0%}"
     agreement = f.agreement()
-    if w.determinism == "strict" and agreement and agreement.value < 1.0:
-        return f"{agreement}: repeats differed at temperature 0"  # one difference is proof
+    if w.determinism == "strict" and agreement and wilson(agreement)[1] < MIN_AGREEMENT:
+        return f"{agreement}: repeats clearly differ at temperature 0"
     for modality in ("image", "pdf"):
         accepted = f.measured(f"modality.{modality}_accepted", f"{modality} input", "share")
         if accepted and accepted.value == 0 and modality in w.modalities:
@@ -135,6 +142,33 @@ def measured_problem(f: Figures) -> str | None:
     if recall and wilson(recall)[1] < MIN_RECALL:
         return f"{recall} clearly below {MIN_RECALL:.0%}"
     return None
+
+
+def measured_remark(f: Figures) -> str | None:
+    """What probes saw that is worth a word but decides nothing: repeats of a strict
+    workload that differed too rarely to rule the candidate out."""
+    agreement = f.agreement()
+    if f.candidate.workload.determinism == "strict" and agreement and agreement.value < 1.0:
+        return (
+            f"{f.offering.key}: {agreement}, some repeats differed at temperature 0 "
+            "(best-effort determinism): too few to rule it out"
+        )
+    return None
+
+
+def _over_budget(f: Figures, metric: str, label: str, budget: float | None) -> str | None:
+    """Why a measured p95 is clearly over the workload's budget, or None. The bar is judged
+    by the percentile's lower bound; runs stored before the bound was recorded have only
+    the estimate, which then stands in for it."""
+    estimate = f.measured(f"latency.{metric}_p95", label, "ms")
+    if estimate is None or budget is None:
+        return None
+    lower = f.measured(f"latency.{metric}_p95_lower", label, "ms")
+    bound = lower.value if lower is not None else estimate.value
+    if not bound_fails(bound, estimate.n or 0, budget):
+        return None
+    clearly = f", at least {lower.value:,.0f} ms at 95 %," if lower is not None else ""
+    return f"{estimate}{clearly} over the {budget:g} ms budget"
 
 
 def wilson(share: Basis, z: float = 1.96) -> tuple[float, float]:

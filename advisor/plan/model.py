@@ -191,6 +191,25 @@ class Timeouts:
 
 
 @dataclass(frozen=True)
+class RunSource:
+    """The probe run a workload's figures come from."""
+
+    run_id: int
+    simulated: bool
+    time_scale: float = 1.0
+    """The simulator's time scale; its latencies were converted back to real time."""
+
+    def __str__(self) -> str:
+        kind = "simulated" if self.simulated else "live"
+        scaled = (
+            f" (time-scaled ×{self.time_scale:g}, converted to real time)"
+            if self.time_scale != 1
+            else ""
+        )
+        return f"{kind} probe run {self.run_id}{scaled}"
+
+
+@dataclass(frozen=True)
 class WorkloadPlan:
     """The plan for one workload; its name is the alias applications call."""
 
@@ -204,10 +223,17 @@ class WorkloadPlan:
     canary: Canary | None = None
     verifier: Choice | None = None
     notes: tuple[str, ...] = ()
+    source: RunSource | None = None
+    """The probe run its figures come from; None: the catalog's."""
 
     @property
     def name(self) -> str:
         return self.workload.name
+
+    @property
+    def figures_label(self) -> str:
+        """Where this workload's figures come from, as a plan's reader needs it said."""
+        return str(self.source) if self.source else "catalog figures (no probe run measured it)"
 
     @property
     def chain(self) -> tuple[Choice, ...]:
@@ -258,12 +284,30 @@ class Plan:
     catalog_checked: dt.date | None
     """The newest date any price in the catalog was checked."""
     run_id: int | None = None
+    """The newest probe run behind the plan (each workload names its own: `source`)."""
     simulated: bool = False
     """The figures behind the plan came from a run on the simulator."""
 
     @property
+    def sources(self) -> tuple[RunSource, ...]:
+        """Every probe run the plan's workloads read, oldest first."""
+        found = {wp.source.run_id: wp.source for wp in self.workloads if wp.source}
+        return tuple(found[k] for k in sorted(found))
+
+    @property
+    def time_scales(self) -> tuple[float, ...]:
+        """The time scales other than 1 of the simulator runs behind the plan."""
+        return tuple(sorted({s.time_scale for s in self.sources if s.time_scale != 1}))
+
+    @property
     def figures_label(self) -> str:
-        if self.run_id is None:
+        sources = self.sources
+        if self.run_id is None and not sources:
             return "catalog figures (not probed)"
-        kind = "simulated" if self.simulated else "live"
-        return f"{kind} probe run {self.run_id}"
+        if len(sources) <= 1:
+            kind = "simulated" if self.simulated else "live"
+            return str(sources[0]) if sources else f"{kind} probe run {self.run_id}"
+        by_run = {
+            s.run_id: ", ".join(wp.name for wp in self.workloads if wp.source == s) for s in sources
+        }
+        return "; ".join(f"{s} for {by_run[s.run_id]}" for s in sources)

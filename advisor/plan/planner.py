@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 from advisor import __version__
 from advisor.match.matching import MatchResult
-from advisor.plan.figures import Figures, figures_for, measured_problem
+from advisor.plan.figures import Figures, figures_for, measured_problem, measured_remark
 from advisor.plan.model import (
     Basis,
     Canary,
@@ -32,6 +32,7 @@ from advisor.plan.model import (
     Gate,
     Plan,
     Role,
+    RunSource,
     Unplanned,
     WorkloadPlan,
 )
@@ -76,14 +77,22 @@ def make_plan(
     measures: RunMeasures | None = None,
     options: PlanOptions | None = None,
     today: dt.date | None = None,
+    by_workload: Mapping[str, RunMeasures] | None = None,
 ) -> Plan:
-    """A plan for every matched workload; workloads with no candidate are listed as unplanned."""
+    """A plan for every matched workload; workloads with no candidate are listed as unplanned.
+    Figures come from `measures` (one run for every workload) or, when given, `by_workload`
+    (each workload's own run; a workload it does not name has catalog figures only)."""
     options = options or PlanOptions()
     unreachable = unreachable_providers(catalog, endpoints)
     planned: list[WorkloadPlan] = []
     unplanned: list[Unplanned] = []
+    runs: list[RunMeasures] = [measures] if measures else []
     for result in results:
-        outcome = plan_workload(result, measures, options, unreachable)
+        mine = measures
+        if by_workload is not None:
+            mine = by_workload.get(result.workload.name)
+            runs += [mine] if mine else []
+        outcome = plan_workload(result, mine, options, unreachable)
         if isinstance(outcome, WorkloadPlan):
             planned.append(outcome)
         else:
@@ -97,8 +106,8 @@ def make_plan(
         version=__version__,
         made_on=today or dt.date.today(),
         catalog_checked=max(checked, default=None),
-        run_id=measures.run_id if measures else None,
-        simulated=measures.simulated if measures else False,
+        run_id=max((m.run_id for m in runs), default=None),
+        simulated=any(m.simulated for m in runs),
     )
 
 
@@ -135,6 +144,8 @@ def plan_workload(
         problem = measured_problem(f)
         if problem:
             notes.append(f"{f.offering.key} passed over: {problem}")
+        elif remark := measured_remark(f):
+            notes.append(remark)
         (failing if problem else passing).append(f)
     ranked = passing + failing  # failed candidates still beat an outage, but come last
     if measures is not None and not measures.measured(w.name):
@@ -184,7 +195,15 @@ def plan_workload(
         canary=canary,
         verifier=verifier,
         notes=tuple(notes),
+        source=_source(measures, w.name),
     )
+
+
+def _source(measures: RunMeasures | None, workload: str) -> RunSource | None:
+    """The run a workload's figures come from: one that measured it."""
+    if measures is None or not measures.measured(workload):
+        return None
+    return RunSource(measures.run_id, measures.simulated, measures.time_scale)
 
 
 def _choice(role: Role, f: Figures, reason: str, **extra: float | None) -> Choice:

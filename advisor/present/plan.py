@@ -12,7 +12,8 @@ from advisor.present.layout import RichCell, laid_out
 
 def plan_tables(plan: Plan, width: int = 120) -> list[RenderableType]:
     """One block per workload, then the unplanned ones, then where the figures came from."""
-    out: list[RenderableType] = [workload_block(wp, width) for wp in plan.workloads]
+    sourced = bool(plan.sources)  # a probed plan says, per workload, which run it read
+    out: list[RenderableType] = [workload_block(wp, width, sourced) for wp in plan.workloads]
     for u in plan.unplanned:
         out.append(Text(f"{u.workload.name}: not planned: {u.reason}", style="red"))
     label = plan.figures_label + (
@@ -30,13 +31,16 @@ PLAN_COLUMNS = (
 )
 
 
-def workload_block(wp: WorkloadPlan, width: int = 120) -> Group:
+def workload_block(wp: WorkloadPlan, width: int = 120, sourced: bool = False) -> Group:
     """A workload's choices as a table (`advisor.columns`: keys never split), then its timeouts,
-    long-input rule, canary and notes."""
+    long-input rule, canary and notes; with `sourced`, first the run its figures come from."""
     rows: list[list[RichCell]] = [list(choice_cells(choice)) for choice in choice_rows(wp)]
     table = laid_out(PLAN_COLUMNS, rows, width, title=wp.name)
     t = wp.timeouts
-    lines = [
+    simulated = wp.source is not None and wp.source.simulated
+    lines = [Text(f"figures: {wp.figures_label}", style="yellow" if simulated else "dim")]
+    lines = lines if sourced else []
+    lines += [
         Text(
             f"timeouts {t.request_s:g} s, first token {t.first_token_s:g} s, "
             f"{t.retries} retr{'y' if t.retries == 1 else 'ies'}: {t.reason}",

@@ -27,9 +27,19 @@ from advisor.workload.model import Workload
 from catalog import Catalog, Offering
 from catalog.errors import AdvisorError, BadInput
 from probes.decide import Verdict
+from probes.estimate import wall_seconds
 from probes.harness import Sent, SpendCap
 from probes.kinds.base import Figure, Settings
-from probes.run import KINDS, Gates, ProbeTask, RunOutcome, RunPlan, execute, plan_run
+from probes.run import (
+    KINDS,
+    PER_PROVIDER,
+    Gates,
+    ProbeTask,
+    RunOutcome,
+    RunPlan,
+    execute,
+    plan_run,
+)
 from probes.simulator import start_simulator
 from probes.spec import SampleSpec, WorkloadSpec
 from probes.store import Redactor, RunStatus, RunStore
@@ -78,6 +88,7 @@ def spec_of(workload: Workload, time_scale: float = 1.0) -> WorkloadSpec:
         peak_rps=workload.volume.peak_rps,
         modalities=list(workload.modalities),
         strict_determinism=workload.determinism == "strict",
+        time_scale=time_scale,
     )
 
 
@@ -116,6 +127,31 @@ class Prepared:
     """Each skip with the workload whose candidate it was."""
     decisive: bool = False
     """Probes stop once decided: the plan's requests and cost are the most it may send."""
+    time_scale: float = 1.0
+    """The simulator's time scale (1 for a live run)."""
+
+    @property
+    def expected_s(self) -> float:
+        """The expected wall time of the planned requests (`probes.estimate`), in seconds:
+        every request sent, as an exhaustive run sends them, workloads with heavy prompts
+        after the others (`Rounds`); rounds down the list add."""
+        by_workload: dict[str, list[ProbeTask]] = {}
+        for t in self.plan.tasks:
+            by_workload.setdefault(t.spec.name, []).append(t)
+        heavy = {name for name, tasks in by_workload.items() if _heavy(tasks)}
+        return sum(
+            wall_seconds(
+                [
+                    (t.spec.name, t.target.key, t.target.offering, t.batches)
+                    for t in self.plan.tasks
+                    if (t.spec.name in heavy) == later
+                ],
+                together=self.decisive,
+                per_provider=PER_PROVIDER,
+                time_scale=self.time_scale,
+            )
+            for later in (False, True)
+        )
 
 
 def prepare(
@@ -176,6 +212,7 @@ def prepare(
         target == "sim",
         by_workload,
         settings.decisive,
+        time_scale if target == "sim" else 1.0,
     )
 
 
@@ -215,6 +252,7 @@ def start(
         },
         version=__version__,
         budget_usd=prepared.budget.cap_usd,
+        workloads=[t.spec.name for t in prepared.plan.tasks],
     )
 
 
@@ -355,7 +393,30 @@ class Rounds:
         for task in first.plan.tasks:
             by_workload.setdefault(task.spec.name, []).append(task)
 
+        # Megabytes of prompt cost the client (and a simulator) CPU time to send and parse,
+        # which would land in the time to first token of every request in flight: workloads
+        # with such prompts start once every other workload is done, down its list too.
+        heavy = {name for name, tasks in by_workload.items() if _heavy(tasks)}
+        light_pending = set(by_workload) - heavy
+        light_done = asyncio.Event()
+
+        def light_over(name: str) -> None:
+            light_pending.discard(name)
+            if not light_pending:
+                light_done.set()
+
+        light_over("")  # none light: the heavy ones start at once
+
         async def pipeline(result: MatchResult, tasks: list[ProbeTask]) -> None:
+            name = result.workload.name
+            if name in heavy:
+                await light_done.wait()
+            try:
+                await rounds(result, tasks)
+            finally:
+                light_over(name)  # also when it ended early: never hold the rest back
+
+        async def rounds(result: MatchResult, tasks: list[ProbeTask]) -> None:
             name = result.workload.name
             tried = {t.target.key for t in tasks}
             tried |= {s.offering.key for w, s in first.skipped_by_workload if w == name}
@@ -426,6 +487,15 @@ class Rounds:
         return nxt
 
 
+HEAVY_PROMPT_TOKENS = 100_000
+"""A prompt this large (about 400 kB) takes noticeable CPU time to send and to parse."""
+
+
+def _heavy(tasks: Sequence[ProbeTask]) -> bool:
+    """Whether a workload's probes send prompts of HEAVY_PROMPT_TOKENS or more."""
+    return any(t.spec.max_context_tokens >= HEAVY_PROMPT_TOKENS for t in tasks)
+
+
 def _merged(first: Prepared, then: Prepared) -> Prepared:
     """One run's preparation over two rounds: every task, every skip, the first's cap."""
     return Prepared(
@@ -435,6 +505,7 @@ def _merged(first: Prepared, then: Prepared) -> Prepared:
         first.simulated,
         first.skipped_by_workload + then.skipped_by_workload,
         first.decisive,
+        first.time_scale,
     )
 
 

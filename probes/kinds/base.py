@@ -81,8 +81,8 @@ class Batch:
     step: int = 0
     """With `verdict`: send the requests this many at a time (all at once within a step)."""
     verdict: Callable[[list[Sent]], Verdict] | None = None
-    """Sequential stopping: after each step, whether the answers so far decide the probe
-    (pass or fail) or leave it open; once decided, the requests not yet sent never are, nor
+    """Sequential stopping: after each step, whether the answers so far (the task's earlier
+    batches' first) decide the probe (pass or fail) or leave it open; once decided, the requests not yet sent never are, nor
     are the task's later batches. The requests are the most it may send."""
 
 

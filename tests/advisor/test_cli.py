@@ -245,3 +245,46 @@ def test_sim_with_an_unknown_fault_profile_exits_two() -> None:
     result = CliRunner().invoke(cli, ["sim", "--faults", "gremlins"])
     assert result.exit_code == 2
     assert "unknown fault 'gremlins'" in result.output
+
+
+def test_plan_reads_each_workloads_newest_run_and_says_which(advisor_home: Path) -> None:
+    """Two runs, each measuring another workload: each workload is planned on its own, and
+    the output says so; the older run's workload is not planned on the newer run."""
+    from advisor import home
+    from advisor.match.matching import match
+    from advisor.workload.model import load_workloads
+    from probes.store import RunStore
+
+    examples = ROOT / "examples" / "workloads.yaml"
+    catalog = home.load_catalog(())
+    first = {w.name: match(w, catalog).candidates[0].offering.key for w in load_workloads(examples)}
+    store = RunStore(advisor_home / "runs.sqlite")
+    runs = {}
+    for workload in ("brainstorm", "support-chat"):
+        run_id = store.start_run(
+            target="sim",
+            simulated=True,
+            workloads_file=str(examples),
+            settings={"time_scale": 0.5},
+            workloads=[workload],
+        )
+        row = {"workload": workload, "offering": first[workload], "probe": "latency"}
+        store.record_results(run_id, [{**row, "metric": "ttft_ms_p95", "value": 100.0, "n": 10}])
+        store.finish_run(run_id, "complete")
+        runs[workload] = run_id
+    store.close()
+    result = run("plan", str(examples))
+    assert result.exit_code == 0, result.output
+    assert "using probe runs 1 (brainstorm), 2 (support-chat)" in result.stderr
+    said: dict[str, str] = {}  # each workload's block: its name, its table, then its lines
+    name = ""
+    for line in result.stdout.splitlines():
+        if line in first:
+            name = line
+        elif line.startswith("figures: ") and name:
+            said[name] = line.removeprefix("figures: ")
+            name = ""
+    scaled = "(time-scaled ×0.5, converted to real time)"
+    assert said["brainstorm"] == f"simulated probe run {runs['brainstorm']} {scaled}"
+    assert said["support-chat"] == f"simulated probe run {runs['support-chat']} {scaled}"
+    assert said["billing-classifier"] == "catalog figures (no probe run measured it)"

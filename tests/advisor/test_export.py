@@ -250,6 +250,23 @@ def test_reports_say_where_figures_came_from(catalog: Catalog) -> None:
 
 
 @pytest.mark.parametrize("fmt", ["litellm", "tensorzero", "portkey", "openrouter", "report"])
+def test_figures_from_a_time_scaled_run_say_they_were_converted(catalog: Catalog, fmt: str) -> None:
+    best = example_plan(catalog)
+    key = ("billing-classifier", best.workloads[0].primary.key)
+    figures = {"latency.ttft_ms_p95": Measure(300.0, 10, "ms")}
+    scaled = RunMeasures(4, True, {key: OfferingMeasures(figures, 10, 0)}, time_scale=0.1)
+    text = render(fmt, example_plan(catalog, scaled), catalog)
+    assert "TIME-SCALED" in text and "×0.1" in text  # wrapped in comment blocks
+    assert "TIME-SCALED" not in render(fmt, best, catalog)
+    if fmt == "report":
+        assert "Figures: simulated probe run 4 (time-scaled ×0.1, converted to real time)" in text
+        data = json.loads(render(fmt, example_plan(catalog, scaled), catalog, Path("p.json")))
+        runs = {w["workload"]: w["run"] for w in data["workloads"]}
+        assert runs["billing-classifier"]["converted_to_real_time"] is True
+        assert runs["support-chat"] is None  # the run did not measure it
+
+
+@pytest.mark.parametrize("fmt", ["litellm", "tensorzero", "portkey", "openrouter", "report"])
 def test_every_export_starts_by_naming_version_catalog_and_run(
     full: Plan, catalog: Catalog, fmt: str
 ) -> None:

@@ -39,8 +39,19 @@ def test_tight_budgets_keep_the_floor() -> None:
 
 
 def test_without_a_budget_the_fixed_limits_apply() -> None:
+    # The stall limit waits as long as the first byte's: a long prompt's first token comes
+    # only after its prefill (a 900k-token prompt takes tens of seconds).
+    assert DEFAULT_STALL_S < DEFAULT_FIRST_BYTE_S
     assert deadlines_for(WorkloadSpec("w")) == Deadlines(
-        DEFAULT_TOTAL_S, DEFAULT_FIRST_BYTE_S, DEFAULT_STALL_S
+        DEFAULT_TOTAL_S, DEFAULT_FIRST_BYTE_S, DEFAULT_FIRST_BYTE_S
+    )
+    assert deadlines_for(WorkloadSpec("w", ttft_p95_ms=2000)).stall_s == MULTIPLE * 2
+
+
+def test_a_time_scaled_run_cuts_what_a_real_time_run_would() -> None:
+    scaled = deadlines_for(WorkloadSpec("w", time_scale=0.25))
+    assert scaled == Deadlines(
+        DEFAULT_TOTAL_S / 4, DEFAULT_FIRST_BYTE_S / 4, DEFAULT_FIRST_BYTE_S / 4
     )
 
 

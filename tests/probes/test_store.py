@@ -64,7 +64,7 @@ def test_reopening_applies_no_migration_twice(tmp_path: Path) -> None:
     RunStore(tmp_path / "runs.sqlite")
     store = RunStore(tmp_path / "runs.sqlite")
     names = [row["name"] for row in store.db.table("_sqlite_migrations").rows]
-    assert names == ["m001_runs_attempts_results"]
+    assert names == ["m001_runs_attempts_results", "m002_run_workloads"]
 
 
 def test_secrets_are_redacted_before_writing(tmp_path: Path) -> None:
@@ -160,3 +160,68 @@ async def test_saves_from_the_writer_thread_keep_their_order_and_spend(tmp_path:
     assert summary.spent_usd == pytest.approx(0.02)
     store.close()
     assert RunStore(tmp_path / "runs.sqlite").runs()[0].attempts == 20
+
+
+def _figure(workload: str) -> dict[str, object]:
+    return {"workload": workload, "offering": "acme/a", "probe": "latency", "metric": "m"}
+
+
+def test_each_workload_reads_its_newest_run_that_measured_it(tmp_path: Path) -> None:
+    store = RunStore(tmp_path / "runs.sqlite")
+    file = tmp_path / "workloads.yaml"
+    both = store.start_run(
+        target="sim", simulated=True, workloads_file=str(file), workloads=["a", "b"]
+    )
+    only_b = store.start_run(target="sim", simulated=True, workloads_file=str(file))
+    store.record_results(only_b, [_figure("b")])  # figures count as measured, too
+    elsewhere = store.start_run(
+        target="sim", simulated=True, workloads_file=str(tmp_path / "x.yaml"), workloads=["a"]
+    )
+    unfinished = store.start_run(
+        target="sim", simulated=True, workloads_file=str(file), workloads=["a"]
+    )
+    for run in (both, only_b, elsewhere):
+        store.finish_run(run, "complete")
+    store.finish_run(unfinished, "cancelled")
+    assert store.latest_runs(file) == {"a": both, "b": only_b}
+    assert store.run(only_b).workloads == {"b"}
+
+
+def test_an_old_store_learns_which_workloads_its_runs_measured(tmp_path: Path) -> None:
+    """A store written before the run_workloads table: each run's workloads from its
+    settings where they are named, else from its figures and attempts."""
+    import json
+    import sqlite3
+
+    from sqlite_utils import Database
+
+    from probes.store import m001_runs_attempts_results
+
+    path = tmp_path / "runs.sqlite"
+    db = Database(sqlite3.connect(str(path)))
+    m001_runs_attempts_results(db)
+    db.execute("create table _sqlite_migrations (migration_set text, name text, applied_at text)")
+    db.execute(
+        "insert into _sqlite_migrations values ('advisor.runs', 'm001_runs_attempts_results', '')"
+    )
+    for run_id, settings in ((1, {"workloads": ["a"]}), (2, {})):
+        db.table("runs").insert(
+            {
+                "id": run_id,
+                "started_at": "2026-12-01T00:00:00+00:00",
+                "status": "complete",
+                "target": "sim",
+                "simulated": 1,
+                "workloads_file": str(tmp_path / "w.yaml"),
+                "settings": json.dumps(settings),
+            }
+        )
+    db.table("results").insert({"run_id": 2, **_figure("b")})
+    db.table("attempts").insert(
+        {"run_id": 2, "workload": "c", "offering": "acme/a", "probe": "latency", "outcome": "ok"}
+    )
+    db.conn.commit()
+    db.close()
+    store = RunStore(path)
+    assert {r.id: r.workloads for r in store.runs()} == {1: {"a"}, 2: {"b", "c"}}
+    assert store.latest_runs(tmp_path / "w.yaml") == {"a": 1, "b": 2, "c": 2}

@@ -35,7 +35,7 @@ from advisor.export import FORMATS
 from advisor.match.matching import MatchResult
 from advisor.plan import WorkloadPlan
 from advisor.plan.edit import PlanDraft
-from advisor.plan.inputs import endpoints, latest_run, run_measures
+from advisor.plan.inputs import endpoints, latest_runs, newest_measures
 from advisor.session import Session
 from advisor.tui.screens.session_screen import WorkloadScreen
 from advisor.tui.widgets.export_preview import ExportPreview
@@ -46,7 +46,8 @@ from advisor.workload.model import Workload
 
 TABS = {"plan": "tab-plan", "export": "tab-export"}
 
-Inputs = tuple[list[Workload], Path | None, int | None]
+Inputs = tuple[list[Workload], Path | None, tuple[tuple[str, int], ...]]
+"""What a plan rests on: the workloads, their file, and each workload's newest run."""
 """What a draft was planned from: the workloads, their file and the probe run."""
 
 
@@ -163,25 +164,30 @@ class PlanScreen(WorkloadScreen):
         workloads, path = list(session.workloads), session.path
         # Matching is cached in the session, which only the UI thread touches.
         results = [session.result(w.name) for w in workloads]
-        run_id = await asyncio.to_thread(latest_run, path) if path else None
-        inputs: Inputs = (workloads, path, run_id)
+        newest = await asyncio.to_thread(latest_runs, path) if path else {}
+        inputs: Inputs = (workloads, path, tuple(sorted(newest.items())))
         if self.draft is not None and inputs == self._inputs:
             return
-        draft = await asyncio.to_thread(self._make_draft, results, run_id)
+        draft = await asyncio.to_thread(self._make_draft, results, path)
         if self.draft is not None:
             draft.adopt(self.draft)
         self.draft, self._inputs = draft, inputs
         if self.is_mounted:
             self.draw()
 
-    def _make_draft(self, results: list[MatchResult], run_id: int | None) -> PlanDraft:
+    def _make_draft(self, results: list[MatchResult], path: Path | None) -> PlanDraft:
+        """A draft on each workload's newest run of the file that measured it."""
         catalog = self.session.catalog
         try:
-            measures = run_measures(run_id) if run_id is not None else None
-        except KeyError:  # the run went away meanwhile: plan on catalog figures
-            measures = None
+            by_workload = newest_measures(path) if path else {}
+        except KeyError:  # a run went away meanwhile: plan on catalog figures
+            by_workload = {}
         return PlanDraft(
-            results, catalog, endpoints(catalog), measures=measures, today=self.session.today
+            results,
+            catalog,
+            endpoints(catalog),
+            today=self.session.today,
+            by_workload=by_workload,
         )
 
     # Drawing
@@ -197,13 +203,18 @@ class PlanScreen(WorkloadScreen):
             self.query_one("#plan-detail-text", Static).update("")
             return
         plan = draft.plan
+        outcome = draft.outcome(name)
+        # Each workload's figures come from its own newest run: say which, for this one.
+        label, simulated = plan.figures_label, plan.simulated
+        if isinstance(outcome, WorkloadPlan) and plan.sources:
+            label = f"{name}: {outcome.figures_label}"
+            simulated = outcome.source is not None and outcome.source.simulated
         summary.update(
             Text.assemble(
-                (plan.figures_label, "yellow bold" if plan.simulated else ""),
+                (label, "yellow bold" if simulated else ""),
                 (" · [ ] other workload", "dim"),
             )
         )
-        outcome = draft.outcome(name)
         if isinstance(outcome, WorkloadPlan):
             rows = plan_rows(outcome)
         else:
