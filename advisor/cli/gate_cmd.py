@@ -12,7 +12,7 @@ import click
 from advisor.cli import options
 from advisor.cli.base import cli, print_json
 from advisor.cli.checks import Finite
-from advisor.cli.plan_cmd import RUN_OPTION, _run_option, make, plan_options
+from advisor.cli.plan_cmd import RUN_OPTION, make, plan_options, resolve_run
 from advisor.cli.stdout import stdout_console
 from advisor.export import check_no_secrets, render, write
 from advisor.export.common import comment_block
@@ -111,7 +111,7 @@ def gate_command(
     if kw["canary_weight"] is None:
         raise click.UsageError("give --canary-weight (and --canary) as the export was made")
     where = _source(source)
-    plan, catalog = make(ctx, workloads_file, _run_option(run, workloads_file), kw)
+    plan, catalog = make(ctx, workloads_file, resolve_run(run, workloads_file), kw)
     wp = _workload(plan, workload_name)
     roles = Roles.of(wp)
     traffic = _read(where, roles, requests, key_env)

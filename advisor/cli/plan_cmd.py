@@ -86,7 +86,7 @@ NEWEST = -1
 """`--run` left out: each workload on its newest complete run of the file that measured it."""
 
 
-def _run_option(value: str | None, workloads_file: Path) -> int | None:
+def resolve_run(value: str | None, workloads_file: Path) -> int | None:
     """`--run ID`, `--run none`, or by default NEWEST (each workload's newest run)."""
     if value == "none":
         return None
@@ -169,7 +169,7 @@ def plan_command(
     timeouts and retries, and on request a canary with gates, a verifier and a degraded last
     resort; every choice with its reason and where its numbers came from. Offerings near
     their sunset are named on stderr with their successors."""
-    plan, _ = make(ctx, workloads_file, _run_option(run, workloads_file), kw)
+    plan, _ = make(ctx, workloads_file, resolve_run(run, workloads_file), kw)
     setting = sunsets(plan, sunset_days)
     for sunset in setting:
         click.echo(f"warning: {sunset.message()}", err=True)
@@ -213,7 +213,7 @@ def export_command(
 ) -> None:
     """Write the plan as a config a gateway loads (litellm, tensorzero, portkey, openrouter)
     or as a report (Markdown; JSON when the file ends in .json)."""
-    plan, catalog = make(ctx, workloads_file, _run_option(run, workloads_file), kw)
+    plan, catalog = make(ctx, workloads_file, resolve_run(run, workloads_file), kw)
     _emit(fmt, output, plan, catalog, force)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -12,12 +13,13 @@ import click
 from advisor import home
 from advisor.cli.base import cli, extra_layers, print_json
 from advisor.cli.checks import Finite
-from advisor.cli.plan_cmd import RUN_OPTION, _run_option, make, plan_options
+from advisor.cli.plan_cmd import NEWEST, RUN_OPTION, make, plan_options, resolve_run
 from advisor.cli.stdout import stdout_console
 from advisor.export.litellm import MASTER_KEY_ENV
-from advisor.plan.inputs import run_measures
+from advisor.plan.inputs import newest_measures, run_measures
 from advisor.plan.model import Plan
 from advisor.present.replay import replay_tables
+from advisor.probe.measured import RunMeasures
 from advisor.replay.assign import Assigned, assign
 from advisor.replay.live import replay_gateway
 from advisor.replay.run import (
@@ -157,7 +159,7 @@ def replay_command(
         )
     made = []
     for plan_file in plans:
-        run_id = _run_option(run, plan_file)
+        run_id = resolve_run(run, plan_file)
         plan, catalog = make(ctx, plan_file, run_id, kw)
         made.append((plan_file, run_id, plan, catalog))
     check_failures([plan for _, _, plan, _ in made], failures)
@@ -179,7 +181,7 @@ def replay_command(
                 plan,
                 catalog,
                 label,
-                run_id,
+                newest_measures(plan_file) if run_id == NEWEST else run_id,
                 failures,
                 time_scale,
                 upstream_time_scale,
@@ -202,7 +204,7 @@ def _replay(
     plan: Plan,
     catalog: Catalog,
     label: str,
-    run_id: int | None,
+    run: int | Mapping[str, RunMeasures] | None,
     failures: dict[str, float],
     scale: float,
     upstream_scale: float,
@@ -210,7 +212,7 @@ def _replay(
     seed: int,
 ) -> ReplayReport:
     if target == "model":
-        measures = run_measures(run_id) if run_id is not None else None
+        measures = run_measures(run) if isinstance(run, int) else run
         return replay_model(
             traffic, plan, label, measures=measures, failures=failures, scale=scale, seed=seed
         )

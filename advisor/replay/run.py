@@ -81,16 +81,21 @@ def check_failures(plans: Sequence[Plan], failures: Mapping[str, float]) -> None
         )
 
 
+Measures = RunMeasures | Mapping[str, RunMeasures] | None
+"""One run's figures for every workload, or each workload's own run (by workload name)."""
+
+
 def behaviours(
-    plan: Plan, measures: RunMeasures | None, failures: Mapping[str, float]
+    plan: Plan, measures: Measures, failures: Mapping[str, float]
 ) -> dict[str, Behaviour]:
     """Every planned offering's behaviour, with the imposed failure rates that apply."""
     out: dict[str, Behaviour] = {}
     for wp in plan.workloads:
+        mine = measures.get(wp.name) if isinstance(measures, Mapping) else measures
         for choice in wp.choices():
             out.setdefault(
                 choice.key,
-                behaviour(choice.offering, wp.name, measures, failures.get(choice.key)),
+                behaviour(choice.offering, wp.name, mine, failures.get(choice.key)),
             )
     return out
 
@@ -144,7 +149,7 @@ def replay_model(
     plan: Plan,
     label: str,
     *,
-    measures: RunMeasures | None = None,
+    measures: Measures = None,
     failures: Mapping[str, float] | None = None,
     scale: float = 1.0,
     seed: int = 0,
