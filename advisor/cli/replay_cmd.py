@@ -13,6 +13,7 @@ import click
 from advisor import home
 from advisor.cli.base import cli, extra_layers, print_json
 from advisor.cli.checks import Finite
+from advisor.cli.log_options import LOG_FORMAT, LOGS_ARG
 from advisor.cli.plan_cmd import NEWEST, RUN_OPTION, make, plan_options, resolve_run
 from advisor.cli.stdout import stdout_console
 from advisor.export.litellm import MASTER_KEY_ENV
@@ -30,7 +31,7 @@ from advisor.replay.run import (
     report_json,
     routed,
 )
-from advisor.traffic.read import FORMATS, Format, read_logs
+from advisor.traffic.read import Format, read_logs
 from advisor.workload.model import load_workloads
 from catalog import Catalog
 from catalog.errors import BadInput
@@ -58,9 +59,7 @@ def _failures(values: tuple[str, ...]) -> dict[str, float]:
 
 
 @cli.command(name="replay")
-@click.argument(
-    "logs", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
-)
+@LOGS_ARG
 @click.option(
     "--plan",
     "plans",
@@ -70,14 +69,7 @@ def _failures(values: tuple[str, ...]) -> dict[str, float]:
     metavar="WORKLOADS.yaml",
     help="The workload file whose plan to replay through (give two to compare side by side).",
 )
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(FORMATS),
-    default="auto",
-    show_default=True,
-    help="The logs' format (auto: told apart by their first record).",
-)
+@LOG_FORMAT
 @click.option(
     "--target",
     type=click.Choice(TARGETS),

@@ -8,9 +8,10 @@ import click
 
 from advisor import home, units
 from advisor.cli.base import cli, extra_layers
+from advisor.cli.log_options import LOG_FORMAT, LOGS_ARG
 from advisor.traffic.derive import CLUSTER_BY, ClusterBy
 from advisor.traffic.from_logs import derive, save
-from advisor.traffic.read import FORMATS, Format
+from advisor.traffic.read import Format
 from advisor.traffic.redact import BUILT_IN, load_rules
 
 RULES_OPTION = click.option(
@@ -27,9 +28,7 @@ def workload() -> None:
 
 
 @workload.command(name="from-logs")
-@click.argument(
-    "logs", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
-)
+@LOGS_ARG
 @click.option(
     "--by",
     type=click.Choice(CLUSTER_BY),
@@ -37,14 +36,7 @@ def workload() -> None:
     show_default=True,
     help="One workload per route (alias asked for), system prompt, or model that served it.",
 )
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(FORMATS),
-    default="auto",
-    show_default=True,
-    help="The logs' format: OpenAI request/response JSONL, LiteLLM spend logs, OTLP JSON spans.",
-)
+@LOG_FORMAT
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Write the file here.")
 @click.option("--force", is_flag=True, help="Replace --out if it exists.")
 @click.option(

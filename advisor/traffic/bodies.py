@@ -33,6 +33,17 @@ def text_of(content: Any) -> str:
     return ""
 
 
+def answer_of(response: Any) -> str:
+    """The first choice's message text of a chat completion response ("" when it has none)."""
+    if not isinstance(response, Mapping):
+        return ""
+    choices = response.get("choices")
+    if not isinstance(choices, list) or not choices or not isinstance(choices[0], Mapping):
+        return ""
+    message = choices[0].get("message")
+    return text_of(message.get("content")) if isinstance(message, Mapping) else ""
+
+
 def has_image(messages: Iterable[Mapping[str, Any]]) -> bool:
     """True when any message has an image part."""
     for message in messages:

@@ -66,16 +66,7 @@ def read(record: Any, where: Where) -> LoggedRequest:
 
 def answer_text(record: Any) -> str:
     """The stored response's first choice text ("" when the proxy kept no response)."""
-    if not isinstance(record, Mapping):
-        return ""
-    response = record.get("response")
-    if not isinstance(response, Mapping):
-        return ""
-    choices = response.get("choices")
-    if not isinstance(choices, list) or not choices or not isinstance(choices[0], Mapping):
-        return ""
-    message = choices[0].get("message")
-    return bodies.text_of(message.get("content")) if isinstance(message, Mapping) else ""
+    return bodies.answer_of(record.get("response")) if isinstance(record, Mapping) else ""
 
 
 def _request_body(row: Mapping[str, Any], where: Where) -> Mapping[str, Any]:

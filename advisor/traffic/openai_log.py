@@ -83,14 +83,8 @@ def answer_text(record: Any) -> str:
         return ""
     response = record.get("response")
     if isinstance(response, Mapping) and "body" in response and "choices" not in response:
-        response = response["body"]
-    if not isinstance(response, Mapping):
-        return ""
-    choices = response.get("choices")
-    if not isinstance(choices, list) or not choices or not isinstance(choices[0], Mapping):
-        return ""
-    message = choices[0].get("message")
-    return bodies.text_of(message.get("content")) if isinstance(message, Mapping) else ""
+        response = response["body"]  # the Batch API's output line
+    return bodies.answer_of(response)
 
 
 def _duration(line: Mapping[str, Any], name: str, where: Where) -> float | None:
