@@ -111,6 +111,8 @@ class Session:
         """True when there are changes not yet saved."""
         self.version = 0
         """Bumped on every change; screens compare it with the version they last showed."""
+        self.logs: list[Path] = []
+        """The request logs last opened on the Traffic screen or replayed through a plan."""
         self._results: dict[str, MatchResult] = {}
         self._pins: dict[str, list[str]] = {}
         self._refs: dict[str, dict[str, FileRef]] = {}

@@ -21,7 +21,7 @@ from advisor.plan.inputs import newest_measures, run_measures
 from advisor.plan.model import Plan
 from advisor.present.replay import replay_tables
 from advisor.probe.measured import RunMeasures
-from advisor.replay.assign import Assigned, assign
+from advisor.replay.assign import Assigned, assign, check_assigned
 from advisor.replay.live import replay_gateway
 from advisor.replay.run import (
     ReplayReport,
@@ -34,7 +34,6 @@ from advisor.replay.run import (
 from advisor.traffic.read import Format, read_logs
 from advisor.workload.model import load_workloads
 from catalog import Catalog
-from catalog.errors import BadInput
 from probes.simulator import running_simulator
 
 TARGETS = ("model", "sim", "gateway")
@@ -158,12 +157,7 @@ def replay_command(
     reports = []
     for plan_file, run_id, plan, catalog in made:
         traffic = assign(read_logs(logs, fmt), load_workloads(plan_file))
-        if not traffic.requests:
-            seen = ", ".join(sorted(traffic.unmatched)) or "none"
-            raise BadInput(
-                f"no request of the log has a route naming a workload of {plan_file} "
-                f"(routes seen: {seen})"
-            )
+        check_assigned(traffic, str(plan_file))
         label = f"{plan_file} ({plan.figures_label})"
         reports.append(
             _replay(

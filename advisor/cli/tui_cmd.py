@@ -20,7 +20,7 @@ from advisor.cli.base import cli, extra_layers
 )
 @click.option(
     "--screen",
-    type=click.Choice(["catalog", "workloads", "candidates", "probes", "plan"]),
+    type=click.Choice(["catalog", "workloads", "candidates", "probes", "plan", "traffic"]),
     help="The screen to open on (default: candidates with a file, else catalog).",
 )
 @click.pass_context

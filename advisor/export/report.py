@@ -100,7 +100,6 @@ def _canary_json(c: Canary) -> dict[str, Any]:
             {"metric": g.metric, "op": g.op, "limit": g.limit, "unit": g.unit, "reason": g.reason}
             for g in c.gates
         ],
-        "min_requests": c.min_requests,
         "rollback": c.rollback,
     }
 

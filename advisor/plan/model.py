@@ -97,7 +97,6 @@ class Canary:
     choice: Choice
     weight: float
     gates: tuple[Gate, ...]
-    min_requests: int
     rollback: str
 
 

@@ -45,7 +45,6 @@ NEAR_WINDOW = 0.8
 """An input above this share of the primary's window is near enough to need a fallback."""
 TRIM_MARGIN = 0.05
 """Share of the largest window kept free when telling the application where to trim."""
-CANARY_MIN_REQUESTS = 500
 
 
 @dataclass(frozen=True)
@@ -360,7 +359,6 @@ def _canary(primary: Figures, ranked: list[Figures], options: PlanOptions) -> Ca
         choice,
         weight,
         _gates(primary),
-        CANARY_MIN_REQUESTS,
         "Judge with `advisor gate`: one sequential test per gate, 5% false alarms over all "
         "of them; roll back (weight 0) as soon as a gate fails, step the weight up "
         "(5% -> 25% -> 50% -> 100%) once every gate passes, hold until then.",

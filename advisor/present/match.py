@@ -55,18 +55,46 @@ def candidates_table(
     )
 
 
-def compact_flags(flags: Iterable[str], warnings: Iterable[str] = ()) -> str:
+FLAG_MARKS = {"needs probe": "?", "unverified": "~"}
+"""The short form of each kind of flag, for a flags column too narrow for the words."""
+
+
+def compact_flags(
+    flags: Iterable[str], warnings: Iterable[str] = (), *, short: bool = False
+) -> str:
     """'needs probe: latency, context · unverified: cost · ⚠ 1': flags grouped by kind, in
-    the words the README uses, then the number of warnings."""
+    the words the README uses, then the number of warnings; `short` puts each kind's mark
+    instead of its words ('? latency, context · ~ cost · ⚠ 1', read back by `flag_legend`)."""
     groups: dict[str, list[str]] = {}
     for flag in flags:
         head, _, trait = flag.partition(": ")
         groups.setdefault(head, []).append(trait)
-    parts = [f"{head}: {', '.join(traits)}" for head, traits in groups.items()]
+    parts = [
+        f"{FLAG_MARKS[head]} {', '.join(traits)}"
+        if short and head in FLAG_MARKS
+        else f"{head}: {', '.join(traits)}"
+        for head, traits in groups.items()
+    ]
     count = len(list(warnings))
     if count:
         parts.append(f"{WARNING_MARK} {count}")
     return " · ".join(parts)
+
+
+def flag_marks(flags: Iterable[str], warnings: Iterable[str] = ()) -> str:
+    """The marks a row's short form uses: '?~⚠' at most, for `flag_legend`."""
+    heads = {flag.partition(": ")[0] for flag in flags}
+    used = [mark for head, mark in FLAG_MARKS.items() if head in heads]
+    return "".join(used) + (WARNING_MARK if any(True for _ in warnings) else "")
+
+
+def flag_legend(marks: str) -> str:
+    """'flags: ? = needs probe · ~ = unverified · ⚠ = warnings' for the marks in `marks`
+    (what `flag_marks` gave the rows in view), or '' for none."""
+    parts = [f"{mark} = {head}" for head, mark in FLAG_MARKS.items() if mark in marks]
+    if WARNING_MARK in marks:
+        parts.append(f"{WARNING_MARK} = warnings")
+    return "flags: " + " · ".join(parts) if parts else ""
 
 
 def exclusion_summary(result: MatchResult) -> str:

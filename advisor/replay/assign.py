@@ -113,6 +113,15 @@ def assign(records: Iterable[LoggedRequest], workloads: Sequence[Workload]) -> A
     return Assigned(tuple(requests), dict(unmatched), timed)
 
 
+def check_assigned(traffic: Assigned, of: str) -> None:
+    """BadInput when no request of the log names a workload of `of` (a workload file)."""
+    if not traffic.requests:
+        seen = ", ".join(sorted(traffic.unmatched)) or "none"
+        raise BadInput(
+            f"no request of the log has a route naming a workload of {of} (routes seen: {seen})"
+        )
+
+
 def _request(index: int, offset: float, record: LoggedRequest, workload: Workload) -> ReplayRequest:
     sizes: SizeSource
     if record.input_tokens is not None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -153,14 +153,22 @@ def replay_model(
     failures: Mapping[str, float] | None = None,
     scale: float = 1.0,
     seed: int = 0,
+    progress: Callable[[int, int], None] | None = None,
 ) -> ReplayReport:
-    """The log through the gateway model, every answer drawn from the behaviour model."""
+    """The log through the gateway model, every answer drawn from the behaviour model;
+    `progress(done, total)` is told after each request."""
     check_workloads(traffic, plan)
     known = behaviours(plan, measures, failures or {})
     router = Router(plan, ModelUpstream(known), rules_for(plan), seed)
+    total = len(traffic.requests)
 
     async def run() -> list[Served]:
-        return [await router.route(r, r.offset_s * scale) for r in traffic.requests]
+        out = []
+        for r in traffic.requests:
+            out.append(await router.route(r, r.offset_s * scale))
+            if progress is not None:
+                progress(len(out), total)
+        return out
 
     served = asyncio.run(run())
     return report(plan, label, "gateway model", traffic, served, scale, basis(known), seed)

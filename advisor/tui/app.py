@@ -110,7 +110,7 @@ class AdvisorApp(App[None]):
             lambda: ProbesScreen(self.session, time_scale=self.probe_time_scale, layers=layers),
         )
         self.add_mode("plan", lambda: PlanScreen(self.session))
-        self.add_mode("traffic", lambda: TrafficScreen(catalog))
+        self.add_mode("traffic", lambda: TrafficScreen(catalog, self.session))
 
     def on_mount(self) -> None:
         self._retitle()
@@ -277,6 +277,12 @@ class AdvisorApp(App[None]):
                 "replan",
             ),
             ("Export", "Preview and write a gateway config (F6, e)", "plan", "tab('export')"),
+            (
+                "Replay a request log",
+                "Through the plan, as its gateway would route it (F6, l)",
+                "plan",
+                "replay",
+            ),
         ):
             yield SystemCommand(title, help_text, lambda m=mode, a=action: self._on_screen(m, a))
         if isinstance(screen, WorkloadScreen):

@@ -58,10 +58,11 @@ async def test_the_palette_offers_the_apps_actions_first() -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         titles = [c.title for c in app.get_system_commands(app.screen)]
-        assert titles[:5] == [
+        assert titles[:6] == [
             "Run probes",
             "Re-plan",
             "Export",
+            "Replay a request log",
             "Next workload",
             "Previous workload",
         ]

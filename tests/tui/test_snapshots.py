@@ -154,7 +154,9 @@ def _without_keys(app: AdvisorApp, monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.mark.parametrize("size", [(80, 24), (160, 45)], ids=["80x24", "160x45"])
-@pytest.mark.parametrize("mode", ["catalog", "workloads", "candidates", "probes", "plan"])
+@pytest.mark.parametrize(
+    "mode", ["catalog", "workloads", "candidates", "probes", "plan", "traffic"]
+)
 def test_every_screen(
     mode: str, size: tuple[int, int], tiny_catalog: Catalog, snap_compare: Any
 ) -> None:

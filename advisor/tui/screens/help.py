@@ -15,7 +15,7 @@ HELP = """\
 
 - `F1` or `?` this help · `Ctrl+Q` or `q` quit · `Ctrl+P` commands: run probes, re-plan,
   export, next workload, screens, open, save as
-- `F2` Catalog · `F3` Workloads · `F4` Candidates · `F5` Probes · `F6` Plan
+- `F2` Catalog · `F3` Workloads · `F4` Candidates · `F5` Probes · `F6` Plan · `F7` Traffic
 - `Ctrl+O` open a workload file · `Ctrl+S` save the workloads; in a file dialog `Tab`
   completes the path, `↓` goes to the folder's entries, `Enter` goes into a folder
 - `Esc` back to the table; closes this help and dialogs
@@ -55,7 +55,14 @@ valid. Numbers take `8k`, `1.5m`, `200,000`; a blank budget means none.
 - `u` undo · `r` re-plan the workload (dropped fallbacks come back)
 - `c` canary weight (0 to below 1; `Enter` applies, 0 removes it)
 - `v` verifier · `d` degraded last resort
+- `l` replay a request log through the plan as edited (the gateway model, seeded): who
+  served, fallback share, errors, latency and monthly cost, under the plan
 - Export: `f` next format · `w` write the file (asks before replacing one)
+
+**Traffic** (workloads derived from a request log)
+
+- `o` open a log (OpenAI JSONL, LiteLLM spend logs, OTLP JSON) · `b` cluster by route,
+  system prompt or model · `s` save the workloads as a file; then `F6`, `l` replays the log
 
 **Search** (Catalog)
 

@@ -1,6 +1,7 @@
 """The Plan screen: each workload's plan (primary, headroom, canary, fallbacks in order,
 degraded, context fallback, verifier, timeouts, notes) with the reason and figures of every
-part; edited by hand, previewed in each export format and written to a file.
+part; edited by hand, previewed in each export format and written to a file; `l` replays a
+request log through the plan as edited and shows the report under it.
 
 Plans rest on the newest complete probe run of the workload file when there is one, else on
 catalog figures; the bar says which, and simulated figures say so wherever they show. The
@@ -11,6 +12,7 @@ read, so what is written is what was shown.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
 from pathlib import Path
 
 from rich.text import Text
@@ -36,10 +38,13 @@ from advisor.match.matching import MatchResult
 from advisor.plan import WorkloadPlan
 from advisor.plan.edit import PlanDraft
 from advisor.plan.inputs import endpoints, latest_runs, newest_measures
+from advisor.probe.measured import RunMeasures
 from advisor.session import Session
+from advisor.tui.dialogs.path_prompt import PathDialog
 from advisor.tui.screens.session_screen import WorkloadScreen
 from advisor.tui.widgets.export_preview import ExportPreview
 from advisor.tui.widgets.plan_table import PlanRow, PlanTable, plan_rows
+from advisor.tui.widgets.replay_pane import ReplayJob, ReplayPane, replay_label
 from advisor.tui.widgets.toggles import StateCheckbox
 from advisor.tui.widgets.workload_bar import WorkloadBar
 from advisor.workload.model import Workload
@@ -60,13 +65,16 @@ class PlanScreen(WorkloadScreen):
         Binding("x,delete", "drop", "Drop", id="plan.drop"),
         Binding("u", "undo", "Undo", id="plan.undo"),
         Binding("r", "replan", "Re-plan", id="plan.replan"),
-        Binding("c", "canary", "Canary", id="plan.canary"),
-        Binding("v", "toggle_option('verifier')", "Verifier", id="plan.verifier"),
-        Binding("d", "toggle_option('degraded')", "Degraded", id="plan.degraded"),
+        # c, v and d are named by the controls they act on, which leaves the footer room for
+        # Quit, Help and Commands at 80 columns.
+        Binding("c", "canary", "Canary", show=False, id="plan.canary"),
+        Binding("v", "toggle_option('verifier')", "Verifier", show=False, id="plan.verifier"),
+        Binding("d", "toggle_option('degraded')", "Degraded", show=False, id="plan.degraded"),
         Binding("e", "tab('export')", "Export", id="plan.export"),
         Binding("e", "tab('plan')", "Plan", id="plan.plan"),
         Binding("f", "next_format", "Format", id="plan.format"),
         Binding("w", "write", "Write", id="plan.write"),
+        Binding("l", "replay", "Replay", id="plan.replay"),
         Binding("right_square_bracket", "cycle(1)", "Next workload", show=False),
         Binding("left_square_bracket", "cycle(-1)", "Previous workload", show=False),
         Binding("escape", "to_table", "Table", show=False),
@@ -77,6 +85,9 @@ class PlanScreen(WorkloadScreen):
         self.draft: PlanDraft | None = None
         """Every workload's plan with the user's edits; None until first planned."""
         self._inputs: Inputs | None = None
+        self._measures: Mapping[str, RunMeasures] = {}
+        """Each workload's figures the draft rests on, for a replay of the same plan."""
+        """The probe run's figures the draft was planned on, which a replay uses too."""
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -88,7 +99,7 @@ class PlanScreen(WorkloadScreen):
         with TabbedContent(id="plan-tabs"):
             with TabPane("Plan", id=TABS["plan"]):
                 with Horizontal(id="plan-controls"):
-                    yield Label("Canary weight")
+                    yield Label("Canary (c)")
                     yield Input(
                         "0",
                         type="number",
@@ -96,13 +107,14 @@ class PlanScreen(WorkloadScreen):
                         compact=True,
                         tooltip="Share of traffic for a canary, 0 to below 1 (0: none); Enter",
                     )
-                    yield StateCheckbox("Verifier", id="plan-verifier", compact=True)
-                    yield StateCheckbox("Degraded", id="plan-degraded", compact=True)
+                    yield StateCheckbox("Verifier (v)", id="plan-verifier", compact=True)
+                    yield StateCheckbox("Degraded (d)", id="plan-degraded", compact=True)
                     yield Static(id="plan-state")
                 with Horizontal(id="plan-body"):
                     yield PlanTable(id="plan-table")
                     with VerticalScroll(id="plan-detail"):
                         yield Static(id="plan-detail-text")
+                yield ReplayPane(id="plan-replay")
             with TabPane("Export", id=TABS["export"]):
                 yield ExportPreview(id="plan-export")
         yield Footer(compact=True, show_command_palette=False)
@@ -182,6 +194,7 @@ class PlanScreen(WorkloadScreen):
             by_workload = newest_measures(path) if path else {}
         except KeyError:  # a run went away meanwhile: plan on catalog figures
             by_workload = {}
+        self._measures = by_workload
         return PlanDraft(
             results,
             catalog,
@@ -303,6 +316,8 @@ class PlanScreen(WorkloadScreen):
             )
         if action in ("replan", "canary", "toggle_option"):
             return on_plan and self.planned() is not None
+        if action == "replay":
+            return on_plan and self.draft is not None
         if action in ("next_format", "write"):
             return self.active_tab == "export" and self.draft is not None
         if action == "tab":
@@ -409,3 +424,34 @@ class PlanScreen(WorkloadScreen):
     def action_write(self) -> None:
         if self.draft is not None:
             self.preview.write_file(self.draft.plan, self.session.catalog, self.export_folder())
+
+    # Replay: a request log through the plan as edited, under it
+
+    def action_replay(self) -> None:
+        self._ask_and_replay()
+
+    @work(group="dialogs", exit_on_error=False)
+    async def _ask_and_replay(self) -> None:
+        logs = self.session.logs
+        path = await self.app.push_screen_wait(
+            PathDialog(
+                "Replay a request log through this plan",
+                str(logs[0]) if logs else "",
+                hint="OpenAI JSONL, LiteLLM spend logs or OTLP JSON",
+            )
+        )
+        draft = self.draft
+        if path is None or draft is None:
+            return
+        self.session.logs = [path]
+        plan = draft.plan
+        self.query_one(ReplayPane).start(
+            ReplayJob(
+                logs=(path,),
+                workloads=tuple(self.session.workloads),
+                plan=plan,
+                label=replay_label(self.session.path, plan),
+                measures=self._measures,
+            )
+        )
+        self.add_class("-replayed")

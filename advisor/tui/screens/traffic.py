@@ -14,6 +14,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
 from advisor import units
+from advisor.session import Session
 from advisor.traffic.derive import CLUSTER_BY, ClusterBy
 from advisor.traffic.from_logs import Derived, derive, save
 from advisor.traffic.propose import Proposal
@@ -51,9 +52,11 @@ class TrafficScreen(Screen[None]):
         Binding("s", "save", "Save", id="traffic.save"),
     ]
 
-    def __init__(self, catalog: Catalog) -> None:
+    def __init__(self, catalog: Catalog, session: Session | None = None) -> None:
         super().__init__()
         self.catalog = catalog
+        self.session = session
+        """Told which log is open, so the Plan screen offers to replay it."""
         self.by: ClusterBy = "route"
         self.paths: list[Path] = []
         self.derived: Derived | None = None
@@ -85,7 +88,7 @@ class TrafficScreen(Screen[None]):
         names = ", ".join(p.name for p in self.paths)
         title.update(
             f"{names}: {units.count(self.derived.traffic.requests, 'request')}, "
-            f"by {self.by} · b: cluster by · s: save"
+            f"by {self.by} · F6 then l replays it through the plan"
         )
         for p in self.derived.proposals:
             c, w = p.cluster, p.workload
@@ -117,12 +120,15 @@ class TrafficScreen(Screen[None]):
 
     @work(group="dialogs", exit_on_error=False)
     async def _ask_and_open(self) -> None:
-        current = str(self.paths[0]) if self.paths else ""
+        logs = self.paths or (self.session.logs if self.session else [])
+        current = str(logs[0]) if logs else ""
         path = await self.app.push_screen_wait(
             PathDialog("Open a request log", current, hint="JSONL or JSON")
         )
         if path is not None:
             self.paths = [path]
+            if self.session is not None:
+                self.session.logs = [path]
             self.load()
 
     def action_cycle_by(self) -> None:

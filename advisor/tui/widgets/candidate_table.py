@@ -6,7 +6,7 @@ the last, free-text column share what the fixed figures leave.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -87,7 +87,8 @@ class CandidateTable(_ResultTable):
     MARKS = 2
     RANK = 3
     OFFERING_MIN = 18
-    FLAGS_MIN = 10
+    FLAGS_WANT = 24
+    """The most the flags take from the keys when both cannot be whole."""
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -113,15 +114,10 @@ class CandidateTable(_ResultTable):
         width = self.size.width or 80
         self._layout_width = width
         fixed = self.MARKS + self.RANK + 2 * PADDING + sum(w + PADDING for _, w in self.FIXED)
-        room = max(width - fixed - 2 * PADDING - SCROLLBAR, self.OFFERING_MIN + self.FLAGS_MIN)
+        room = max(width - fixed - 2 * PADDING - SCROLLBAR, self.OFFERING_MIN + len("flags"))
         candidates = self._result.candidates if self._result else ()
-        flags = [match.compact_flags(c.flags, c.warnings) for c in candidates]
-        # The key names the row, so it gets the room first, shortened by the one rule of
-        # `advisor.columns` when whole keys do not fit; the flags, shown in full in the detail
-        # pane, keep enough to be recognised (or the header's width when there are none).
-        flags_floor = max(min(max(map(len, flags), default=0), self.FLAGS_MIN), len("flags"))
         keys = [c.offering.key for c in candidates]
-        self._keys = fit_keys(keys, room - flags_floor, self.OFFERING_MIN)
+        flags, self._keys, short = self._lay_out(candidates, keys, room)
         offering_width = self._keys.width
         flags_width = room - offering_width
         self.clear(columns=True)
@@ -144,9 +140,31 @@ class CandidateTable(_ResultTable):
                 Text(_fit(flag_text, flags_width), style="yellow"),
                 key=c.offering.key,
             )
-        show_legend(self, keys, self._keys)
+        row_marks = [match.flag_marks(c.flags, c.warnings) for c in candidates] if short else []
+        show_legend(self, keys, self._keys, row_marks, match.flag_legend)
         self._keep_cursor(key, row)
         self._announce()
+
+    def _lay_out(
+        self, candidates: Sequence[Candidate], keys: list[str], room: int
+    ) -> tuple[list[str], KeyFit, bool]:
+        """The flags as shown, the key column and whether the flags are in short form.
+
+        The key names the row, so it gets the room first, shortened by the one rule of
+        `advisor.columns` when whole keys do not fit. The flags are shown in the README's
+        words when they fit beside whole (or shortened) keys, else in their short form, whose
+        marks the bottom edge explains; the detail pane always has them in full."""
+        for short in (False, True):
+            flags = [match.compact_flags(c.flags, c.warnings, short=short) for c in candidates]
+            need = max(max(map(len, flags), default=0), len("flags"))
+            fit = fit_keys(keys, room - need, self.OFFERING_MIN)
+            whole = max((len(fit.shown(k)) for k in keys), default=0) <= fit.width
+            if whole and fit.width + need <= room:
+                return flags, fit, short
+        # Neither fits: the flags keep a third of the room, up to what they need, and the
+        # longest keys are cut in their middle (whole in the detail pane).
+        floor = max(min(need, self.FLAGS_WANT, room // 3), len("flags"))
+        return flags, fit_keys(keys, room - floor, self.OFFERING_MIN), True
 
     @property
     def current(self) -> tuple[Candidate | None, int]:

@@ -50,7 +50,7 @@ def plan_rows(wp: WorkloadPlan) -> list[PlanRow]:
         row = _choice_row("canary", _weighted("canary", canary.weight), canary.choice, "cyan")
         gates = Text("gates, each must hold for the canary to stay in:", style="bold")
         lines = [Text(f"  {g} — {g.reason}") for g in canary.gates]
-        rollback = Text(f"after {canary.min_requests:,} requests. {canary.rollback}", "dim")
+        rollback = Text(canary.rollback, "dim")
         rows.append(
             PlanRow(
                 row.key,
