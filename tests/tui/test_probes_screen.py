@@ -87,7 +87,7 @@ async def test_the_estimate_shows_before_running(advisor_home: Path) -> None:
 
 async def test_a_simulated_run_shows_progress_results_and_history(advisor_home: Path) -> None:
     app = probe_app()
-    async with app.run_test(size=(100, 40)) as pilot:
+    async with app.run_test(size=(160, 45)) as pilot:  # wide enough for a column per figure
         await settle(pilot)
         screen = screen_of(app)
         screen.query_one("#probes-requests", Input).value = "4"
@@ -116,6 +116,33 @@ async def test_a_simulated_run_shows_progress_results_and_history(advisor_home: 
         assert history.row_count == 1
         cells = [str(c) for c in history.get_row_at(0)]
         assert cells[2:4] == ["complete", "simulated"]
+
+
+async def test_results_too_wide_for_columns_become_records(advisor_home: Path) -> None:
+    """At 80 columns the figures do not fit a column each: one record per offering, a figure
+    a line, its key whole or cut by the column rule; at 160 they are columns again."""
+    app = probe_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        screen = screen_of(app)
+        screen.query_one("#probes-requests", Input).value = "4"
+        await pilot.pause()
+        await pilot.press("r")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        table = screen.query_one(ProbeResultsTable)
+        assert [str(c.label) for c in table.columns.values()] == ["offering", "figures"]
+        room = table.size.width
+        for row in range(table.row_count):
+            offering, figures = (str(cell) for cell in table.get_row_at(row))
+            assert offering.endswith("\nsim")
+            lines = figures.split("\n")
+            assert lines[0].startswith("TTFT p50 ") and lines[0].endswith(" ms")
+            widest = max(map(len, offering.split("\n"))) + max(map(len, lines))
+            assert widest + 4 <= room, (offering, figures, room)
+        await pilot.resize_terminal(160, 45)
+        await pilot.pause()
+        assert "TTFT p50" in [str(c.label) for c in table.columns.values()]
 
 
 async def test_cancel_right_after_starting_keeps_the_app_up(advisor_home: Path) -> None:

@@ -8,10 +8,11 @@ from collections.abc import Sequence
 from typing import Any
 
 from rich.text import Text
+from textual import events
 from textual.widgets import DataTable
 
 from advisor.present.probe import HEADLINES, SampleAnswer, SampleComparison
-from advisor.tui.widgets.key_column import fit_keys, show_legend
+from advisor.tui.widgets.key_column import KeyFit, fit_keys, show_legend
 from probes.run import RunOutcome
 from probes.store import RunSummary
 
@@ -19,9 +20,16 @@ from probes.store import RunSummary
 class ProbeResultsTable(DataTable[str | Text]):
     """One row per probed offering of a workload: the headline figure of each probe kind."""
 
+    _shown: tuple[RunOutcome, str, bool] | None = None
+    _laid_out_at = 0
+
     def on_mount(self) -> None:
         self.cursor_type = "row"
         self.zebra_stripes = True
+
+    def on_resize(self, event: events.Resize) -> None:
+        if self._shown and event.size.width != self._laid_out_at:
+            self.show(*self._shown)
 
     def show(self, outcome: RunOutcome, workload: str, simulated: bool) -> None:
         """Show `workload`'s figures; probe kinds that did not run take no column, and keys
@@ -43,18 +51,53 @@ class ProbeResultsTable(DataTable[str | Text]):
         shown = [
             i for i in range(len(HEADLINES)) if any(figures[o][i] is not None for o in offerings)
         ]
-        room = (self.size.width or 80) - sum(len(HEADLINES[i][0]) + 2 for i in shown) - 10
-        keys = fit_keys(offerings, room, len("offering"))
-        self.add_column("offering", key="offering")
-        self.add_column("data", key="data")
-        for i in shown:
-            self.add_column(HEADLINES[i][0], key=HEADLINES[i][0])
-        for offering in offerings:
-            # Whole or shortened, never cut: the figures scroll sideways instead.
-            cells: list[str | Text] = [keys.shown(offering), label]
-            cells += [figures[offering][i] or Text("–", style="dim") for i in shown]
-            self.add_row(*cells, key=offering)
+        self._shown = (outcome, workload, simulated)
+        # Hidden, the table has no width yet: laid out again once it has one (on_resize).
+        width = self._laid_out_at = self.size.width or 80
+        widths = [
+            max(len(HEADLINES[i][0]), *(len(figures[o][i] or "–") for o in offerings)) + 2
+            for i in shown
+        ]
+        keys = fit_keys(offerings, width - sum(widths) - 10, len("offering"))
+        key_width = max((len(keys.shown(o)) for o in offerings), default=0) + 2
+        if key_width + len("data") + 2 + sum(widths) > width:
+            # A figure a line: the figures' column is as wide as the longest "name value".
+            line = max(
+                (len(HEADLINES[i][0]) + w for i, w in zip(shown, widths, strict=True)), default=4
+            )
+            keys = fit_keys(offerings, width - line - 6, len("offering"))
+            self._records(offerings, keys, label, [(HEADLINES[i][0], i) for i in shown], figures)
+        else:
+            self.add_column("offering", key="offering")
+            self.add_column("data", key="data")
+            for i in shown:
+                self.add_column(HEADLINES[i][0], key=HEADLINES[i][0])
+            for offering in offerings:
+                cells: list[str | Text] = [keys.shown(offering), label]
+                cells += [figures[offering][i] or Text("–", style="dim") for i in shown]
+                self.add_row(*cells, key=offering)
         show_legend(self, offerings, keys)
+
+    def _records(
+        self,
+        offerings: list[str],
+        keys: KeyFit,
+        label: Text,
+        named: list[tuple[str, int]],
+        figures: dict[str, list[Text | None]],
+    ) -> None:
+        """Too narrow for a column per figure: one record per offering, a figure a line
+        (advisor.columns' rule), so no header or figure is cut."""
+        self.add_column("offering", key="offering")
+        self.add_column("figures", key="figures")
+        for offering in offerings:
+            lines = [
+                Text.assemble((f"{name} ", "dim"), figures[offering][i] or Text("–", style="dim"))
+                for name, i in named
+            ]
+            shown = Text("\n").join(lines) if lines else Text("–", style="dim")
+            offering_cell = Text.assemble(keys.cell(offering), "\n", label)
+            self.add_row(offering_cell, shown, key=offering, height=max(2, len(lines)))
 
 
 class SamplesCompareTable(DataTable[str | Text]):
