@@ -400,7 +400,7 @@ class Rounds:
                 outcome.sent += done.sent
                 if not self.request.confirm:
                     return
-                nxt = self._next(result, tried)
+                nxt = await self._next(result, tried)
                 if nxt is None:
                     return
                 tried |= {t.target.key for t in nxt.plan.tasks}
@@ -423,7 +423,7 @@ class Rounds:
         outcome.cancelled = cancel.is_set()
         return outcome
 
-    def _next(self, result: MatchResult, tried: set[str]) -> Prepared | None:
+    async def _next(self, result: MatchResult, tried: set[str]) -> Prepared | None:
         """The workload's next candidates when it has fewer confirmed than asked for, planned
         within what is left of the cap; None when there are none, or they would not fit."""
         request, name = self.request, result.workload.name
@@ -444,7 +444,11 @@ class Rounds:
         this_round = dataclasses.replace(
             request, results=[result], budget_usd=left, overrides=self.overrides, pinned=()
         )
-        nxt = prepare_request(this_round, self.sim_url, chosen={name: rest[:wanted]})
+        # In a thread: planning builds every prompt of the round (megabytes for long-context
+        # workloads), and on the loop that would hold other workloads' answers unstamped.
+        nxt = await asyncio.to_thread(
+            prepare_request, this_round, self.sim_url, {name: rest[:wanted]}
+        )
         if not nxt.plan.tasks or nxt.plan.worst_case_usd > left:
             return None
         return nxt
