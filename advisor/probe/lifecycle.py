@@ -133,24 +133,10 @@ class Prepared:
     @property
     def expected_s(self) -> float:
         """The expected wall time of the planned requests (`probes.estimate`), in seconds:
-        every request sent, as an exhaustive run sends them, workloads with heavy prompts
-        after the others (`Rounds`); rounds down the list add."""
-        by_workload: dict[str, list[ProbeTask]] = {}
-        for t in self.plan.tasks:
-            by_workload.setdefault(t.spec.name, []).append(t)
-        heavy = {name for name, tasks in by_workload.items() if _heavy(tasks)}
-        return sum(
-            wall_seconds(
-                [
-                    (t.spec.name, t.target.key, t.target.offering, t.batches)
-                    for t in self.plan.tasks
-                    if (t.spec.name in heavy) == later
-                ],
-                together=self.decisive,
-                per_provider=PER_PROVIDER,
-                time_scale=self.time_scale,
-            )
-            for later in (False, True)
+        every request sent, as an exhaustive run sends them; rounds down the list add."""
+        tasks = [(t.spec.name, t.target.key, t.target.offering, t.batches) for t in self.plan.tasks]
+        return wall_seconds(
+            tasks, together=self.decisive, per_provider=PER_PROVIDER, time_scale=self.time_scale
         )
 
 
@@ -393,29 +379,6 @@ class Rounds:
         for task in first.plan.tasks:
             by_workload.setdefault(task.spec.name, []).append(task)
 
-        # Megabytes of prompt cost the client (and a simulator) CPU time to send and parse,
-        # which would land in the time to first token of every request in flight: workloads
-        # with such prompts start once every other workload is done, down its list too.
-        heavy = {name for name, tasks in by_workload.items() if _heavy(tasks)}
-        light_pending = set(by_workload) - heavy
-        light_done = asyncio.Event()
-
-        def light_over(name: str) -> None:
-            light_pending.discard(name)
-            if not light_pending:
-                light_done.set()
-
-        light_over("")  # none light: the heavy ones start at once
-
-        async def pipeline(result: MatchResult, tasks: list[ProbeTask]) -> None:
-            name = result.workload.name
-            if name in heavy:
-                await light_done.wait()
-            try:
-                await rounds(result, tasks)
-            finally:
-                light_over(name)  # also when it ended early: never hold the rest back
-
         async def rounds(result: MatchResult, tasks: list[ProbeTask]) -> None:
             name = result.workload.name
             tried = {t.target.key for t in tasks}
@@ -437,7 +400,7 @@ class Rounds:
                 outcome.sent += done.sent
                 if not self.request.confirm:
                     return
-                nxt = self._next(result, tried)
+                nxt = await self._next(result, tried)
                 if nxt is None:
                     return
                 tried |= {t.target.key for t in nxt.plan.tasks}
@@ -452,7 +415,7 @@ class Rounds:
 
         await asyncio.gather(
             *(
-                pipeline(r, by_workload[r.workload.name])
+                rounds(r, by_workload[r.workload.name])
                 for r in self.request.results
                 if r.workload.name in by_workload
             )
@@ -460,7 +423,7 @@ class Rounds:
         outcome.cancelled = cancel.is_set()
         return outcome
 
-    def _next(self, result: MatchResult, tried: set[str]) -> Prepared | None:
+    async def _next(self, result: MatchResult, tried: set[str]) -> Prepared | None:
         """The workload's next candidates when it has fewer confirmed than asked for, planned
         within what is left of the cap; None when there are none, or they would not fit."""
         request, name = self.request, result.workload.name
@@ -481,19 +444,14 @@ class Rounds:
         this_round = dataclasses.replace(
             request, results=[result], budget_usd=left, overrides=self.overrides, pinned=()
         )
-        nxt = prepare_request(this_round, self.sim_url, chosen={name: rest[:wanted]})
+        # In a thread: planning builds every prompt of the round (megabytes for long-context
+        # workloads), and on the loop that would hold other workloads' answers unstamped.
+        nxt = await asyncio.to_thread(
+            prepare_request, this_round, self.sim_url, {name: rest[:wanted]}
+        )
         if not nxt.plan.tasks or nxt.plan.worst_case_usd > left:
             return None
         return nxt
-
-
-HEAVY_PROMPT_TOKENS = 100_000
-"""A prompt this large (about 400 kB) takes noticeable CPU time to send and to parse."""
-
-
-def _heavy(tasks: Sequence[ProbeTask]) -> bool:
-    """Whether a workload's probes send prompts of HEAVY_PROMPT_TOKENS or more."""
-    return any(t.spec.max_context_tokens >= HEAVY_PROMPT_TOKENS for t in tasks)
 
 
 def _merged(first: Prepared, then: Prepared) -> Prepared:

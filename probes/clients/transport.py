@@ -39,6 +39,9 @@ MAX_BODY_BYTES = 16 * 1024 * 1024
 
 USER_AGENT = "model-advisor-probe/1"
 
+LARGE_BODY_BYTES = 256 * 1024
+"""A request body this large (64k tokens of prompt) takes milliseconds to encode."""
+
 DEFAULT_CONNECTIONS = 900
 """Connections a pool holds in use at most. Open-loop load is dispatched without a gate
 (probes.load), so this is not a throttle: it stays under the usual soft limit of 1,024 open
@@ -219,6 +222,8 @@ class Pool:
         # Semaphore.acquire returns without yielding while a slot is free, so an idle
         # connection still goes out on the loop turn the request was released.
         self._slots = asyncio.Semaphore(concurrency)
+        self.large_bodies = asyncio.Lock()
+        """Held while a large body is encoded and for one loop turn after (`exchange`)."""
         self.in_use = 0
         """Connections handed out and not yet released."""
 
@@ -310,7 +315,15 @@ async def exchange(
     scheme, host = parts.scheme, parts.hostname or ""
     port = parts.port or (443 if scheme == "https" else 80)
     target = parts.path + (f"?{parts.query}" if parts.query else "")
-    payload = _request_bytes(target, parts.netloc, headers, json.dumps(body).encode())
+    async with client.large_bodies:
+        encoded = json.dumps(body).encode()
+        if len(encoded) >= LARGE_BODY_BYTES:
+            # Encoding megabytes holds the loop for tens of milliseconds; a run that starts
+            # dozens of long-context requests at once would encode them back to back while
+            # other requests' first bytes wait to be stamped (hundreds of milliseconds of
+            # false TTFT). One large encoding per loop turn lets arrivals in between.
+            await asyncio.sleep(0)
+    payload = _request_bytes(target, parts.netloc, headers, encoded)
     timed = await _attempt(
         client,
         scheme,

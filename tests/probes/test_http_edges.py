@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import json
 import socket
 import time
 from collections.abc import AsyncIterator
@@ -208,3 +209,40 @@ def test_retry_after_reads_both_forms_and_refuses_nonsense() -> None:
     assert retry_after_seconds({"retry-after-ms": "1500"}) == 1.5
     assert retry_after_seconds({"retry-after": "nan"}) is None
     assert retry_after_seconds({"retry-after": "soon"}) is None
+
+
+async def test_large_bodies_are_encoded_one_per_loop_turn(
+    server: Misbehaving, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Long-context requests started together must not hold the loop back to back: arrivals
+    between them are stamped when they come, not after every body is encoded."""
+    from probes.clients import transport
+
+    turns = 0
+
+    async def ticker() -> None:
+        nonlocal turns
+        while True:
+            turns += 1
+            await asyncio.sleep(0)
+
+    encoded_at: list[int] = []
+    dumps = json.dumps
+
+    def counted(value: object) -> str:
+        text: str = dumps(value)
+        if len(text) >= transport.LARGE_BODY_BYTES:
+            encoded_at.append(turns)
+        return text
+
+    monkeypatch.setattr(json, "dumps", counted)  # the module the client encodes with
+    big = ChatRequest(messages=[{"role": "user", "content": "word " * 60_000}], max_tokens=8)
+    tick = asyncio.create_task(ticker())
+    await asyncio.sleep(0)
+    async with make_client() as pool:
+        answers = await asyncio.gather(
+            *(chat(pool, "openai", server.url("close"), "m", "sk-test", big) for _ in range(4))
+        )
+    tick.cancel()
+    assert [reply.outcome for _, reply in answers] == ["ok"] * 4
+    assert len(encoded_at) == 4 and len(set(encoded_at)) == 4, encoded_at
