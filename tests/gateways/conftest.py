@@ -14,6 +14,7 @@ The results of the last run go to RESULTS (one file per gateway, a row per scena
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import json
@@ -21,7 +22,7 @@ import os
 import shutil
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Final, TypeVar
 
@@ -189,26 +190,25 @@ def warmed(gateway: G, suite: Suite) -> G:
     return gateway
 
 
-@pytest.fixture(scope="module")
-def litellm_proxy(
-    suite: Suite, gateway_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[LiteLLMProxy]:
-    """`litellm --config <export>` as a process on a loopback port, as users start it."""
+@contextlib.contextmanager
+def running_litellm_proxy(
+    config: Path, env: Mapping[str, str], folder: Path
+) -> Iterator[tuple[str, Path]]:
+    """`litellm --config CONFIG` on a loopback port, as users start it: its URL once it
+    answers `/health/liveliness`, and its log (in `folder`); stopped on the way out."""
     exe = PROJECT_ROOT / ".venv" / "bin" / "litellm"
     if not exe.exists():
         pytest.fail(f"{exe} is missing: `make test` installs the LiteLLM proxy")
-    log = tmp_path_factory.mktemp("litellm") / "proxy.log"
+    log = folder / "proxy.log"
     port = _free_port()
-    env = {**os.environ, **gateway_env}
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [str(exe), "--config", str(suite.exports["litellm"]), "--host", "127.0.0.1"]
-            + ["--port", str(port)],
+            [str(exe), "--config", str(config), "--host", "127.0.0.1", "--port", str(port)],
             stdin=subprocess.DEVNULL,
             stdout=out,
             stderr=subprocess.STDOUT,
-            env=env,
-            cwd=log.parent,
+            env={**os.environ, **env},
+            cwd=folder,
         )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -222,10 +222,22 @@ def litellm_proxy(
             time.sleep(0.2)
         else:
             pytest.fail(f"the LiteLLM proxy did not start:\n{log.read_text(errors='replace')}")
-        with httpx.Client(timeout=60) as client:
-            yield warmed(LiteLLMProxy(url, gateway_env[MASTER_KEY_ENV], client, log), suite)
+        yield url, log
     finally:
         _stop(process)
+
+
+@pytest.fixture(scope="module")
+def litellm_proxy(
+    suite: Suite, gateway_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[LiteLLMProxy]:
+    """`litellm --config <export>` as a process on a loopback port, as users start it."""
+    folder = tmp_path_factory.mktemp("litellm")
+    with (
+        running_litellm_proxy(suite.exports["litellm"], gateway_env, folder) as (url, log),
+        httpx.Client(timeout=60) as client,
+    ):
+        yield warmed(LiteLLMProxy(url, gateway_env[MASTER_KEY_ENV], client, log), suite)
 
 
 @pytest.fixture(scope="module")

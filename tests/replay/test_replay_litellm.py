@@ -13,13 +13,9 @@ at 95 % (test_replay_sim.py); the proxy's own order of requests varies from run 
 from __future__ import annotations
 
 import asyncio
-import os
-import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
 from advisor.export import render
@@ -32,7 +28,7 @@ from advisor.replay.run import replay_sim
 from catalog import Catalog
 from probes.simulator import SimulatorHandle
 from probes.stats import wilson
-from tests.export.conftest import PROJECT_ROOT, STARTUP_TIMEOUT_S, _free_port, _stop
+from tests.gateways.conftest import running_litellm_proxy
 from tests.replay.conftest import (
     CANARY,
     CANARY_WEIGHT,
@@ -60,40 +56,13 @@ def plan(catalog: Catalog, failing_sim: SimulatorHandle) -> Plan:
 @pytest.fixture(scope="module")
 def proxy(plan: Plan, catalog: Catalog, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """`litellm --config <export>` on a loopback port, as users start it."""
-    exe = PROJECT_ROOT / ".venv" / "bin" / "litellm"
-    if not exe.exists():
-        pytest.fail(f"{exe} is missing: `make test` installs the LiteLLM proxy")
     folder: Path = tmp_path_factory.mktemp("replay-litellm")
     config = folder / "config.yaml"
     config.write_text(render("litellm", plan, catalog, config), encoding="utf-8")
-    env = {**os.environ, MASTER_KEY_ENV: MASTER_KEY, "LITELLM_LOCAL_MODEL_COST_MAP": "True"}
+    env = {MASTER_KEY_ENV: MASTER_KEY, "LITELLM_LOCAL_MODEL_COST_MAP": "True"}
     env |= {p.key_env: "sim-not-a-secret" for p in catalog.providers.values() if p.key_env}
-    port = _free_port()
-    log = folder / "proxy.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [str(exe), "--config", str(config), "--host", "127.0.0.1", "--port", str(port)],
-            stdin=subprocess.DEVNULL,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            env=env,
-            cwd=folder,
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 2 * STARTUP_TIMEOUT_S
-        while process.poll() is None and time.monotonic() < deadline:
-            try:
-                if httpx.get(url + "/health/liveliness", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            time.sleep(0.2)
-        else:
-            pytest.fail(f"the LiteLLM proxy did not start:\n{log.read_text(errors='replace')}")
+    with running_litellm_proxy(config, env, folder) as (url, _):
         yield url
-    finally:
-        _stop(process)
 
 
 def test_the_proxy_replay_agrees_with_the_simulator_replay(

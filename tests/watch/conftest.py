@@ -6,9 +6,6 @@ made to fail."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,8 +21,14 @@ from advisor.export.litellm import MASTER_KEY_ENV
 from advisor.match.matching import match
 from advisor.plan import PlanOptions, WorkloadPlan, make_plan, resolve_endpoints
 from catalog import load_catalog
-from tests.export.conftest import PROJECT_ROOT, STARTUP_TIMEOUT_S, _free_port, _stop
-from tests.gateways.conftest import DUMMY_KEY, ROLES, SUITE_CATALOG, TODAY, workload
+from tests.gateways.conftest import (
+    DUMMY_KEY,
+    ROLES,
+    SUITE_CATALOG,
+    TODAY,
+    running_litellm_proxy,
+    workload,
+)
 from tests.gateways.upstream import Upstream
 
 WORKLOAD: Final = "canary-chat"
@@ -106,9 +109,6 @@ def _workload_file(path: Path) -> None:
 @pytest.fixture(scope="module")
 def deployed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployed]:
     """The export written by the CLI, the proxy started on it, the upstream behind it."""
-    exe = PROJECT_ROOT / ".venv" / "bin" / "litellm"
-    if not exe.exists():
-        pytest.fail(f"{exe} is missing: `make test` installs the LiteLLM proxy")
     catalog = load_catalog([SUITE_CATALOG])
     upstream = Upstream((ROLES[o.key], o.id, o.limits.context or 0) for o in catalog.offerings)
     upstream.start()
@@ -123,7 +123,6 @@ def deployed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployed]:
     env = {p.key_env: DUMMY_KEY for p in catalog.providers.values() if p.key_env}
     env |= {MASTER_KEY_ENV: "sk-" + DUMMY_KEY, "ADVISOR_HOME": str(home), "NOT_THE_KEY": "sk-no"}
     env["LITELLM_LOCAL_MODEL_COST_MAP"] = "True"
-    process = None
     try:
         with httpx.Client(timeout=60) as client:
             deployed = Deployed("", upstream, folder, env, client)
@@ -136,33 +135,10 @@ def deployed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployed]:
             assert made.exit_code == 0, made.output
             with config.open("a", encoding="utf-8") as f:
                 f.write(yaml.safe_dump(PROMETHEUS))
-            port = _free_port()
-            log = folder / "proxy.log"
-            with log.open("wb") as out:
-                process = subprocess.Popen(
-                    [str(exe), "--config", str(config), "--host", "127.0.0.1"]
-                    + ["--port", str(port)],
-                    stdin=subprocess.DEVNULL,
-                    stdout=out,
-                    stderr=subprocess.STDOUT,
-                    env={**os.environ, **env},
-                    cwd=folder,
-                )
-            deployed.url = f"http://127.0.0.1:{port}"
-            deadline = time.monotonic() + 2 * STARTUP_TIMEOUT_S  # the proxy imports a lot
-            while process.poll() is None and time.monotonic() < deadline:
-                try:
-                    if client.get(deployed.url + "/health/liveliness").status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                time.sleep(0.2)
-            else:
-                pytest.fail(f"the LiteLLM proxy did not start:\n{log.read_text(errors='replace')}")
-            yield deployed
+            with running_litellm_proxy(config, env, folder) as (url, _):
+                deployed.url = url
+                yield deployed
     finally:
-        if process is not None:
-            _stop(process)
         upstream.stop()
 
 
