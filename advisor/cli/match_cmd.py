@@ -10,10 +10,8 @@ import click
 from advisor import home
 from advisor.cli import options
 from advisor.cli.base import cli, extra_layers, print_json
-from advisor.cli.checks import MAX_HORIZON_DAYS
 from advisor.cli.stdout import stdout_console
 from advisor.match.matching import (
-    HORIZON_DAYS,
     Exclusion,
     MatchResult,
     match,
@@ -29,13 +27,7 @@ from advisor.workload.model import load_workloads
 @options.WORKLOADS_ARG
 @click.option("--json", "as_json", is_flag=True, help="Print candidates and exclusions as JSON.")
 @click.option("--top", type=click.IntRange(min=1), help="Show only the N best candidates.")
-@click.option(
-    "--horizon-days",
-    type=click.IntRange(min=0, max=MAX_HORIZON_DAYS),
-    default=HORIZON_DAYS,
-    show_default=True,
-    help="Exclude offerings that shut down within this many days.",
-)
+@options.HORIZON
 @options.OFFERINGS
 @click.pass_context
 def match_command(

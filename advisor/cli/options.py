@@ -6,7 +6,8 @@ from pathlib import Path
 
 import click
 
-from advisor.cli.checks import Finite
+from advisor.cli.checks import MAX_HORIZON_DAYS, Finite
+from advisor.match.matching import HORIZON_DAYS
 from advisor.probe.lifecycle import DEFAULT_KINDS
 
 WORKLOADS_ARG = click.argument(
@@ -67,4 +68,13 @@ SEED = click.option(
     "--seed",
     type=int,
     help="Simulator only: fix its random draws, for repeatable simulated runs.",
+)
+
+HORIZON = click.option(
+    "--horizon-days",
+    type=click.IntRange(min=0, max=MAX_HORIZON_DAYS),
+    default=HORIZON_DAYS,
+    show_default=True,
+    help="Leave out offerings that shut down within this many days (0: anything still "
+    "served, e.g. today's primary until its successor is proven).",
 )

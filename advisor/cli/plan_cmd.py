@@ -146,14 +146,7 @@ def make(
     help="Warn about offerings in the plan that are deprecated or shut down within this "
     "many days, naming each one's successor.",
 )
-@click.option(
-    "--horizon-days",
-    type=click.IntRange(min=0, max=checks.MAX_HORIZON_DAYS),
-    default=HORIZON_DAYS,
-    show_default=True,
-    help="Leave out offerings that shut down within this many days (0: plan on anything "
-    "still served, e.g. today's primary until its successor is proven).",
-)
+@options.HORIZON
 @click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON.")
 @click.pass_context
 def plan_command(

@@ -197,7 +197,7 @@ def probe(
     finished = _run_with_progress(request, err, quiet=as_json)
     run_id, prepared, outcome = finished.run_id, finished.prepared, finished.outcome
     with RunStore(home.runs_db()) as store:
-        counts = outcome_counts(store.attempts(run_id))
+        counts = outcome_counts(store.outcome_counts(run_id))
     pairs = side_by_side(plan, catalog_, sunset_days, run_id=run_id) if plan else []
     if as_json:
         print_json(

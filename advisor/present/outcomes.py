@@ -5,7 +5,6 @@ complete answers get a table: a clean run needs no second look."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
 
 from rich import box
 from rich.table import Table
@@ -16,13 +15,14 @@ NOT_SENT = ("over_budget", "cancelled")
 
 
 def outcome_counts(
-    attempts: Iterable[Mapping[str, Any]],
+    counted: Iterable[tuple[str, str, str, int]],
 ) -> dict[str, dict[str, dict[str, int]]]:
-    """{workload: {offering: {outcome: count}}} over a run's attempts."""
+    """{workload: {offering: {outcome: count}}} from the store's counts
+    (`RunStore.outcome_counts`: workload, offering, outcome, attempts)."""
     out: dict[str, dict[str, dict[str, int]]] = {}
-    for row in attempts:
-        per = out.setdefault(row["workload"] or "", {}).setdefault(row["offering"], {})
-        per[row["outcome"]] = per.get(row["outcome"], 0) + 1
+    for workload, offering, outcome, n in counted:
+        per = out.setdefault(workload, {}).setdefault(offering, {})
+        per[outcome] = per.get(outcome, 0) + n
     return out
 
 

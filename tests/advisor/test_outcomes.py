@@ -27,10 +27,10 @@ def rendered(table: object) -> str:
 
 def test_each_class_gets_its_own_column_and_deadlines_say_they_were_ours() -> None:
     rows = [
-        {"workload": "w", "offering": "a/x", "outcome": "ok"},
-        {"workload": "w", "offering": "a/x", "outcome": "deadline_stall"},
-        {"workload": "w", "offering": "b/y", "outcome": "error_body"},
-        {"workload": "w", "offering": "b/y", "outcome": "stream_error"},
+        ("w", "a/x", "ok", 1),
+        ("w", "a/x", "deadline_stall", 1),
+        ("w", "b/y", "error_body", 1),
+        ("w", "b/y", "stream_error", 1),
     ]
     counts = outcome_counts(rows)
     assert counts == {
