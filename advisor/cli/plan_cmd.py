@@ -24,7 +24,7 @@ from advisor.export import (
     write,
 )
 from advisor.export.report import plan_json
-from advisor.match.matching import HORIZON_DAYS, match
+from advisor.match.matching import match
 from advisor.plan import Plan, PlanOptions
 from advisor.plan.inputs import latest_run, latest_runs, plan_for
 from advisor.present.plan import plan_tables
@@ -41,8 +41,9 @@ SIM_BUDGET_USD = 100.0
 
 
 def plan_options(f: F) -> F:
-    """The options every command that plans takes."""
-    options = [
+    """The options every command that plans takes, so that `plan`, `export`, `run`, `gate`
+    and `replay` plan a file the same way."""
+    shared = [
         click.option(
             "--max-fallbacks",
             type=click.IntRange(min=0),
@@ -65,8 +66,9 @@ def plan_options(f: F) -> F:
             is_flag=True,
             help="Let an unprobed candidate be the primary of a workload the probe run measured.",
         ),
+        options.HORIZON,
     ]
-    for option in reversed(options):
+    for option in reversed(shared):
         f = option(f)
     return f
 
@@ -126,8 +128,7 @@ def make(
     workload on its newest run of the file."""
     workloads = load_workloads(workloads_file)
     catalog = home.load_catalog(extra_layers(ctx))
-    horizon = kw.get("horizon_days", HORIZON_DAYS)
-    results = [match(w, catalog, horizon_days=horizon) for w in workloads]
+    results = [match(w, catalog, horizon_days=kw["horizon_days"]) for w in workloads]
     if run_id == NEWEST:
         plan = plan_for(catalog, results, options=_options(kw), newest_of=workloads_file)
         return plan, catalog
@@ -146,7 +147,6 @@ def make(
     help="Warn about offerings in the plan that are deprecated or shut down within this "
     "many days, naming each one's successor.",
 )
-@options.HORIZON
 @click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON.")
 @click.pass_context
 def plan_command(
