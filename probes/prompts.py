@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import random
 import uuid
 
@@ -17,8 +18,12 @@ BLOCK_WORDS = 2048
 """Random words drawn for a filler before it repeats."""
 
 
-def nonce() -> str:
-    return uuid.uuid4().hex[:12]
+def nonce(key: str | None = None) -> str:
+    """A prompt's unique prefix: fresh each time, or, given `key`, the same for the same key
+    (a seeded simulated run, whose prompts must repeat from one run to the next)."""
+    if key is None:
+        return uuid.uuid4().hex[:12]
+    return hashlib.blake2b(key.encode(), digest_size=6).hexdigest()
 
 
 def filler(tokens: int, seed: int = 0) -> str:
@@ -37,8 +42,12 @@ def filler(tokens: int, seed: int = 0) -> str:
 
 
 def sized_prompt(
-    tokens: int, seed: int = 0, ask: str = "Summarise the notes above in one line."
+    tokens: int,
+    seed: int = 0,
+    ask: str = "Summarise the notes above in one line.",
+    nonce_key: str | None = None,
 ) -> str:
-    """A prompt of roughly `tokens` tokens ending with an instruction, behind a unique nonce."""
+    """A prompt of roughly `tokens` tokens ending with an instruction, behind a nonce: unique,
+    or fixed by `nonce_key` (see `nonce`)."""
     body = filler(max(0, tokens - len(ask) // CHARS_PER_TOKEN - 4), seed)
-    return f"[{nonce()}] {body}\n\n{ask}"
+    return f"[{nonce(nonce_key)}] {body}\n\n{ask}"

@@ -321,12 +321,15 @@ def prepare_request(
 ) -> Prepared:
     """`prepare` with what `request` asks for, the simulator (if any) at `sim_url`; `chosen`
     names each workload's offerings instead of its best (a round down the list)."""
+    settings = request.settings
+    if request.target == "sim" and request.seed is not None:
+        settings = dataclasses.replace(settings, prompt_seed=request.seed)
     return prepare(
         request.catalog,
         request.results,
         target=request.target,
         kinds=request.kinds,
-        settings=request.settings,
+        settings=settings,
         top=request.top,
         budget_usd=request.budget_usd,
         sim_url=sim_url,

@@ -60,6 +60,14 @@ class Settings:
     decisive: bool = False
     """Send only what can change the plan: kinds the workload needs (`probes.decide.needed`),
     each stopping as soon as its deciding figure clears or fails the workload's bar."""
+    prompt_seed: int | None = None
+    """A seeded simulated run's seed: prompts' nonces follow from it, so two runs on one seed
+    send the same requests and the simulator draws the same answers for them (common random
+    numbers). None, as against a provider: a fresh nonce per prompt keeps its cache out."""
+
+    def nonce_key(self, workload: str, index: int) -> str | None:
+        """The key of request `index`'s nonce for `workload` (`probes.prompts.nonce`)."""
+        return None if self.prompt_seed is None else f"{self.prompt_seed}:{workload}:{index}"
 
 
 @dataclass(frozen=True)

@@ -38,7 +38,12 @@ class Latency:
             return [Batch(REPLAY, replayed(spec, trace), trace.load)]
         requests = [
             ChatRequest(
-                messages=messages(spec, sized_prompt(spec.context_tokens, seed=i)),
+                messages=messages(
+                    spec,
+                    sized_prompt(
+                        spec.context_tokens, seed=i, nonce_key=settings.nonce_key(spec.name, i)
+                    ),
+                ),
                 max_tokens=max(1, spec.output_tokens),
             )
             for i in range(settings.requests)

@@ -19,6 +19,7 @@ arrival on the server's clocks, and the faults that fired.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import random
 import time
@@ -65,6 +66,8 @@ GENERIC_ROOTS: Final = {
 STORM_RETRY_S: Final = 1.0
 TRUTH_KEPT: Final = 100_000
 """Ground-truth records kept for `/_sim/truth`: the most recent ones win."""
+ASKED_KEPT: Final = 200_000
+"""Distinct requests whose repeats the server counts (some tens of MB at most)."""
 
 
 @dataclass(frozen=True)
@@ -115,6 +118,8 @@ class Simulator:
         )
         self.scale = self.config.time_scale
         self.counter = 0
+        self.asked: dict[str, int] = {}
+        """How many times each request (by its target and body) has been received."""
         self.faults = FaultState(self.config.faults)
         self.limiter = RateLimiter(self.config.rpm, self.config.tpm)
         self.wires: dict[str, Wire] = {
@@ -274,6 +279,21 @@ class Simulator:
 
     # -- model calls ------------------------------------------------------------------
 
+    def _request_seed(self, request: Request, scope: str | None, model: str | None) -> int:
+        """The seed of a request's randomness: the server's seed, what was asked and how many
+        times the same request came before. Two runs on one seed draw the same latency and
+        divergence for the same request whatever else they send and in whatever order
+        (common random numbers), so runs that differ only in what they ask compare on equal
+        terms; a repeat of a request still draws afresh."""
+        asked = hashlib.blake2b(request.body, digest_size=16).hexdigest()
+        key = f"{scope}\x1f{model}\x1f{request.path}\x1f{asked}"
+        if len(self.asked) >= ASKED_KEPT:
+            # A long-lived server forgets: a request first seen again afterwards counts
+            # from one again, which only matters for repeats spread that far apart.
+            self.asked.clear()
+        seen = self.asked[key] = self.asked.get(key, 0) + 1
+        return stable_int(self.seed, key, seen)
+
     def complete(
         self,
         request: Request,
@@ -288,7 +308,9 @@ class Simulator:
         number = self.counter
         headers = request.headers
         seed_text = headers.get("x-sim-seed")
-        request_seed = stable_int(seed_text) if seed_text else stable_int(self.seed, number)
+        request_seed = (
+            stable_int(seed_text) if seed_text else self._request_seed(request, scope, model)
+        )
         rng = random.Random(request_seed)
         ctx = Context(
             model=model or "",

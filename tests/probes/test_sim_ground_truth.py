@@ -4,10 +4,12 @@ and the figures match the schedule the catalog implies."""
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import httpx
 
-from tests.probes.conftest import TIME_SCALE, chat, sse_events
+from probes.simulator import running_simulator
+from tests.probes.conftest import LAYERS, TIME_SCALE, chat, sse_events
 from tests.probes.test_sim_faults import stamps
 
 OPENAI = "/p/openai/v1/chat/completions"
@@ -137,3 +139,19 @@ def test_output_token_count_can_be_forced(http: httpx.Client) -> None:
     reply = http.post(OPENAI, json=vllm).json()
     assert reply["usage"]["completion_tokens"] == 7
     assert reply["choices"][0]["finish_reason"] == "length"
+
+
+def test_one_seed_draws_the_same_for_the_same_request_in_any_order() -> None:
+    """Common random numbers: two servers on one seed give a request the same timing whatever
+    else they were sent before it; a repeat of a request draws afresh."""
+    first, second = chat("gpt-6.1-sol", "first question"), chat("gpt-6.1-sol", "second one")
+
+    def ttfts(*bodies: dict[str, Any]) -> list[str]:
+        with running_simulator(LAYERS, time_scale=TIME_SCALE, seed=11) as sim:
+            with httpx.Client(base_url=sim.url) as client:
+                return [client.post(OPENAI, json=b).headers["x-sim-ttft-ms"] for b in bodies]
+
+    a1, b1, a_again = ttfts(first, second, first)
+    b2, a2 = ttfts(chat("gpt-6.1-sol", "unrelated"), second, first)[1:]
+    assert (a1, b1) == (a2, b2)
+    assert a_again != a1
