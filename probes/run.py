@@ -215,6 +215,7 @@ async def _run_until_decided(
             chunk,
             Load(concurrency=len(chunk)),
             workload=task.spec.name,
+            deadlines=task.deadlines,
         )
         decided = verdict(earlier + sent)
         if decided != "open":

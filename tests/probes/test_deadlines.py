@@ -4,6 +4,7 @@ budget with a floor, carried to every task of a run."""
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import pytest
 
@@ -19,11 +20,14 @@ from probes.deadlines import (
     Timeouts,
     deadlines_for,
 )
+from probes.harness import SpendCap
 from probes.kinds.base import Settings
-from probes.run import plan_run
-from probes.simulator import SimulatorHandle
+from probes.run import execute, plan_run
+from probes.simulator import SimulatorHandle, running_simulator
 from probes.spec import WorkloadSpec
+from probes.store import RunStore
 from probes.targets import simulated_targets
+from tests.probes.conftest import LAYERS
 
 
 def test_limits_default_to_a_multiple_of_the_workload_budget() -> None:
@@ -83,3 +87,23 @@ def test_every_task_of_a_run_carries_its_workload_limits(
     limits = {t.spec.name: t.deadlines for t in plan.tasks}
     assert limits["fast"] == Deadlines(16, FLOOR_FIRST_BYTE_S, 2)
     assert limits["slow"] == Deadlines(DEFAULT_TOTAL_S, DEFAULT_FIRST_BYTE_S, 2)
+
+
+async def test_a_decisive_run_holds_each_step_to_the_workload_limits(
+    sim_catalog: Catalog, tmp_path: Path
+) -> None:
+    """A probe sent a step at a time is cut by its task's limits, not the fixed defaults: an
+    offering whose head comes 3 s late fails a 0.5 s first-byte limit."""
+    key = "openai/gpt-4o-mini"
+    offering = sim_catalog.get(key)
+    assert offering is not None
+    with running_simulator(LAYERS, offering_faults={key: "slow-headers:3"}) as sim:
+        targets = simulated_targets(sim_catalog, [offering], sim.url)
+        settings = Settings(requests=5, decisive=True, timeouts=Timeouts(first_byte_s=0.5))
+        plan = plan_run([(WorkloadSpec("slow-head"), targets)], ["latency"], settings)
+        assert all(batch.verdict is not None for t in plan.tasks for batch in t.batches)
+        with RunStore(tmp_path / "runs.sqlite") as store:
+            run = store.start_run(target="sim", simulated=True)
+            await execute(plan, store, run, SpendCap(1.0))
+            outcomes = [a["outcome"] for a in store.attempts(run)]
+    assert outcomes and set(outcomes) == {"deadline_first_byte"}
