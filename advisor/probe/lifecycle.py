@@ -347,8 +347,10 @@ DEPTH = 2
 
 class Rounds:
     """A run's probing, one pipeline per workload, all at once: each sends its first
-    candidates' probes, then, while it has fewer confirmed candidates than asked for, its
-    next candidates', without waiting for the other workloads."""
+    candidates' probes and, whenever a probe rules one out while it has fewer candidates
+    standing than asked for, its next candidate's, without waiting for its other candidates
+    or the other workloads. A workload whose first candidate fails in a second does not wait
+    a minute for the others' long prompts before going down the list."""
 
     def __init__(
         self,
@@ -373,7 +375,7 @@ class Rounds:
         on_phase: Callable[[str], None],
         on_task: Callable[[ProbeTask, Verdict, int], None] | None = None,
     ) -> RunOutcome:
-        """Every workload's rounds; the figures and requests of all of them."""
+        """Every workload's pipeline; the figures and requests of all of them."""
         cancel = cancel or asyncio.Event()
         gates = Gates()  # one provider's limit holds across every workload's pipeline
         outcome = RunOutcome()
@@ -382,43 +384,68 @@ class Rounds:
         for task in first.plan.tasks:
             by_workload.setdefault(task.spec.name, []).append(task)
 
-        async def rounds(result: MatchResult, tasks: list[ProbeTask]) -> None:
+        async def pipeline(result: MatchResult, tasks: list[ProbeTask]) -> None:
             name = result.workload.name
-            tried = {t.target.key for t in tasks}
-            tried |= {s.offering.key for w, s in first.skipped_by_workload if w == name}
-            plan = RunPlan(tasks)
-            while plan.tasks and not cancel.is_set():
-                done = await execute(
-                    plan,
-                    self.store,
-                    self.run_id,
-                    first.budget,
-                    cancel=cancel,
-                    on_sent=on_sent,
-                    gates=gates,
-                    together=self.request.settings.decisive,
-                    on_task=on_task,
+            probed = {t.target.key for t in tasks}
+            tried = probed | {s.offering.key for w, s in first.skipped_by_workload if w == name}
+            changed = asyncio.Event()
+            running: set[asyncio.Task[RunOutcome]] = set()
+
+            def heard(task: ProbeTask, verdict: Verdict, count: int) -> None:
+                if on_task is not None:
+                    on_task(task, verdict, count)
+                changed.set()  # a finished probe may have ruled its candidate out
+
+            def launch(plan: RunPlan) -> None:
+                job = asyncio.ensure_future(
+                    execute(
+                        plan,
+                        self.store,
+                        self.run_id,
+                        first.budget,
+                        cancel=cancel,
+                        on_sent=on_sent,
+                        gates=gates,
+                        together=self.request.settings.decisive,
+                        on_task=heard,
+                    )
                 )
-                outcome.figures.update(done.figures)
-                outcome.sent += done.sent
-                if not self.request.confirm:
-                    return
-                nxt = await self._next(result, tried)
-                if nxt is None:
-                    return
-                tried |= {t.target.key for t in nxt.plan.tasks}
-                tried |= {s.offering.key for s in nxt.skipped}
-                more = len({t.target.key for t in nxt.plan.tasks})
-                on_phase(
-                    f"{name}: down the list, {more} more candidate{'s' if more > 1 else ''}, "
-                    f"at most {nxt.plan.requests} requests"
-                )
-                self.prepared = _merged(self.prepared, nxt)
-                plan = nxt.plan
+                running.add(job)
+                job.add_done_callback(lambda _: changed.set())
+
+            launch(RunPlan(tasks))
+            try:
+                while running:
+                    await changed.wait()
+                    changed.clear()
+                    for job in [j for j in running if j.done()]:
+                        running.discard(job)
+                        done = job.result()
+                        outcome.figures.update(done.figures)
+                        outcome.sent += done.sent
+                    if not self.request.confirm or cancel.is_set():
+                        continue
+                    nxt = await self._next(result, tried, probed)
+                    if nxt is None:
+                        continue
+                    keys = {t.target.key for t in nxt.plan.tasks}
+                    probed |= keys
+                    tried |= keys | {s.offering.key for s in nxt.skipped}
+                    on_phase(
+                        f"{name}: down the list, {len(keys)} more "
+                        f"candidate{'s' if len(keys) > 1 else ''}, "
+                        f"at most {nxt.plan.requests} requests"
+                    )
+                    self.prepared = _merged(self.prepared, nxt)
+                    launch(nxt.plan)
+            finally:
+                for job in running:  # an error in one job: the others stop with it
+                    job.cancel()
+                await asyncio.gather(*running, return_exceptions=True)
 
         await asyncio.gather(
             *(
-                rounds(r, by_workload[r.workload.name])
+                pipeline(r, by_workload[r.workload.name])
                 for r in self.request.results
                 if r.workload.name in by_workload
             )
@@ -426,19 +453,23 @@ class Rounds:
         outcome.cancelled = cancel.is_set()
         return outcome
 
-    async def _next(self, result: MatchResult, tried: set[str]) -> Prepared | None:
-        """The workload's next candidates when it has fewer confirmed than asked for, planned
-        within what is left of the cap; None when there are none, or they would not fit."""
+    async def _next(
+        self, result: MatchResult, tried: set[str], probed: set[str]
+    ) -> Prepared | None:
+        """The workload's next candidates while fewer of those `probed` stand (not ruled out
+        by a probe, finished or not) than asked for, planned within what is left of the cap;
+        None when none are wanted, there are none, or they would not fit."""
         request, name = self.request, result.workload.name
         measures = read_run(self.store, self.run_id)
         usable = [c for c in result.candidates if c.offering.provider not in self.closed]
-        confirmed = sum(
-            measured_problem(figures_for(c, measures)) is None
+        standing = sum(
+            measures.of(name, c.offering.key) is None
+            or measured_problem(figures_for(c, measures)) is None
             for c in usable
-            if c.offering.key in tried and measures.of(name, c.offering.key) is not None
+            if c.offering.key in probed
         )
         depth = max(DEPTH * request.top, request.confirm + 1)
-        wanted = min(request.confirm - confirmed, depth - len(tried))
+        wanted = min(request.confirm - standing, depth - len(tried))
         rest = [c.offering for c in usable if c.offering.key not in tried]
         if wanted <= 0 or not rest:
             return None

@@ -4,6 +4,7 @@ candidates fail, and the plan's primary is always one the run probed."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from advisor import home
 from advisor.match.matching import match
@@ -14,6 +15,7 @@ from probes import aio
 from probes.decide import percentile_verdict, share_verdict
 from probes.kinds.base import Settings
 from probes.stats import quantile_bounds
+from probes.store import RunStore
 
 WORKLOAD = """\
 workloads:
@@ -102,3 +104,41 @@ def test_order_statistic_bounds_and_verdicts() -> None:
     assert share_verdict(5, 5, 0.95, most=10) == "open"
     assert share_verdict(9, 10, 0.95, most=10) == "pass"
     assert share_verdict(8, 10, 0.95, most=10) == "fail"
+
+
+def test_a_candidate_ruled_out_is_replaced_at_once_not_after_the_slow_ones(
+    advisor_home: Path, tmp_path: Path
+) -> None:
+    """Down the list per candidate: the best one fails in milliseconds, the second takes
+    about 0.8 s to answer; the third starts while the second is still answering."""
+    path = tmp_path / "workloads.yaml"
+    path.write_text(WORKLOAD.replace("    latency: {ttft_p95_ms: 5000}\n", ""), encoding="utf-8")
+    catalog = home.load_catalog(())
+    result = match(load_workloads(path)[0], catalog)
+    down, slow = (c.offering.key for c in result.candidates[:2])
+    request = ProbeRequest(
+        catalog,
+        [result],
+        target="sim",
+        kinds=DEFAULT_KINDS,
+        settings=Settings(requests=5, decisive=True),
+        top=2,
+        budget_usd=50.0,
+        workloads_file=path,
+        layers=home.catalog_layers(()),
+        time_scale=0.02,
+        confirm=2,
+        seed=5,
+        # 40 simulated seconds late: 0.8 s at this scale, within the 1.2 s first-byte limit.
+        sim_faults={down: "5xx-burst:10", slow: "slow-headers:40"},
+    )
+    finished = aio.run(run_probes(request))
+    with RunStore(home.runs_db()) as store:
+        attempts = list(store.attempts(finished.run_id))
+    by_offering: dict[str, list[dict[str, Any]]] = {}
+    for attempt in attempts:
+        by_offering.setdefault(attempt["offering"], []).append(attempt)
+    assert {a["outcome"] for a in by_offering[slow]} == {"ok"}
+    (third,) = set(by_offering) - {down, slow}
+    slow_done = max(a["end_ns"] for a in by_offering[slow])
+    assert min(a["sent_ns"] for a in by_offering[third]) < slow_done
