@@ -60,10 +60,14 @@ class Deadlines:
     stall_s: float = DEFAULT_STALL_S
 
 
-def deadlines_for(spec: WorkloadSpec | None, timeouts: Timeouts = Timeouts()) -> Deadlines:
-    """The limits for a workload's requests: the user's, else derived from its budget."""
-    ttft_ms = spec.ttft_p95_ms if spec is not None else None
-    e2e_ms = spec.e2e_p95_ms if spec is not None else None
+def deadlines_for(
+    spec: WorkloadSpec | None, timeouts: Timeouts = Timeouts(), budgeted: bool = True
+) -> Deadlines:
+    """The limits for a workload's requests: the user's, else derived from its budget, or
+    the fixed ones when not `budgeted` (a probe whose prompts are not the workload's typical
+    request, so its budget does not bound them)."""
+    ttft_ms = spec.ttft_p95_ms if spec is not None and budgeted else None
+    e2e_ms = spec.e2e_p95_ms if spec is not None and budgeted else None
     scale = spec.time_scale if spec is not None else 1.0
     total = (
         timeouts.total_s

@@ -130,7 +130,10 @@ def plan_run(
                     continue
                 batches = kind.plan(spec, target, settings)
                 if batches:
-                    limits = deadlines_for(spec, settings.timeouts)
+                    # The context probe's prompts are as long as the workload's largest
+                    # input: their prefill alone can outlast limits drawn from the budget of
+                    # its typical request, and recall, not time, is what it measures.
+                    limits = deadlines_for(spec, settings.timeouts, budgeted=name != "context")
                     tasks.append(ProbeTask(spec, target, kind, batches, limits))
     return RunPlan(tasks)
 

@@ -89,6 +89,25 @@ def test_every_task_of_a_run_carries_its_workload_limits(
     assert limits["slow"] == Deadlines(DEFAULT_TOTAL_S, DEFAULT_FIRST_BYTE_S, 2)
 
 
+def test_the_context_probe_is_not_held_to_the_typical_request_budget(
+    sim: SimulatorHandle, sim_catalog: Catalog
+) -> None:
+    """Its prompts are the workload's largest: a 128k-token prefill outlasts 4 × a 1.5 s
+    TTFT budget on any provider, so only the fixed limits (or the user's) apply."""
+    offering = sim_catalog.get("openai/gpt-4o-mini")
+    assert offering is not None
+    targets = simulated_targets(sim_catalog, [offering], sim.url)
+    chat = WorkloadSpec(
+        "chat", ttft_p95_ms=1500, e2e_p95_ms=12000, context_tokens=2000, max_context_tokens=100_000
+    )
+    plan = plan_run([(chat, targets)], ["latency", "context"], Settings(requests=1))
+    limits = {t.kind.name: t.deadlines for t in plan.tasks}
+    assert limits["latency"] == Deadlines(48, 6, 6)
+    assert limits["context"] == Deadlines(
+        DEFAULT_TOTAL_S, DEFAULT_FIRST_BYTE_S, DEFAULT_FIRST_BYTE_S
+    )
+
+
 async def test_a_decisive_run_holds_each_step_to_the_workload_limits(
     sim_catalog: Catalog, tmp_path: Path
 ) -> None:
