@@ -35,6 +35,7 @@ from probes.kinds.retention import Retention
 from probes.kinds.samples import Samples
 from probes.kinds.structured import Structured
 from probes.load import Load
+from probes.settle import settle
 from probes.spec import WorkloadSpec
 from probes.store import RunStore
 from probes.targets import Target
@@ -181,6 +182,8 @@ async def _run_task(ctx: Context, task: ProbeTask) -> tuple[dict[str, list[Sent]
             if verdict != "open":  # decided: its later batches cannot change the verdict
                 return sent, verdict
         else:
+            if batch.timed:
+                await settle()
             sent[batch.label] = await run_batch(
                 ctx,
                 task.target,
@@ -211,6 +214,8 @@ async def _run_until_decided(
         if ctx.cancel.is_set():
             break
         chunk = batch.requests[start : start + step]
+        if batch.timed:
+            await settle()
         sent += await run_batch(
             ctx,
             task.target,

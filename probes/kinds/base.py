@@ -92,6 +92,9 @@ class Batch:
     """Sequential stopping: after each step, whether the answers so far (the task's earlier
     batches' first) decide the probe (pass or fail) or leave it open; once decided, the requests not yet sent never are, nor
     are the task's later batches. The requests are the most it may send."""
+    timed: bool = False
+    """Its figures are times: each step (the whole batch without steps) waits for a quiet
+    client first (`probes.settle`), so the client's own stalls do not read as latency."""
 
 
 @dataclass(frozen=True)

@@ -35,7 +35,7 @@ class Latency:
     def plan(self, spec: WorkloadSpec, target: Target, settings: Settings) -> list[Batch]:
         trace = settings.traces.get(spec.name)
         if trace is not None:
-            return [Batch(REPLAY, replayed(spec, trace), trace.load)]
+            return [Batch(REPLAY, replayed(spec, trace), trace.load, timed=True)]
         requests = [
             ChatRequest(
                 messages=messages(
@@ -49,14 +49,14 @@ class Latency:
             for i in range(settings.requests)
         ]
         if not settings.decisive:
-            return [Batch("load", requests, settings.load)]
+            return [Batch("load", requests, settings.load, timed=True)]
         most = len(requests)
         step = min(most, DECISIVE_STEP)
 
         def verdict(sent: list[Sent]) -> Verdict:
             return _verdict(spec, sent, most)
 
-        return [Batch("load", requests, settings.load, step=step, verdict=verdict)]
+        return [Batch("load", requests, settings.load, step=step, verdict=verdict, timed=True)]
 
     def analyse(
         self, spec: WorkloadSpec, target: Target, sent: dict[str, list[Sent]]
