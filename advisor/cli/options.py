@@ -67,7 +67,8 @@ DECISIVE = click.option(
 SEED = click.option(
     "--seed",
     type=int,
-    help="Simulator only: fix its random draws, for repeatable simulated runs.",
+    help="Simulator only: fix its random draws, for repeatable simulated runs: the same "
+    "request draws the same answer on one seed, whatever else the run sends.",
 )
 
 HORIZON = click.option(
