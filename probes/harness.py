@@ -230,6 +230,8 @@ async def _send(
         first_byte_timeout_s=deadlines.first_byte_s,
         stall_timeout_s=deadlines.stall_s,
     )
+    if target.clock == "sim" and timed is not None:
+        _intended_times(reply, timed)
     cost = measured_cost(target.offering, reply)
     ctx.budget.settle(hold, cost or 0.0)
     sent = Sent(index, request, intended_ns, timed, reply, cost)
@@ -237,6 +239,16 @@ async def _send(
     if ctx.on_sent is not None:
         ctx.on_sent(target, probe, sent)
     return sent
+
+
+def _intended_times(reply: Reply, timed: Timed) -> None:
+    """Time a simulated answer by the schedule the simulator intended for it (from its
+    arrival there), not by when our loop got to its bytes."""
+    ttft, e2e = timed.headers.get("x-sim-ttft-ms"), timed.headers.get("x-sim-e2e-ms")
+    if ttft is None or e2e is None or reply.first_token_ns is None:
+        return
+    reply.first_token_ns = timed.sent_ns + round(float(ttft) * 1e6)
+    reply.last_token_ns = timed.sent_ns + round(float(e2e) * 1e6)
 
 
 def _not_sent(

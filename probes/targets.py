@@ -12,6 +12,7 @@ import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -68,6 +69,10 @@ class Target:
     base_url: str
     key_env: str | None
     simulated: bool
+    clock: Literal["client", "sim"] = "client"
+    """How its answers are timed: on arrival, by our clock; or ('sim', the simulator only) by
+    the schedule the simulator intended (its x-sim-ttft-ms and x-sim-e2e-ms), which no load
+    on this machine moves: for benches that compare two ways of probing on equal terms."""
 
     @property
     def key(self) -> str:
@@ -87,15 +92,17 @@ class Skipped:
 
 
 def simulated_targets(
-    catalog: Catalog, offerings: Iterable[Offering], sim_url: str
+    catalog: Catalog,
+    offerings: Iterable[Offering],
+    sim_url: str,
+    clock: Literal["client", "sim"] = "client",
 ) -> list[Target]:
-    """Targets on the simulator at `sim_url` (e.g. http://127.0.0.1:8123)."""
+    """Targets on the simulator at `sim_url` (e.g. http://127.0.0.1:8123), timed by `clock`."""
     out = []
     for offering in offerings:
         provider = catalog.providers[offering.provider]
-        out.append(
-            Target(offering, provider.api, sim_base_url(sim_url, provider), None, simulated=True)
-        )
+        base_url = sim_base_url(sim_url, provider)
+        out.append(Target(offering, provider.api, base_url, None, simulated=True, clock=clock))
     return out
 
 

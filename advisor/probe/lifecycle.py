@@ -16,6 +16,7 @@ import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 from advisor import __version__, home
 from advisor.match.matching import MatchResult
@@ -182,7 +183,8 @@ def prepare(
         ]
         if target == "sim":
             assert sim_url is not None
-            targets = simulated_targets(catalog, offerings, sim_url)
+            clock: Literal["client", "sim"] = "sim" if settings.sim_clock else "client"
+            targets = simulated_targets(catalog, offerings, sim_url, clock)
         else:
             targets, skips = live_targets(catalog, offerings, overrides)
             skipped += skips
@@ -233,6 +235,7 @@ def start(
             "timeouts_s": dataclasses.asdict(settings.timeouts),
             "date": dt.date.today().isoformat(),
             "decisive": settings.decisive,
+            "clock": "sim" if prepared.simulated and settings.sim_clock else "client",
             "time_scale": time_scale if prepared.simulated else 1.0,
             "workloads": sorted({t.spec.name for t in prepared.plan.tasks}),
         },

@@ -65,6 +65,10 @@ class Settings:
     send the same requests and the simulator draws the same answers for them (common random
     numbers). None, as against a provider: a fresh nonce per prompt keeps its cache out."""
 
+    sim_clock: bool = False
+    """Simulator only: time answers by the schedule the simulator intended, not on arrival
+    (`probes.targets.Target.clock`), so two runs compare free of this machine's load."""
+
     def nonce_key(self, workload: str, index: int) -> str | None:
         """The key of request `index`'s nonce for `workload` (`probes.prompts.nonce`)."""
         return None if self.prompt_seed is None else f"{self.prompt_seed}:{workload}:{index}"

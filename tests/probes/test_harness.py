@@ -155,3 +155,35 @@ async def test_cancel_stops_new_requests(
         sent = await run_batch(ctx, target(sim, sim_catalog), "test", [request()] * 5, Load())
     assert {s.reply.outcome for s in sent} == {"cancelled"}
     assert asyncio.get_running_loop() is not None
+
+
+async def test_the_simulator_clock_times_answers_as_intended(
+    sim: SimulatorHandle, sim_catalog: Catalog, tmp_path: Path
+) -> None:
+    """Our clock reads an answer when the loop gets to its bytes; the simulator's clock (for
+    benches comparing two ways of probing) reads the schedule the simulator intended, which
+    no load on this machine moves."""
+    offering = sim_catalog.get("openai/gpt-4o-mini")
+    assert offering is not None
+    timed: dict[str, Sent] = {}
+    for clock in ("client", "sim"):
+        (t,) = simulated_targets(sim_catalog, [offering], sim.url, clock=clock)
+        store = RunStore(tmp_path / f"{clock}.sqlite")
+        async with make_client() as client:
+            run = store.start_run(target="sim", simulated=True)
+            ctx = Context(client, store, run, SpendCap(1))
+            (timed[clock],) = await run_batch(ctx, t, "test", [request()], Load())
+        (row,) = store.attempts(run)
+        store.close()
+        sent = timed[clock]
+        assert sent.timed is not None and sent.ttft_ms is not None and sent.e2e_ms is not None
+        intended = (
+            float(sent.timed.headers["x-sim-ttft-ms"]),
+            float(sent.timed.headers["x-sim-e2e-ms"]),
+        )
+        recorded = (row["first_token_ns"] - row["sent_ns"]) / 1e6
+        if clock == "sim":
+            assert (sent.ttft_ms, sent.e2e_ms) == pytest.approx(intended, abs=1e-3)
+            assert recorded == pytest.approx(intended[0], abs=1e-3)
+        else:  # delivery and our loop come on top of the schedule
+            assert sent.ttft_ms > intended[0] and recorded == pytest.approx(sent.ttft_ms)
