@@ -217,7 +217,7 @@ def _emit(fmt: str, output: Path | None, plan: Plan, catalog: Catalog, force: bo
     check_no_secrets(text, plan)
     if output is None:
         click.echo(redact_keys(text), nl=False)
-        for needed in companions(fmt, plan, Path(".")):
+        for needed in companions(fmt, plan, Path(DEFAULT_NAMES[fmt])):
             click.echo(f"note: this config needs {needed.name} beside it: export with -o", err=True)
         return
     write(output, text, force=force)

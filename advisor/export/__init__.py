@@ -95,7 +95,7 @@ def companions(fmt: str, plan: Plan, path: Path) -> dict[Path, str]:
     """The files an export needs beside it: the LiteLLM canary plugin, for a plan with a
     canary (the config names it, so the proxy does not start without it)."""
     if fmt == "litellm" and any(wp.canary for wp in plan.workloads):
-        return {path.with_name(litellm.PLUGIN_FILE): litellm.plugin_source()}
+        return {path.parent / litellm.PLUGIN_FILE: litellm.plugin_source()}
     return {}
 
 

@@ -337,6 +337,30 @@ def test_write_is_atomic_and_never_replaces_unasked(tmp_path: Path) -> None:
     assert [p.name for p in target.parent.iterdir()] == ["config.yaml"]  # no temporary left
 
 
+def test_cli_export_writes_the_canary_plugin_beside_a_litellm_config(tmp_path: Path) -> None:
+    """With a canary, the plugin the config names lands beside it; written again unchanged
+    it needs no --force, but a different file of that name is never replaced unasked. On
+    stdout there is no folder to write it to, so the command says so."""
+    out, plugin = tmp_path / "router.yaml", tmp_path / "advisor_canary.py"
+    args = ["export", str(EXAMPLES), "--format", "litellm", "--canary-weight", "0.1"]
+    runner = CliRunner()
+    first = runner.invoke(cli, [*args, "-o", str(out)])
+    assert first.exit_code == 0, first.output
+    assert f"wrote {plugin} (loaded by the litellm config)" in first.stderr
+    assert "class CanaryGate(CustomLogger)" in plugin.read_text()
+    again = runner.invoke(cli, [*args, "-o", str(tmp_path / "other.yaml")])
+    assert again.exit_code == 0, again.output
+    plugin.write_text("# mine\n")
+    refused = runner.invoke(cli, [*args, "-o", str(tmp_path / "third.yaml")])
+    assert refused.exit_code == 2 and f"{plugin} exists; use --force" in refused.output
+    assert plugin.read_text() == "# mine\n"
+    printed = runner.invoke(cli, args)
+    assert printed.exit_code == 0 and "needs advisor_canary.py beside it" in printed.stderr
+    assert "advisor_canary.canary_gate" in printed.stdout
+    plain = runner.invoke(cli, ["export", str(EXAMPLES), "--format", "litellm"])
+    assert "advisor_canary" not in plain.output
+
+
 def test_cli_export_refuses_an_existing_file_with_status_2(tmp_path: Path) -> None:
     out = tmp_path / "router.yaml"
     runner = CliRunner()
