@@ -163,9 +163,10 @@ def _header(plan: Plan) -> list[str]:
             f"proxy loads it from this file's folder, whatever its working directory "
             f"(litellm_settings.callbacks). Before routing, it sends a request for a workload "
             f"to the workload's canary group for the canary's share (model_info "
-            f"{CANARY_WEIGHT}), but only while the primary's last attempt "
-            f"succeeded: none yet, or a failure, suspends the canary until the primary "
-            f"answers again, so during an outage no request reaches the canary"
+            f"{CANARY_WEIGHT}), but only while the primary's last attempt succeeded: none yet, or a failure, suspends the canary until the primary "
+            f"answers again, so once a request has found the primary failing, none reaches the "
+            f"canary (a request drawn for it before then is answered by the canary; one the "
+            f"canary fails goes on to the workload's group)"
         )
         lines.append(
             "cooldowns are off: every request tries the primary, so the plugin sees each of "

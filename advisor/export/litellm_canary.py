@@ -28,6 +28,7 @@ seen at once. A late success event still counts when nothing newer is known.
 from __future__ import annotations
 
 import random
+import time
 from collections.abc import AsyncGenerator, Iterable, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -75,7 +76,8 @@ class CanaryGate(CustomLogger):
 
     The proxy runs hooks and logging on one asyncio loop, so state needs no lock; logging
     may report outcomes out of order, so each outcome is kept only if it ended later than
-    the one it replaces.
+    the one it replaces (seconds since the epoch: LiteLLM's naive local datetimes and our
+    own clock compare on one scale).
     """
 
     def __init__(
@@ -86,15 +88,16 @@ class CanaryGate(CustomLogger):
         super().__init__()
         self._routes = dict(routes) if routes is not None else None
         self._rng = rng or random.Random()
-        self._last: dict[str, tuple[datetime, bool]] = {}
+        self._last: dict[str, tuple[float, bool]] = {}
 
     def proven(self, deployment_id: str) -> bool:
         """Whether the deployment's last reported outcome was a success."""
         last = self._last.get(deployment_id)
         return last is not None and last[1]
 
-    def observe(self, deployment_id: str, ended: datetime, ok: bool) -> None:
-        """Record one attempt's outcome on the deployment, unless a later one is known."""
+    def observe(self, deployment_id: str, ended: float, ok: bool) -> None:
+        """Record one attempt's outcome on the deployment, ended at `ended` (epoch seconds),
+        unless a later one is known."""
         last = self._last.get(deployment_id)
         if last is None or ended >= last[0]:
             self._last[deployment_id] = (ended, ok)
@@ -154,7 +157,7 @@ class CanaryGate(CustomLogger):
         hidden = getattr(response, "_hidden_params", None)
         deployment_id = hidden.get("model_id") if isinstance(hidden, dict) else None
         if deployment_id:
-            self.observe(str(deployment_id), datetime.now(), ok=True)
+            self.observe(str(deployment_id), time.time(), ok=True)
 
     async def async_log_success_event(
         self, kwargs: dict[str, Any], response_obj: Any, start_time: Any, end_time: Any
@@ -172,7 +175,7 @@ class CanaryGate(CustomLogger):
     def _record(self, kwargs: Mapping[str, Any], end_time: Any, *, ok: bool) -> None:
         deployment_id = _deployment_id(kwargs)
         if deployment_id is not None:
-            ended = end_time if isinstance(end_time, datetime) else datetime.now()
+            ended = end_time.timestamp() if isinstance(end_time, datetime) else time.time()
             self.observe(deployment_id, ended, ok)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,8 @@ from tests.replay.conftest import CANARY_WEIGHT, REPLAY_CATALOG, WORKLOAD, make
 
 DRAWS = 1000
 T0 = dt.datetime(2026, 11, 1, 12, 0, 0)
+"""When the first outcome ends: the logging hooks get datetimes, `observe` epoch seconds."""
+S0 = T0.timestamp()
 
 
 def exported_routes() -> dict[str, plugin.Canary]:
@@ -53,25 +56,26 @@ def test_no_canary_until_the_primary_is_proven_and_none_after_it_fails() -> None
     gate = plugin.CanaryGate(exported_routes(), random.Random(7))
     primary = f"{WORKLOAD}:primary"
     assert canary_share(gate) == 0  # nothing observed yet: not proven
-    gate.observe(primary, T0, ok=True)
+    gate.observe(primary, S0, ok=True)
     low, high = binomial_range(DRAWS, CANARY_WEIGHT, 1e-6)
     assert low <= canary_share(gate) <= high
-    gate.observe(primary, T0 + dt.timedelta(seconds=1), ok=False)
+    gate.observe(primary, S0 + 1, ok=False)
     assert canary_share(gate) == 0  # a failure suspends it
     # An earlier success reported late does not undo the failure.
-    gate.observe(primary, T0 + dt.timedelta(milliseconds=500), ok=True)
+    gate.observe(primary, S0 + 0.5, ok=True)
     assert canary_share(gate) == 0
-    gate.observe(primary, T0 + dt.timedelta(seconds=2), ok=True)
+    gate.observe(primary, S0 + 2, ok=True)
     assert low <= canary_share(gate) <= high  # a success resumes it
     # Another deployment's failure (the canary's own, a fallback's) is not the primary's.
-    gate.observe(f"{WORKLOAD}:canary", T0 + dt.timedelta(seconds=3), ok=False)
+    gate.observe(f"{WORKLOAD}:canary", S0 + 3, ok=False)
     assert canary_share(gate) > 0
     assert gate.target("another-workload") == "another-workload"
 
 
 async def test_the_hooks_learn_outcomes_per_deployment_and_rewrite_the_model() -> None:
-    """As the proxy calls it: outcomes from the logging hooks (the deployment's
-    model_info.id in litellm_params), the rewrite in the pre-call hook."""
+    """As the proxy calls it: failures from the logging hook (the deployment's model_info.id
+    in litellm_params), successes from the answer returned or streamed (its hidden
+    `model_id`) and, late, from the logging hook; the rewrite in the pre-call hook."""
     gate = plugin.CanaryGate(exported_routes(), random.Random(3))
 
     def attempt(deployment_id: str) -> dict[str, Any]:
@@ -90,3 +94,35 @@ async def test_the_hooks_learn_outcomes_per_deployment_and_rewrite_the_model() -
     later = T0 + dt.timedelta(seconds=1)
     await gate.async_log_failure_event(attempt(f"{WORKLOAD}:primary"), None, later, later)
     assert await routed() == {WORKLOAD}
+    # A success event reported late, for an attempt that ended before the failure: ignored.
+    await gate.async_log_success_event(attempt(f"{WORKLOAD}:primary"), None, T0, T0)
+    assert await routed() == {WORKLOAD}
+
+    answer = Answered(f"{WORKLOAD}:primary")
+    await gate.async_post_call_success_hook({}, None, answer)  # type: ignore[arg-type]
+    assert await routed() == {WORKLOAD, f"{WORKLOAD}.canary"}
+    now = dt.datetime.now()
+    await gate.async_log_failure_event(attempt(f"{WORKLOAD}:primary"), None, now, now)
+    assert await routed() == {WORKLOAD}
+
+    stream = Answered(f"{WORKLOAD}:primary", chunks=["a", "b"])
+    hooked = gate.async_post_call_streaming_iterator_hook(None, stream, {})  # type: ignore[arg-type]
+    chunks = []
+    async for chunk in hooked:
+        chunks.append(chunk)
+        assert await routed() == {WORKLOAD}  # not before the stream has ended whole
+    assert chunks == ["a", "b"]
+    assert await routed() == {WORKLOAD, f"{WORKLOAD}.canary"}
+
+
+class Answered:
+    """A response as LiteLLM hands it to the hooks: the deployment in `_hidden_params`; for
+    a stream, its chunks."""
+
+    def __init__(self, deployment_id: str, chunks: list[str] | None = None) -> None:
+        self._hidden_params = {"model_id": deployment_id}
+        self.chunks = chunks or []
+
+    async def __aiter__(self) -> AsyncIterator[str]:
+        for chunk in self.chunks:
+            yield chunk
