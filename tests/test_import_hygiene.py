@@ -180,6 +180,21 @@ def test_headless_modules_do_not_load_textual_at_run_time() -> None:
     assert loaded_by(headless, "textual") == []
 
 
+GATEWAY_PLUGINS = ("advisor.export.litellm_canary",)
+"""Modules that run inside a gateway (the LiteLLM proxy loads the canary plugin an export
+writes), never in the advisor: they import the gateway, and the gateway's own imports
+(LiteLLM loads Rich) are no part of the advisor's run time."""
+
+
 def test_the_core_does_not_load_rich_at_run_time() -> None:
-    core = [name for name, _ in modules() if is_core(name)]
+    core = [name for name, _ in modules() if is_core(name) and name not in GATEWAY_PLUGINS]
     assert loaded_by(core, "rich") == []
+
+
+def test_no_module_of_ours_imports_a_gateway_plugin() -> None:
+    """The advisor reads a plugin's source as text (to write it beside an export); importing
+    it would load the gateway."""
+    offenders = [
+        (name, i) for name, path in modules() for i in imported(path) if i in GATEWAY_PLUGINS
+    ]
+    assert offenders == []

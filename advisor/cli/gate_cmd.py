@@ -14,7 +14,7 @@ from advisor.cli.base import cli, print_json
 from advisor.cli.checks import Finite
 from advisor.cli.plan_cmd import RUN_OPTION, make, plan_options, resolve_run
 from advisor.cli.stdout import stdout_console
-from advisor.export import check_no_secrets, render, write
+from advisor.export import check_no_secrets, render, write, write_companions
 from advisor.export.common import comment_block
 from advisor.export.litellm import MASTER_KEY_ENV
 from advisor.plan.model import Plan, WorkloadPlan
@@ -190,4 +190,5 @@ def _step(
         text = comment_block([note]) + text
     check_no_secrets(text, new)
     write(output, text, force=force)
+    write_companions(fmt, new, output, force=force)
     return f"wrote {output}: {note}"

@@ -20,8 +20,10 @@ from advisor.export import (
     ExportTarget,
     check_no_secrets,
     check_target,
+    companions,
     render,
     write,
+    write_companions,
 )
 from advisor.export.report import plan_json
 from advisor.match.matching import match
@@ -215,9 +217,13 @@ def _emit(fmt: str, output: Path | None, plan: Plan, catalog: Catalog, force: bo
     check_no_secrets(text, plan)
     if output is None:
         click.echo(redact_keys(text), nl=False)
+        for needed in companions(fmt, plan, Path(DEFAULT_NAMES[fmt])):
+            click.echo(f"note: this config needs {needed.name} beside it: export with -o", err=True)
         return
     write(output, text, force=force)
     click.echo(f"wrote {output} ({fmt})", err=True)
+    for companion in write_companions(fmt, plan, output, force=force):
+        click.echo(f"wrote {companion} (loaded by the {fmt} config)", err=True)
 
 
 def _parse_export(value: str) -> tuple[str, Path]:

@@ -91,6 +91,25 @@ def write(path: Path, text: str, *, force: bool = False) -> None:
         raise ExportExists(f"{path} exists; use --force to replace it") from None
 
 
+def companions(fmt: str, plan: Plan, path: Path) -> dict[Path, str]:
+    """The files an export needs beside it: the LiteLLM canary plugin, for a plan with a
+    canary (the config names it, so the proxy does not start without it)."""
+    if fmt == "litellm" and any(wp.canary for wp in plan.workloads):
+        return {path.parent / litellm.PLUGIN_FILE: litellm.plugin_source()}
+    return {}
+
+
+def write_companions(fmt: str, plan: Plan, path: Path, *, force: bool = False) -> list[Path]:
+    """Write the export's companion files beside `path` (atomically); one that exists is
+    replaced only with `force` or when it holds the same text already."""
+    written = []
+    for target, text in companions(fmt, plan, path).items():
+        same = target.is_file() and target.read_text(encoding="utf-8") == text
+        write(target, text, force=force or same)
+        written.append(target)
+    return written
+
+
 __all__ = [
     "DEFAULT_NAMES",
     "FORMATS",
@@ -99,6 +118,8 @@ __all__ = [
     "ExportTarget",
     "check_no_secrets",
     "check_target",
+    "companions",
     "render",
     "write",
+    "write_companions",
 ]

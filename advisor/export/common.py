@@ -49,21 +49,6 @@ def workload_lines(wp: WorkloadPlan) -> list[str]:
     return lines
 
 
-def canary_outage_lines(wp: WorkloadPlan, canary_off: str) -> list[str]:
-    """The warning an export carries for a canary when its gateway cannot make the canary's
-    share depend on the primary's health (LiteLLM, TensorZero: docs/gateways.md). `canary_off`
-    is how to take the canary out in the format at hand."""
-    if wp.canary is None:
-        return []
-    return [
-        f"{wp.name}: WARNING: this gateway cannot make the canary's share depend on the "
-        f"primary's health: while the primary is down, {wp.canary.choice.key} still takes "
-        f"{wp.canary.weight:.0%} of requests (the rest go down the fallback chain), so the "
-        f"least proven offering serves during the incident. When the primary fails, "
-        f"{canary_off}, or export again without --canary-weight"
-    ]
-
-
 TRANSIENT_STATUSES = (408, 429, 500, 502, 503, 504)
 """The statuses worth retrying or failing over on; any other 4xx is the request's fault and
 fails the same way everywhere."""

@@ -1,22 +1,25 @@
 """LiteLLM proxy `config.yaml`: one model group per role, fallbacks under `router_settings`.
 
 The workload's own group (its name is the alias applications call) holds the primary and,
-weighted with simple-shuffle, any headroom deployment and the canary. Each fallback is a
-group of its own, so `fallbacks` can order them; the context fallback goes in
-`context_window_fallbacks`. Keys are `os.environ/VAR` references the proxy resolves at load;
-so is the proxy's master key (MASTER_KEY_ENV), without which `litellm --config` refuses to
-start.
+weighted with simple-shuffle, any headroom deployment. Each fallback is a group of its own,
+so `fallbacks` can order them; the context fallback goes in `context_window_fallbacks`. A
+canary is a group of its own too, whose fallback is the workload's group, so a failed canary
+request is served down the plan's path and the canary is no fallback of anything; the plugin
+the export writes beside the config (advisor.export.litellm_canary) sends it its share of
+requests only while the primary's last outcome was a success. Keys are `os.environ/VAR`
+references the proxy resolves at load; so is the proxy's master key (MASTER_KEY_ENV),
+without which `litellm --config` refuses to start.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import yaml
 
 from advisor.export.common import (
     Deployment,
-    canary_outage_lines,
     chain,
     comment_block,
     context_deployment,
@@ -59,6 +62,14 @@ ALLOWED_FAILS = 3
 instead of retried on every request."""
 COOLDOWN_S = 30
 
+PLUGIN_FILE = "advisor_canary.py"
+"""The canary plugin's file name beside the config; the proxy imports it from there."""
+PLUGIN_CALLBACK = "advisor_canary.canary_gate"
+PLUGIN_SOURCE = Path(__file__).with_name("litellm_canary.py")
+"""Read as text, never imported here: it imports litellm, which the advisor does not need."""
+CANARY_OF, CANARY_WEIGHT, PRIMARY_ID = "canary_of", "canary_weight", "canary_primary_id"
+"""The canary deployment's model_info keys the plugin reads (litellm_canary's own names)."""
+
 
 def render(plan: Plan) -> str:
     """The whole config as YAML text, starting with the header comment."""
@@ -67,8 +78,16 @@ def render(plan: Plan) -> str:
     context: list[dict[str, list[str]]] = []
     group_retries: dict[str, int] = {}
     for wp in plan.workloads:
-        model_list += _group(wp, wp.name, primary_group(wp, plan))
+        own = primary_group(wp, plan)
+        model_list += _group(wp, wp.name, [d for d in own if d.name != "canary"])
         groups = [wp.name]
+        for d in own:
+            if d.name == "canary":
+                model_list += _canary_group(wp, d)
+                # A failed canary request goes down the plan's path, from the primary on;
+                # no retry of the canary itself.
+                fallbacks.append({canary_group(wp): [wp.name]})
+                group_retries[canary_group(wp)] = 0
         names = []
         for d in chain(wp, plan):
             name = f"{wp.name}.{d.name}"
@@ -98,8 +117,8 @@ def render(plan: Plan) -> str:
     if odd:
         settings["model_group_retry_policy"] = odd
     if any(wp.canary for wp in plan.workloads):
-        # A cooled-down primary would leave the canary alone in its group, taking all of
-        # the primary's traffic: with cooldowns off it keeps only its weighted share.
+        # Every request tries the primary, so the canary plugin sees each of its outcomes
+        # and resumes the canary on the primary's first success after an outage.
         settings["disable_cooldowns"] = True
     else:
         settings["allowed_fails"] = ALLOWED_FAILS
@@ -109,12 +128,12 @@ def render(plan: Plan) -> str:
     if context:
         settings["context_window_fallbacks"] = context
         settings["enable_pre_call_checks"] = True
+    config: dict[str, Any] = {"model_list": model_list, "router_settings": settings}
+    if any(wp.canary for wp in plan.workloads):
+        config["litellm_settings"] = {"callbacks": [PLUGIN_CALLBACK]}
+    config["general_settings"] = {"master_key": f"os.environ/{MASTER_KEY_ENV}"}
     body = yaml.safe_dump(
-        {
-            "model_list": model_list,
-            "router_settings": settings,
-            "general_settings": {"master_key": f"os.environ/{MASTER_KEY_ENV}"},
-        },
+        config,
         sort_keys=False,
         allow_unicode=True,
         width=100,
@@ -140,32 +159,58 @@ def _header(plan: Plan) -> list[str]:
     canary = any(wp.canary for wp in plan.workloads)
     if canary:
         lines.append(
-            "cooldowns are off: a cooled-down primary would hand all its traffic to the canary; "
-            "a dead primary therefore costs each of its requests one failed attempt"
+            f"canary: the plugin {PLUGIN_FILE} (written with this file) must sit beside it: the "
+            f"proxy loads it from this file's folder, whatever its working directory "
+            f"(litellm_settings.callbacks). Before routing, it sends a request for a workload "
+            f"to the workload's canary group for the canary's share (model_info "
+            f"{CANARY_WEIGHT}), but only while the primary's last attempt succeeded: none yet, or a failure, suspends the canary until the primary "
+            f"answers again, so once a request has found the primary failing, none reaches the "
+            f"canary (a request drawn for it before then is answered by the canary; one the "
+            f"canary fails goes on to the workload's group)"
+        )
+        lines.append(
+            "cooldowns are off: every request tries the primary, so the plugin sees each of "
+            "its outcomes; a dead primary therefore costs each of its requests one failed attempt"
         )
     for wp in plan.workloads:
         lines += workload_lines(wp)
-        lines += canary_outage_lines(
-            wp,
-            f"delete the deployment with model_info.id `{wp.name}:canary` from model_list and "
-            "restart the proxy",
-        )
-        if wp.canary and wp.timeouts.retries:
-            lines.append(
-                f"{wp.name}: a retry within the group may pick the canary (LiteLLM re-draws the "
-                "deployment): add a fallback to the plan so that no retry is needed"
-            )
         lines.append(f"{wp.name}: {wp.context.reason}")
     for u in plan.unplanned:
         lines.append(f"{u.workload.name}: not planned: {u.reason}")
     return lines
 
 
+def canary_group(wp: WorkloadPlan) -> str:
+    """The model group of a workload's canary: no alias applications call, the plugin's
+    target."""
+    return f"{wp.name}.canary"
+
+
 def _group(wp: WorkloadPlan, name: str, deployments: list[Deployment]) -> list[dict[str, Any]]:
+    total = sum(d.weight or 0.0 for d in deployments) or 1.0
     weights = (
-        integer_weights([d.weight or 0.0 for d in deployments]) if len(deployments) > 1 else [None]
+        integer_weights([(d.weight or 0.0) / total for d in deployments])
+        if len(deployments) > 1
+        else [None]
     )
     return [_deployment(wp, name, d, w) for d, w in zip(deployments, weights, strict=True)]
+
+
+def _canary_group(wp: WorkloadPlan, canary: Deployment) -> list[dict[str, Any]]:
+    """The canary alone in its group, its model_info telling the plugin whose share it
+    takes, how large, and whose health it waits on."""
+    (deployment,) = _group(wp, canary_group(wp), [canary])
+    deployment["model_info"] |= {
+        CANARY_OF: wp.name,
+        CANARY_WEIGHT: round(canary.weight or 0.0, 4),
+        PRIMARY_ID: f"{wp.name}:primary",
+    }
+    return [deployment]
+
+
+def plugin_source() -> str:
+    """The canary plugin's source, as written beside a config with a canary."""
+    return PLUGIN_SOURCE.read_text(encoding="utf-8")
 
 
 def _deployment(wp: WorkloadPlan, group: str, d: Deployment, weight: int | None) -> dict[str, Any]:

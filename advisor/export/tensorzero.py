@@ -1,12 +1,16 @@
 """TensorZero `tensorzero.toml`: one function per workload, one variant per share of its
 traffic.
 
-The primary (with headroom and canary) are the weighted `candidate_variants` of static
-experimentation. TensorZero tries the other candidates when one fails, before any
-`fallback_variants`, so fallbacks cannot be variants without making the canary the first
-fallback: instead each non-canary variant's model routes over the primary (or headroom), then
-the fallbacks, the degraded last resort and the context fallback in order (a model's
-`routing` tries its providers in turn), while the canary's model holds the canary alone.
+The primary (with headroom) are the weighted `candidate_variants` of static experimentation.
+TensorZero tries the other candidates when one fails, before any `fallback_variants`, so
+fallbacks are no variants: instead each variant's model routes over the primary (or
+headroom), then the fallbacks, the degraded last resort and the context fallback in order
+(a model's `routing` tries its providers in turn). TensorZero draws candidates by weight,
+never by another variant's health, so a sampled canary would keep its share while the
+primary is down: the canary is a variant outside the candidates and fallbacks, which the
+gateway never picks, served only to requests the application pins to it (`variant_name`);
+its model routes over the canary, then the primary's path, so a failed canary request is
+answered as the plan says.
 TensorZero retries every error, 4xx included, and cannot route by input size, so variants
 carry no retries and the header says what that leaves out. Keys are `env::VAR` locations.
 TensorZero rejects unknown keys, so provenance goes in comments.
@@ -18,7 +22,6 @@ import json
 
 from advisor.export.common import (
     Deployment,
-    canary_outage_lines,
     chain,
     comment_block,
     context_deployment,
@@ -54,11 +57,7 @@ def render(plan: Plan) -> str:
     notes = header_lines(plan, "TensorZero config")
     for wp in plan.workloads:
         notes += workload_lines(wp)
-        notes += canary_outage_lines(
-            wp,
-            f"remove `canary` from the candidate_variants of functions.{wp.name} and restart "
-            "the gateway",
-        )
+        notes += _canary_lines(wp)
         lines += _function(wp, plan, notes)
     for u in plan.unplanned:
         notes.append(f"{u.workload.name}: not planned: {u.reason}")
@@ -92,18 +91,13 @@ def _function(wp: WorkloadPlan, plan: Plan, notes: list[str]) -> list[str]:
             f"chain, each deployment refusing it with a 400, until {ctx.choice.key} takes it; "
             f"to skip those round trips, trim inputs above {wp.context.trim_at_tokens:,} tokens"
         )
-    if wp.canary:
-        notes.append(
-            f"{wp.name}: TensorZero tries the other candidates once a candidate's whole chain "
-            "has failed: with every planned deployment down, the canary is tried last"
-        )
     out: list[str] = []
     fn = f"functions.{_key(wp.name)}"
     variants: list[Deployment] = []
     for d in group:
         if d.name not in providers:
             continue
-        routing = [d] if d.name == "canary" else [d, *ranked]
+        routing = [d, group[0], *ranked] if d.name == "canary" else [d, *ranked]
         kept = [r for r in routing if r.name in providers]
         model = _model_name(wp.name, d)
         out += [f"[models.{_key(model)}]"]
@@ -124,8 +118,14 @@ def _function(wp: WorkloadPlan, plan: Plan, notes: list[str]) -> list[str]:
     if not variants:
         notes.append(f"{wp.name}: no variant left to serve it")
         return out
+    sampled = [d for d in variants if d.name != "canary"]
+    if not sampled:
+        notes.append(f"{wp.name}: no variant left to serve it")
+        return out
+    total = sum(d.weight or 0.0 for d in sampled) or 1.0
     weights = ", ".join(
-        f"{_str(d.name)} = {d.weight if d.weight is not None else 1.0:.4g}" for d in variants
+        f"{_str(d.name)} = {(d.weight or 1.0) / total if d.weight is not None else 1.0:.4g}"
+        for d in sampled
     )
     out += [f"[{fn}.experimentation]", 'type = "static"', f"candidate_variants = {{ {weights} }}"]
     out += ["fallback_variants = []", ""]
@@ -144,6 +144,24 @@ def _function(wp: WorkloadPlan, plan: Plan, notes: list[str]) -> list[str]:
             "",
         ]
     return out
+
+
+def _canary_lines(wp: WorkloadPlan) -> list[str]:
+    """How the application sends the canary its share, and why the gateway cannot."""
+    if wp.canary is None:
+        return []
+    share = f"{wp.canary.weight:.0%}"
+    return [
+        f"{wp.name}: WARNING: this gateway does not send the canary its share: TensorZero "
+        f"draws candidate variants by weight, never by another variant's health, so a sampled "
+        f"canary would keep taking {share} of requests while the primary is down. The variant "
+        f"`canary` ({wp.canary.choice.key}) is therefore in neither candidate_variants nor "
+        f"fallback_variants, and the gateway never picks it by itself. To give it its share, "
+        f'the application pins {share} of requests to it (`variant_name = "canary"`), and '
+        f"only while the primary answers: after an unpinned request fails, pin none until "
+        f"one succeeds again. A pinned request the canary fails goes on down the primary's "
+        f"path (its model's routing)"
+    ]
 
 
 def _model_name(workload: str, d: Deployment) -> str:

@@ -1,10 +1,12 @@
 """Route one request down its workload's plan as the plan's LiteLLM export does.
 
 The routing structure is the exports' own (`advisor.export.common`): the workload's group
-(primary, headroom and canary, drawn by weight), then each fallback group in order, then
-the degraded last resort, then the context fallback (the LiteLLM export lists it among the
+(primary and headroom, drawn by weight), then each fallback group in order, then the
+degraded last resort, then the context fallback (the LiteLLM export lists it among the
 fallbacks as well); a request too large for every deployment of the workload's group goes
-to the context fallback first. Within a group a request gets the plan's attempts
+to the context fallback first. A canary takes its weight's share of requests only while the
+primary's last attempt succeeded (the export's plugin, advisor.export.litellm_canary), and
+a request it fails goes on to the workload's group. Within a group a request gets the plan's attempts
 (retries + 1), each drawn again among the deployments not cooling down, each cut at the
 plan's per-attempt timeout (the degraded choice's own, shorter, where it has one). Timeouts,
 429 and 5xx are retried and failed over; any other 4xx is the request's fault and ends it.
@@ -128,6 +130,8 @@ class Router:
     """The gateway's clock for a replay on real servers; None: the request's arrival plus
     the time its attempts took (the model's virtual time)."""
     _health: dict[str, _Health] = field(default_factory=dict)
+    _primary_ok: dict[str, bool] = field(default_factory=dict)
+    """Per workload, whether its primary's last attempt succeeded (none yet: absent)."""
     _cards: dict[str, PriceCard | None] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -144,7 +148,9 @@ class Router:
         if not fits:
             return self._error(request, CONTEXT_STATUS, 0.0, attempts, over_trim)
         for group in groups:
-            for number in range(wp.timeouts.attempts):
+            # The export gives the canary's group no retries: on to the workload's group.
+            tries = 1 if group[0].name == "canary" else wp.timeouts.attempts
+            for number in range(tries):
                 now = self.clock() if self.clock else arrival + elapsed
                 healthy = [d for d in group if self._healthy(d.choice.key, now)]
                 if not healthy:
@@ -157,6 +163,8 @@ class Router:
                 )
                 attempts.append(Attempt(deployment.choice.key, answer.status, answer.seconds))
                 elapsed += answer.seconds
+                if deployment.name == "primary":
+                    self._primary_ok[wp.name] = answer.status == 200
                 if answer.status == 200:
                     return self._served(request, deployment, answer, elapsed, attempts, over_trim)
                 done = self.clock() if self.clock else arrival + elapsed
@@ -171,16 +179,26 @@ class Router:
     ) -> tuple[list[list[Deployment]], bool]:
         """The groups in the order they are tried, each narrowed to the deployments whose
         window holds the input (LiteLLM's pre-call check), and whether any does."""
-        own = primary_group(wp, self.plan)
+        group = primary_group(wp, self.plan)
+        own = [d for d in group if d.name != "canary"]
+        canary = [d for d in group if d.name == "canary"]
         rest = [[d] for d in chain(wp, self.plan)]
         context = context_deployment(wp, self.plan)
         if context is not None and not any(_fits(d, request) for d in own):
             ordered = [[context], *rest]
+        elif canary and self._canary_drawn(wp, canary[0]):
+            ordered = [canary, own, *rest]
         else:
             ordered = [own, *rest]
         narrowed = [[d for d in group if _fits(d, request)] for group in ordered]
         kept = [group for group in narrowed if group]
         return kept, bool(kept)
+
+    def _canary_drawn(self, wp: WorkloadPlan, canary: Deployment) -> bool:
+        """The canary's share, drawn only while the primary is proven healthy."""
+        if not self._primary_ok.get(wp.name, False):
+            return False
+        return self._rng.random() < (canary.weight or 0.0)
 
     def _draw(self, deployments: Sequence[Deployment]) -> Deployment:
         if len(deployments) == 1:

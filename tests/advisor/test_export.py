@@ -89,15 +89,38 @@ def test_litellm_fallbacks_are_the_plans_chain_only(full: Plan, catalog: Catalog
         assert not any(n.endswith((".verifier", ".context")) for n in chains.get(wp.name, []))
 
 
-def test_litellm_weights_split_the_primary_group(full: Plan, catalog: Catalog) -> None:
+def test_litellm_puts_the_canary_in_a_group_of_its_own_for_the_plugin(
+    full: Plan, catalog: Catalog
+) -> None:
+    """The canary is no member of the workload's group (a cooled-down or failing primary
+    would leave it the group's traffic): its own group, whose fallback is the workload's
+    group, carries its weight and its primary in model_info for the plugin the config names."""
     config = yaml.safe_load(render("litellm", full, catalog))
+    assert config["litellm_settings"] == {"callbacks": ["advisor_canary.canary_gate"]}
+    fallbacks = {k: v for f in config["router_settings"]["fallbacks"] for k, v in f.items()}
     for wp in full.workloads:
-        group = [d for d in config["model_list"] if d["model_name"] == wp.name]
         assert wp.canary is not None
-        weights = [d["litellm_params"]["weight"] for d in group]
-        assert sum(weights) == 100 and all(isinstance(w, int) and w > 0 for w in weights)
-        canary = [d for d in group if d["model_info"]["role"] == "canary"]
-        assert [d["litellm_params"]["weight"] for d in canary] == [10]
+        group = [d for d in config["model_list"] if d["model_name"] == wp.name]
+        assert "canary" not in {d["model_info"]["role"] for d in group}
+        weights = [d["litellm_params"].get("weight") for d in group]
+        assert weights == [None] or (sum(weights) == 100 and all(w > 0 for w in weights))
+        (canary,) = [d for d in config["model_list"] if d["model_name"] == f"{wp.name}.canary"]
+        assert "weight" not in canary["litellm_params"]
+        info = canary["model_info"]
+        assert (info["id"], info["offering"], info["role"]) == (
+            f"{wp.name}:canary",
+            wp.canary.choice.key,
+            "canary",
+        )
+        assert (info["canary_of"], info["canary_weight"], info["canary_primary_id"]) == (
+            wp.name,
+            0.1,
+            f"{wp.name}:primary",
+        )
+        assert fallbacks[f"{wp.name}.canary"] == [wp.name]
+        assert not any(f"{wp.name}.canary" in chain for chain in fallbacks.values())
+    plain = yaml.safe_load(render("litellm", example_plan(catalog), catalog))
+    assert "litellm_settings" not in plain
 
 
 def test_tensorzero_variants_and_models_resolve(full: Plan, catalog: Catalog) -> None:
@@ -177,7 +200,7 @@ def test_litellm_starts_with_a_master_key_and_never_retries_a_4xx(
     for name in ("BadRequest", "Authentication", "ContentPolicyViolation", "NotFound"):
         assert policy[f"{name}ErrorRetries"] == 0
     assert policy["RateLimitErrorRetries"] == settings["num_retries"]
-    # A canary in the plan: no cooldown may leave it alone with the primary's traffic.
+    # A canary in the plan: every request tries the primary, so the plugin sees each outcome.
     assert settings["disable_cooldowns"] is True and "cooldown_time" not in settings
     plain = yaml.safe_load(render("litellm", example_plan(catalog), catalog))["router_settings"]
     assert "disable_cooldowns" not in plain and plain["cooldown_time"] > 0
@@ -193,14 +216,19 @@ def test_tensorzero_never_makes_the_canary_a_fallback(full: Plan, catalog: Catal
         for name, variant in fn["variants"].items():
             assert variant["retries"]["num_retries"] == 0  # TensorZero would retry a 4xx too
             routing = config["models"][variant["model"]]["routing"]
-            if name == "canary":
-                assert routing == ["canary"]
+            chain = [f"fallback-{i}" for i in range(1, len(wp.fallbacks) + 1)]
+            chain += (["degraded"] if wp.degraded else []) + (
+                ["context"] if "context" in routing else []
+            )
+            if name == "canary":  # a pinned request it fails goes down the primary's path
+                assert routing == ["canary", "primary", *chain]
             else:
                 assert "canary" not in routing and routing[0] == name
-                assert routing[1:] == [f"fallback-{i}" for i in range(1, len(wp.fallbacks) + 1)] + (
-                    ["degraded"] if wp.degraded else []
-                ) + (["context"] if "context" in routing else [])
-    assert "the canary is tried last" in text
+                assert routing[1:] == chain
+        # Neither sampled nor a fallback: reached only when the application pins it.
+        experiment = fn["experimentation"]
+        assert "canary" in fn["variants"] and "canary" not in experiment["candidate_variants"]
+        assert sum(experiment["candidate_variants"].values()) == pytest.approx(1.0, abs=1e-3)
 
 
 def test_portkey_says_what_it_cannot_express_and_what_to_do(full: Plan, catalog: Catalog) -> None:
@@ -309,6 +337,30 @@ def test_write_is_atomic_and_never_replaces_unasked(tmp_path: Path) -> None:
     assert [p.name for p in target.parent.iterdir()] == ["config.yaml"]  # no temporary left
 
 
+def test_cli_export_writes_the_canary_plugin_beside_a_litellm_config(tmp_path: Path) -> None:
+    """With a canary, the plugin the config names lands beside it; written again unchanged
+    it needs no --force, but a different file of that name is never replaced unasked. On
+    stdout there is no folder to write it to, so the command says so."""
+    out, plugin = tmp_path / "router.yaml", tmp_path / "advisor_canary.py"
+    args = ["export", str(EXAMPLES), "--format", "litellm", "--canary-weight", "0.1"]
+    runner = CliRunner()
+    first = runner.invoke(cli, [*args, "-o", str(out)])
+    assert first.exit_code == 0, first.output
+    assert f"wrote {plugin} (loaded by the litellm config)" in first.stderr
+    assert "class CanaryGate(CustomLogger)" in plugin.read_text()
+    again = runner.invoke(cli, [*args, "-o", str(tmp_path / "other.yaml")])
+    assert again.exit_code == 0, again.output
+    plugin.write_text("# mine\n")
+    refused = runner.invoke(cli, [*args, "-o", str(tmp_path / "third.yaml")])
+    assert refused.exit_code == 2 and f"{plugin} exists; use --force" in refused.output
+    assert plugin.read_text() == "# mine\n"
+    printed = runner.invoke(cli, args)
+    assert printed.exit_code == 0 and "needs advisor_canary.py beside it" in printed.stderr
+    assert "advisor_canary.canary_gate" in printed.stdout
+    plain = runner.invoke(cli, ["export", str(EXAMPLES), "--format", "litellm"])
+    assert "advisor_canary" not in plain.output
+
+
 def test_cli_export_refuses_an_existing_file_with_status_2(tmp_path: Path) -> None:
     out = tmp_path / "router.yaml"
     runner = CliRunner()
@@ -398,21 +450,24 @@ def test_a_live_run_writes_no_key_into_exports(
     assert "os.environ/OPENAI_API_KEY" in outputs["litellm"].read_text()
 
 
-def test_litellm_and_tensorzero_warn_that_the_canary_keeps_its_share_in_an_outage(
+def test_the_headers_say_how_the_canary_is_kept_out_of_an_outage(
     full: Plan, catalog: Catalog
 ) -> None:
-    """Neither gateway can make the canary's share depend on the primary's health
-    (docs/gateways.md): each export says so, and how to take the canary out in its terms."""
-    warning = "WARNING: this gateway cannot make the canary's share depend on the primary's"
+    """LiteLLM: the plugin beside the config and its rule. TensorZero cannot (docs/gateways.md):
+    a warning per workload, and how the application sends the canary its share."""
     litellm = unwrapped(render("litellm", full, catalog).split("\nmodel_list:")[0])
+    assert "the plugin advisor_canary.py (written with this file) must sit beside it" in litellm
+    assert "only while the primary's last attempt succeeded" in litellm
+    assert "WARNING" not in litellm
     tensorzero = unwrapped(render("tensorzero", full, catalog).split("\n[")[0])
+    warning = "WARNING: this gateway does not send the canary its share"
+    assert tensorzero.count(warning) == len(full.workloads)
     for wp in full.workloads:
-        assert f"model_info.id `{wp.name}:canary`" in litellm
-        assert f"candidate_variants of functions.{wp.name}" in tensorzero
-    for text in (litellm, tensorzero):
-        assert text.count(warning) == len(full.workloads)
+        assert wp.canary is not None
+        assert f"the application pins {wp.canary.weight:.0%} of requests to it" in tensorzero
     plain = example_plan(catalog)
-    assert warning not in render("litellm", plain, catalog)
+    assert "advisor_canary" not in render("litellm", plain, catalog)
+    assert warning not in render("tensorzero", plain, catalog)
 
 
 def test_fallbacks_time_out_at_what_the_budget_leaves_after_the_primary(

@@ -29,7 +29,7 @@ from typing import Final, TypeVar
 import httpx
 import pytest
 
-from advisor.export import render
+from advisor.export import render, write_companions
 from advisor.export.litellm import MASTER_KEY_ENV
 from advisor.match.matching import match
 from advisor.plan import Plan, PlanOptions, WorkloadPlan, make_plan, resolve_endpoints
@@ -155,6 +155,7 @@ def suite(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Suite]:
         for fmt, name in names.items():
             path = folder / name
             path.write_text(render(fmt, plan, catalog, path), encoding="utf-8")
+            write_companions(fmt, plan, path)
             exports[fmt] = path
         yield Suite(upstream, plan, exports)
     finally:

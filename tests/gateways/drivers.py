@@ -141,7 +141,11 @@ class TensorZeroEmbedded:
 
         return f"embedded {version('tensorzero')}"
 
-    def chat(self, workload: str, content: str, *, stream: bool = False) -> Answer:
+    def chat(
+        self, workload: str, content: str, *, stream: bool = False, variant: str | None = None
+    ) -> Answer:
+        """`variant` pins the request to one variant, as the export's header tells the
+        application to send the canary its share."""
         from tensorzero import ChatInferenceResponse, TensorZeroError, TensorZeroInternalError
 
         start = time.monotonic()
@@ -149,13 +153,17 @@ class TensorZeroEmbedded:
         try:
             if stream:
                 parts = []
-                chunks = self.gateway.inference(function_name=workload, input=messages, stream=True)
+                chunks = self.gateway.inference(
+                    function_name=workload, input=messages, stream=True, variant_name=variant
+                )
                 assert isinstance(chunks, Iterator), chunks
                 for chunk in chunks:
                     for block in getattr(chunk, "content", []):
                         parts.append(getattr(block, "text", "") or "")
                 return Answer(200, "".join(parts), time.monotonic() - start)
-            response = self.gateway.inference(function_name=workload, input=messages)
+            response = self.gateway.inference(
+                function_name=workload, input=messages, variant_name=variant
+            )
         except TensorZeroError as e:
             return Answer(e.status_code, str(e), time.monotonic() - start)
         except TensorZeroInternalError as e:

@@ -41,8 +41,30 @@ none, with all down), no deployment saw a request more often than the plan's att
 retry on a 4xx), the canary never saw a request another deployment had failed, and each
 answer (or error) came within the workload's latency budget, with no allowance beyond it.
 While the primary is down, the canary must take no request: every one goes down the
-fallback chain. Times are the slowest answer of the scenario; each gateway answers one
-warm-up request first (the LiteLLM proxy's first answer took up to 3 s of lazy set-up).
+fallback chain. A gateway that learns the primary's health from its answers (the LiteLLM
+export's plugin) only knows of an outage once one of its requests failed, so each outage
+scenario first sends requests until one has reached the primary (the canary's weight is the
+most that one such request can go to the canary instead), then counts the next ones.
+Times are the slowest answer of the scenario; each gateway answers one warm-up request first
+(the LiteLLM proxy's first answer took up to 3 s of lazy set-up).
+
+How each export keeps the canary to a share of healthy traffic:
+
+- **LiteLLM**: a plugin the export writes beside the config (`advisor_canary.py`, named in
+  `litellm_settings.callbacks`; the proxy loads it from the config's folder, whatever its
+  working directory). The canary is a model group of its own (`WORKLOAD.canary`, whose
+  fallback is the workload's group), which applications never call; before routing, the
+  plugin sends a request for the workload there with the canary's weight, but only while the
+  primary's last attempt succeeded. No attempt yet proves nothing; a failure (an error, a
+  timeout, a refused connection) suspends the canary until the primary answers again.
+- **Portkey**: a gate in the config: the canary's share is a `fallback` branch on status
+  200 that asks the primary first, then the canary.
+- **TensorZero**: no construct makes a variant's share depend on another's health, so the
+  gateway never picks the canary: it is a variant outside `candidate_variants` and
+  `fallback_variants`, reached only by requests the application pins to it
+  (`variant_name`), which the header tells it to do for the canary's share while the
+  primary answers. The canary split therefore does not hold in the gateway (a missing
+  feature), and no outage can send the canary anything.
 """
 
 KNOWN: Final = """\
@@ -56,11 +78,12 @@ KNOWN: Final = """\
 | Portkey gateway 1.15.2 | does not evaluate canary gates | watch them yourself (`advisor.missing`) |
 | LiteLLM proxy 1.110.2 | refuses to start without a master key (`UnsafeMasterKeyError`), and with a publicly known one such as `sk-1234` | the export reads `general_settings.master_key` from `LITELLM_MASTER_KEY`; its header and the README say to export it |
 | LiteLLM 1.110.2 | `pip install 'litellm[proxy]==1.110.2'` fails: `litellm-proxy` 1.110.2 is not on the index | the Makefile installs the proxy's dependencies by name (`LITELLM_PROXY_DEPS`) |
-| LiteLLM proxy 1.110.2 | no setting makes the canary's share depend on the primary's health: cooldowns, health-check routing, `order` and priority routing groups only take failing deployments out of the draw, leaving the canary more; a custom routing plugin (Python code) is the only way | the header warns that the canary keeps its share while the primary is down, and says to delete the canary deployment during an incident (or export without `--canary-weight`) |
-| LiteLLM proxy 1.110.2 | once a deployment cools down, its group's other deployments take all its traffic: a canary in the primary's group became the failover path | with a canary, the export sets `disable_cooldowns: true`; a dead primary then costs each of its requests one failed attempt (ms when refused, the timeout when hung) |
+| LiteLLM proxy 1.110.2 | no setting makes the canary's share depend on the primary's health: cooldowns, health-check routing, `order` and priority routing groups only take failing deployments out of the draw, leaving the canary more (a cooled-down primary left a canary in its group all its traffic) | the export's plugin (`advisor_canary.py`, beside the config) sends the canary's share to the canary's own group only while the primary's last attempt succeeded. With a canary the export sets `disable_cooldowns: true`, so every request tries the primary and the plugin sees each outcome; a dead primary then costs each of its requests one failed attempt (ms when refused, the timeout when hung) |
+| LiteLLM proxy 1.110.2 | success callbacks (`async_log_success_event`) run from a best-effort background queue, seconds late under load and dropped when it overflows; failure callbacks are awaited as each attempt fails | the plugin also reads each answer in `async_post_call_success_hook`, which the proxy awaits before replying, so a primary's success counts at once |
+| LiteLLM proxy 1.110.2 | loads a callbacks file with `spec_from_file_location` without registering it in `sys.modules`, so a `@dataclass` in it fails to import (with `from __future__ import annotations`) and the proxy does not start | the plugin uses a NamedTuple |
 | LiteLLM proxy 1.110.2 | without a database it answers any key but the master key with 400 `No connected db` | use the master key, or give the proxy a database for virtual keys |
-| TensorZero 2026.6.0 | a failed candidate variant is followed by the other candidates before any `fallback_variants`: a canary variant became the first fallback | the export routes each non-canary variant's model over the primary, the fallbacks and the context fallback (a model's `routing` tries its providers in order) and gives the canary a model of its own; with every deployment down the canary is still tried last (said in the header) |
-| TensorZero 2026.6.0 | candidate variants are drawn by static weight (or from feedback with `track_and_stop`), never by health | the header warns that the canary keeps its share while the primary is down, and says to remove it from `candidate_variants` during an incident |
+| TensorZero 2026.6.0 | a failed candidate variant is followed by the other candidates before any `fallback_variants`: a canary variant became the first fallback | the export routes each variant's model over the primary, the fallbacks and the context fallback (a model's `routing` tries its providers in order) |
+| TensorZero 2026.6.0 | candidate variants are drawn by static weight (or from feedback with `track_and_stop`), never by another variant's health | the canary is a variant outside `candidate_variants` and `fallback_variants`: the gateway never picks it, a request pinned to it (`variant_name`) reaches it, and one it fails goes on down the primary's path (its model routes over the canary, then the primary's). The header warns that the gateway does not send the canary its share and tells the application to pin that share while the primary answers |
 | TensorZero 2026.6.0 | variant retries repeat every error, 4xx included (an oversized input was retried twelve times) | the export sets `num_retries = 0` and says which planned retries that leaves out |
 | TensorZero 2026.6.0 | no context-window routing | a long input goes down the chain, each deployment refusing it with a 400 once, to the context fallback; the header says to trim above the trim size to skip those round trips |
 | TensorZero HTTP gateway | no package on PyPI, npm or Debian ships it: PyPI `tensorzero` 2026.6.0 is the client with the embedded gateway (a native extension, no gateway binary); npm has no `tensorzero` package | the suite runs the embedded gateway, which loads the same `tensorzero.toml` |

@@ -3,9 +3,9 @@ simulator and the replay model both read), one workload planned over them, and a
 traffic.
 
 The plan: north is the primary, south the fallback, vast the context fallback, and in the
-canary plan newco takes CANARY_WEIGHT of requests. A plan with a canary runs its LiteLLM
-export with cooldowns off, so a primary that fails half the time has a fallback share with a
-closed form: (1 - canary weight) × failure rate, every request on its own.
+canary plan newco takes CANARY_WEIGHT of requests while the primary's last attempt
+succeeded. A plan with a canary runs its LiteLLM export with cooldowns off, so with a primary
+failing each attempt on its own at rate f, every share has a closed form (CANARY_TRUTH).
 """
 
 from __future__ import annotations
@@ -36,6 +36,20 @@ CONTEXT: Final = "vast/vast-chat"
 CANARY_WEIGHT: Final = 0.2
 FAILS: Final = 0.5
 """The primary fails this share of attempts: "fails half the time"."""
+CANARY_SHARE: Final = (
+    CANARY_WEIGHT * (1 - FAILS) / (1 - CANARY_WEIGHT + CANARY_WEIGHT * (1 - FAILS))
+)
+"""The canary's share: its weight, drawn only while the primary's last attempt succeeded
+(each does on its own, with p = 1 - FAILS). Each primary attempt is followed, if it
+succeeded, by w / (1 - w) canary requests on average before the next reaches the primary,
+so per primary attempt there are p w / (1 - w) canary requests: a share of
+p w / (1 - w + p w) (1/9 for w = 0.2, p = 0.5)."""
+CANARY_TRUTH: Final = {
+    PRIMARY: (1 - CANARY_SHARE) * (1 - FAILS),
+    FALLBACK: (1 - CANARY_SHARE) * FAILS,
+    CANARY: CANARY_SHARE,
+}
+"""Who serves which share of the canary plan's requests with the primary failing FAILS."""
 START: Final = 1_764_000_000.0
 GAP_S: Final = 0.25
 """Seconds between the log's requests."""

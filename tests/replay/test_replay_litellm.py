@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from advisor.export import render
+from advisor.export import render, write_companions
 from advisor.export.litellm import MASTER_KEY_ENV
 from advisor.plan.model import Plan
 from advisor.replay.assign import assign
@@ -31,8 +31,7 @@ from probes.stats import wilson
 from tests.gateways.conftest import running_litellm_proxy
 from tests.replay.conftest import (
     CANARY,
-    CANARY_WEIGHT,
-    FAILS,
+    CANARY_TRUTH,
     FALLBACK,
     PRIMARY,
     logged,
@@ -59,6 +58,7 @@ def proxy(plan: Plan, catalog: Catalog, tmp_path_factory: pytest.TempPathFactory
     folder: Path = tmp_path_factory.mktemp("replay-litellm")
     config = folder / "config.yaml"
     config.write_text(render("litellm", plan, catalog, config), encoding="utf-8")
+    write_companions("litellm", plan, config)  # the canary plugin
     env = {MASTER_KEY_ENV: MASTER_KEY, "LITELLM_LOCAL_MODEL_COST_MAP": "True"}
     env |= {p.key_env: "sim-not-a-secret" for p in catalog.providers.values() if p.key_env}
     with running_litellm_proxy(config, env, folder) as (url, _):
@@ -94,7 +94,7 @@ def test_the_proxy_replay_agrees_with_the_simulator_replay(
     assert overlap(wide(a.fallback), wide(b.fallback)), (a.fallback, b.fallback)
     assert a.monthly is not None and b.monthly is not None
     assert overlap(widened(a.monthly), widened(b.monthly)), (a.monthly, b.monthly)
-    assert b.fallback.holds((1 - CANARY_WEIGHT) * FAILS)
+    assert b.fallback.holds(CANARY_TRUTH[FALLBACK])
     assert through_proxy.target == "gateway" and through_proxy.scale == SCALE
     assert through_proxy.simulated  # the simulator's answers say so, through the proxy
 

@@ -23,8 +23,7 @@ from advisor.replay.upstream import ModelUpstream
 from advisor.workload.model import DAYS_PER_MONTH
 from catalog import Catalog
 from tests.replay.conftest import (
-    CANARY,
-    CANARY_WEIGHT,
+    CANARY_TRUTH,
     CONTEXT,
     FAILS,
     FALLBACK,
@@ -56,19 +55,15 @@ def expected_monthly(catalog: Catalog, shares: dict[str, float], tokens: int) ->
 def test_a_primary_failing_half_the_time_sends_its_share_of_a_canary_plan_to_the_fallback(
     catalog: Catalog, requests: int, method: str
 ) -> None:
-    """Cooldowns are off with a canary (as the export sets them), so every request is on its
-    own: the fallback takes (1 - canary weight) × failure rate, and each stated interval
-    holds the closed form (the cost's by bootstrap, or past BOOTSTRAP_MAX requests by the
+    """Cooldowns are off with a canary (as the export sets them), so every request tries the
+    primary or, while its last attempt succeeded, the canary: each share has a closed form
+    (CANARY_TRUTH), and each stated interval holds it (the cost's by bootstrap, or past BOOTSTRAP_MAX requests by the
     normal interval of a mean)."""
     plan = make(catalog, canary=True)
     traffic = assign(logged(requests, gap_s=0.01), [workload()])
     result = replay_model(traffic, plan, "canary plan", failures={PRIMARY: FAILS}, seed=3)
     total = result.total
-    truth = {
-        PRIMARY: (1 - CANARY_WEIGHT) * (1 - FAILS),
-        FALLBACK: (1 - CANARY_WEIGHT) * FAILS,
-        CANARY: CANARY_WEIGHT,
-    }
+    truth = CANARY_TRUTH
     assert total.requests == requests and total.errors.count == 0
     assert total.fallback.holds(truth[FALLBACK]), total.fallback.interval
     served = {k.split(" ", 1)[1]: s for k, s in total.served_by.items()}

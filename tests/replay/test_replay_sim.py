@@ -3,7 +3,7 @@ simulator's own ground truth and against the model's prediction.
 
 The simulator decides every failure itself (`5xx-burst@0.5` on the primary) and reports the
 usage it billed; the model draws from the same failure rate. The ground truth of a plan with
-a canary (cooldowns off) has a closed form: the fallback takes (1 - weight) × 0.5."""
+a canary (cooldowns off) has a closed form (CANARY_TRUTH)."""
 
 from __future__ import annotations
 
@@ -15,8 +15,7 @@ from catalog import Catalog
 from probes.simulator import SimulatorHandle
 from probes.stats import wilson
 from tests.replay.conftest import (
-    CANARY,
-    CANARY_WEIGHT,
+    CANARY_TRUTH,
     FAILS,
     FALLBACK,
     PRIMARY,
@@ -46,11 +45,7 @@ def test_the_simulator_replay_holds_the_ground_truth_and_the_models_prediction(
         )
     )
     model = replay_model(traffic, plan, "canary plan", failures={PRIMARY: FAILS}, scale=SCALE)
-    truth = {
-        PRIMARY: (1 - CANARY_WEIGHT) * (1 - FAILS),
-        FALLBACK: (1 - CANARY_WEIGHT) * FAILS,
-        CANARY: CANARY_WEIGHT,
-    }
+    truth = CANARY_TRUTH
 
     # The simulator's own failures: about half of the attempts on the primary.
     attempts = [a for s in sim.answers for a in s.attempts if a.key == PRIMARY]

@@ -193,8 +193,12 @@ async def test_a_canary_weight_adds_a_canary_with_gates(example: Path) -> None:
         await pilot.pause()
         doc = yaml.safe_load(screen_of(app).preview.text)
         group = [m for m in doc["model_list"] if m["model_name"] == "billing-classifier"]
-        assert [m["model_info"]["role"] for m in group] == ["primary", "canary"]
-        assert doc["model_list"][0]["litellm_params"]["weight"] == 90
+        assert [m["model_info"]["role"] for m in group] == ["primary"]
+        (own,) = [m for m in doc["model_list"] if m["model_name"] == "billing-classifier.canary"]
+        assert own["model_info"]["canary_weight"] == 0.1
+        await export(pilot, example.parent / "canary.yaml")  # with the plugin it names
+        assert (example.parent / "canary.yaml").exists()
+        assert "class CanaryGate" in (example.parent / "advisor_canary.py").read_text()
         await pilot.press("e", "c", "ctrl+a", "ctrl+k", *"1.5", "enter")
         await pilot.pause()
         assert any(n.severity == "error" for n in app._notifications)

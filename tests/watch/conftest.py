@@ -48,7 +48,18 @@ PLAN_ARGS: Final = (
     CANARY,
 )
 """The options the export was made with; `advisor gate` is given the same."""
-PROMETHEUS: Final = {"litellm_settings": {"callbacks": ["prometheus"]}}
+PROMETHEUS: Final = "prometheus"
+"""The LiteLLM callback that serves `/metrics`."""
+
+
+def _add_prometheus(config: Path) -> None:
+    """Add the Prometheus callback to the export's callbacks, as README says: beside the
+    canary plugin, whose `litellm_settings` entry a second one would replace."""
+    text = config.read_text(encoding="utf-8")
+    header, sep, body = text.partition("\nmodel_list:")
+    doc = yaml.safe_load("model_list:" + body)
+    doc["litellm_settings"]["callbacks"].append(PROMETHEUS)
+    config.write_text(header + "\n" + yaml.safe_dump(doc, sort_keys=False), encoding="utf-8")
 
 
 @dataclass
@@ -133,8 +144,7 @@ def deployed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployed]:
                 *PLAN_ARGS,
             )  # fmt: skip
             assert made.exit_code == 0, made.output
-            with config.open("a", encoding="utf-8") as f:
-                f.write(yaml.safe_dump(PROMETHEUS))
+            _add_prometheus(config)
             with running_litellm_proxy(config, env, folder) as (url, _):
                 deployed.url = url
                 yield deployed

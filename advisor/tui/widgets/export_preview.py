@@ -21,6 +21,7 @@ from advisor.export import (
     check_no_secrets,
     render,
     write,
+    write_companions,
 )
 from advisor.plan.model import Plan
 from advisor.tui.dialogs.confirm import ConfirmDialog
@@ -147,6 +148,8 @@ class ExportPreview(Vertical):
             return
         try:
             await asyncio.to_thread(write, path, text, force=force)
+            # The LiteLLM canary plugin, which the config names: beside it, or no proxy start.
+            beside = await asyncio.to_thread(write_companions, fmt, plan, path, force=force)
         except ExportTarget as error:  # no such folder: the same rule as the CLI's
             self.notify(str(error), title=f"Cannot write {path}", severity="error", markup=False)
             return
@@ -159,4 +162,5 @@ class ExportPreview(Vertical):
         except AdvisorError as error:
             self.notify(str(error), title="Not exported", severity="error", markup=False)
             return
-        self.notify(f"Wrote {path} ({fmt}; {plan.figures_label})", timeout=4, markup=False)
+        also = "".join(f" and {p.name} beside it" for p in beside)
+        self.notify(f"Wrote {path}{also} ({fmt}; {plan.figures_label})", timeout=4, markup=False)
