@@ -53,8 +53,12 @@ def test_a_changed_offering_is_reported_drifted_in_the_metrics_that_changed(
     catalog = home.load_catalog(())
     candidates = match(load_workloads(WORKLOADS)[0], catalog).candidates
     longer, rebuilt, slower = (c.offering.key for c in candidates[:3])
-    before = probe(seed=1)
-    after = probe({longer: "longer:2.5", rebuilt: "rebuild", slower: "slow-headers:3@0.5"}, seed=2)
+    # A seed fixes the simulated world. At 20 answers a side, a baseline holding one of the
+    # simulator's 1-in-100 tail answers (seed 1's does) carries its own p95, and half the
+    # answers 600 ms slower cannot be called: that is the power of a p95 test at this n,
+    # not the rule under test. These seeds' baselines hold no tail answer.
+    before = probe(seed=3)
+    after = probe({longer: "longer:2.5", rebuilt: "rebuild", slower: "slow-headers:3@0.5"}, seed=4)
 
     result = CliRunner().invoke(
         cli, ["history", "--compare", str(before), str(after), "--json", "--fail-on-drift"]
