@@ -3,11 +3,12 @@ candidates fail, and the plan's primary is always one the run probed."""
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import Any
 
 from advisor import home
-from advisor.match.matching import match
+from advisor.match.matching import MatchResult, match
 from advisor.plan.inputs import plan_for
 from advisor.probe.lifecycle import DEFAULT_KINDS, ProbeRequest, run_probes
 from advisor.workload.model import load_workloads
@@ -28,16 +29,10 @@ workloads:
 """
 
 
-def test_every_top_candidate_fails_and_the_run_goes_down_the_list(
-    advisor_home: Path, tmp_path: Path
-) -> None:
-    path = tmp_path / "workloads.yaml"
-    path.write_text(WORKLOAD, encoding="utf-8")
-    catalog = home.load_catalog(())
-    result = match(load_workloads(path)[0], catalog)
-    top = [c.offering.key for c in result.candidates[:2]]
+def _request(result: MatchResult, path: Path, **changes: Any) -> ProbeRequest:
+    """A decisive simulated run of one workload at time scale 0.02, with `changes`."""
     request = ProbeRequest(
-        catalog,
+        home.load_catalog(()),
         [result],
         target="sim",
         kinds=DEFAULT_KINDS,
@@ -47,10 +42,21 @@ def test_every_top_candidate_fails_and_the_run_goes_down_the_list(
         workloads_file=path,
         layers=home.catalog_layers(()),
         time_scale=0.02,
-        confirm=1,
         seed=5,
-        sim_faults={key: "5xx-burst:10" for key in top},  # both best candidates are down
     )
+    return dataclasses.replace(request, **changes)
+
+
+def test_every_top_candidate_fails_and_the_run_goes_down_the_list(
+    advisor_home: Path, tmp_path: Path
+) -> None:
+    path = tmp_path / "workloads.yaml"
+    path.write_text(WORKLOAD, encoding="utf-8")
+    catalog = home.load_catalog(())
+    result = match(load_workloads(path)[0], catalog)
+    top = [c.offering.key for c in result.candidates[:2]]
+    # Both best candidates are down.
+    request = _request(result, path, confirm=1, sim_faults={key: "5xx-burst:10" for key in top})
     finished = aio.run(run_probes(request))
 
     probed = {t.target.key for t in finished.prepared.plan.tasks}
@@ -70,18 +76,11 @@ def test_without_a_confirmed_candidate_the_plan_says_so_and_names_a_probed_one(
     path.write_text(WORKLOAD, encoding="utf-8")
     catalog = home.load_catalog(())
     result = match(load_workloads(path)[0], catalog)
-    request = ProbeRequest(
-        catalog,
-        [result],
-        target="sim",
+    request = _request(
+        result,
+        path,
         kinds=["latency"],
-        settings=Settings(requests=5, decisive=True),
         top=1,
-        budget_usd=50.0,
-        workloads_file=path,
-        layers=home.catalog_layers(()),
-        time_scale=0.02,
-        seed=5,
         sim_faults={c.offering.key: "5xx-burst:10" for c in result.candidates},
     )
     finished = aio.run(run_probes(request))
@@ -116,22 +115,9 @@ def test_a_candidate_ruled_out_is_replaced_at_once_not_after_the_slow_ones(
     catalog = home.load_catalog(())
     result = match(load_workloads(path)[0], catalog)
     down, slow = (c.offering.key for c in result.candidates[:2])
-    request = ProbeRequest(
-        catalog,
-        [result],
-        target="sim",
-        kinds=DEFAULT_KINDS,
-        settings=Settings(requests=5, decisive=True),
-        top=2,
-        budget_usd=50.0,
-        workloads_file=path,
-        layers=home.catalog_layers(()),
-        time_scale=0.02,
-        confirm=2,
-        seed=5,
-        # 40 simulated seconds late: 0.8 s at this scale, within the 1.2 s first-byte limit.
-        sim_faults={down: "5xx-burst:10", slow: "slow-headers:40"},
-    )
+    # 40 simulated seconds late: 0.8 s at this scale, within the 1.2 s first-byte limit.
+    faults = {down: "5xx-burst:10", slow: "slow-headers:40"}
+    request = _request(result, path, confirm=2, sim_faults=faults)
     finished = aio.run(run_probes(request))
     with RunStore(home.runs_db()) as store:
         attempts = list(store.attempts(finished.run_id))

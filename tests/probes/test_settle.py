@@ -17,6 +17,19 @@ from probes.store import RunStore
 from probes.targets import simulated_targets
 
 
+def hog(seconds: float, each_s: float) -> None:
+    """Hold the running loop `each_s` at a time, again and again, for `seconds`."""
+    loop = asyncio.get_running_loop()
+    until = time.perf_counter() + seconds
+
+    def hold() -> None:
+        time.sleep(each_s)
+        if time.perf_counter() < until:
+            loop.call_later(0.001, hold)
+
+    loop.call_soon(hold)
+
+
 async def test_an_idle_loop_settles_after_the_quiet_window() -> None:
     waited, quiet = await settle(quiet_for_s=0.05, at_most_s=1.0)
     assert quiet and 0.05 <= waited < 0.5
@@ -24,15 +37,7 @@ async def test_an_idle_loop_settles_after_the_quiet_window() -> None:
 
 async def test_a_busy_loop_is_waited_out() -> None:
     """Callbacks that hold the loop 30 ms at a time for 0.3 s: settling ends only after."""
-    loop = asyncio.get_running_loop()
-    busy_until = time.perf_counter() + 0.3
-
-    def hog() -> None:
-        time.sleep(0.03)
-        if time.perf_counter() < busy_until:
-            loop.call_later(0.001, hog)
-
-    loop.call_soon(hog)
+    hog(0.3, 0.03)
     started = time.perf_counter()
     waited, quiet = await settle(quiet_for_s=0.05, at_most_s=2.0)
     assert quiet
@@ -41,19 +46,8 @@ async def test_a_busy_loop_is_waited_out() -> None:
 
 
 async def test_a_loop_that_never_quiets_holds_a_step_up_no_longer_than_the_bound() -> None:
-    loop = asyncio.get_running_loop()
-    stop = False
-
-    def hog() -> None:
-        time.sleep(0.02)
-        if not stop:
-            loop.call_later(0.001, hog)
-
-    loop.call_soon(hog)
-    try:
-        waited, quiet = await settle(quiet_for_s=0.1, at_most_s=0.3)
-    finally:
-        stop = True
+    hog(0.7, 0.02)
+    waited, quiet = await settle(quiet_for_s=0.1, at_most_s=0.3)
     assert not quiet
     assert 0.3 <= waited < 0.6
 
@@ -69,15 +63,8 @@ async def test_a_latency_step_goes_out_only_once_the_client_is_quiet(
         ["latency"],
         Settings(requests=5, decisive=True),
     )
-    loop = asyncio.get_running_loop()
     busy_until = time.perf_counter_ns() + 300_000_000
-
-    def hog() -> None:
-        time.sleep(0.03)
-        if time.perf_counter_ns() < busy_until:
-            loop.call_later(0.001, hog)
-
-    loop.call_soon(hog)
+    hog(0.3, 0.03)
     with RunStore(tmp_path / "runs.sqlite") as store:
         run = store.start_run(target="sim", simulated=True)
         await execute(plan, store, run, SpendCap(1.0))
