@@ -13,6 +13,7 @@ from advisor.plan.inputs import plan_for
 from advisor.probe.lifecycle import DEFAULT_KINDS, ProbeRequest, run_probes
 from advisor.workload.model import load_workloads
 from probes import aio
+from probes.deadlines import Timeouts
 from probes.decide import percentile_verdict, share_verdict
 from probes.kinds.base import Settings
 from probes.stats import quantile_bounds
@@ -109,15 +110,18 @@ def test_a_candidate_ruled_out_is_replaced_at_once_not_after_the_slow_ones(
     advisor_home: Path, tmp_path: Path
 ) -> None:
     """Down the list per candidate: the best one fails in milliseconds, the second takes
-    about 0.8 s to answer; the third starts while the second is still answering."""
+    5 s to answer; the third starts while the second is still answering. (Each latency step
+    waits up to 3 s for a quiet client, so the slow one must be slower than that.)"""
     path = tmp_path / "workloads.yaml"
     path.write_text(WORKLOAD.replace("    latency: {ttft_p95_ms: 5000}\n", ""), encoding="utf-8")
     catalog = home.load_catalog(())
     result = match(load_workloads(path)[0], catalog)
     down, slow = (c.offering.key for c in result.candidates[:2])
-    # 40 simulated seconds late: 0.8 s at this scale, within the 1.2 s first-byte limit.
-    faults = {down: "5xx-burst:10", slow: "slow-headers:40"}
-    request = _request(result, path, confirm=2, sim_faults=faults)
+    # 250 simulated seconds late: 5 s at this scale, within the limits set here.
+    faults = {down: "5xx-burst:10", slow: "slow-headers:250"}
+    limits = Timeouts(total_s=20, first_byte_s=10)
+    settings = Settings(requests=5, decisive=True, timeouts=limits)
+    request = _request(result, path, confirm=2, sim_faults=faults, settings=settings)
     finished = aio.run(run_probes(request))
     with RunStore(home.runs_db()) as store:
         attempts = list(store.attempts(finished.run_id))

@@ -20,10 +20,12 @@ import pytest
 
 from advisor.match.matching import match
 from advisor.plan import Plan, PlanOptions, make_plan, resolve_endpoints
+from advisor.replay.outcome import Interval, Share
 from advisor.traffic.records import LoggedRequest
 from advisor.workload.model import Workload
 from catalog import Catalog, load_catalog
 from probes.simulator import SimulatorHandle, running_simulator, sim_base_url
+from probes.stats import wilson
 from probes.targets import ProviderOverride
 
 REPLAY_CATALOG: Final = Path(__file__).with_name("catalog")
@@ -148,3 +150,34 @@ def sim_overrides(catalog: Catalog, sim: SimulatorHandle) -> dict[str, ProviderO
         p.id: ProviderOverride(base_url=sim_base_url(sim.url, p))
         for p in catalog.providers.values()
     }
+
+
+Z99: Final = 2.576
+Z999: Final = 3.291
+"""Two-sided 99 % and 99.9 % normal quantiles: a test that must not fail by chance judges
+intervals this wide (at 95 %, one figure in twenty misses)."""
+
+
+def wide(share: Share, z: float = Z99) -> tuple[float, float]:
+    """A share's Wilson interval at `z`."""
+    return wilson(share.count, share.n, z=z)
+
+
+def widened(cost: Interval, z: float = Z99) -> tuple[float, float]:
+    """A cost's 95 % interval widened to `z`, as a normal one would be (the bootstrap of a
+    mean is close to normal)."""
+    factor = z / 1.96
+    return (
+        cost.value - (cost.value - cost.low) * factor,
+        cost.value + (cost.high - cost.value) * factor,
+    )
+
+
+def overlap(one: tuple[float, float], other: tuple[float, float]) -> bool:
+    """Whether two intervals share a point."""
+    return one[0] <= other[1] and other[0] <= one[1]
+
+
+def within(value: float, interval: tuple[float, float]) -> bool:
+    """Whether `value` lies in `interval`."""
+    return interval[0] <= value <= interval[1]

@@ -7,8 +7,7 @@ for the cost its 95 % bootstrap interval widened by 2.576 / 1.96 (the bootstrap 
 close to normal). Two replays of the same traffic then disagree by chance about three times
 in ten thousand per figure (their values must be over five standard errors apart); at 95 % it
 would be about once in two hundred, too often for a test that must not fail by chance. The
-simulator replay, seeded and so repeatable, is the one held to the closed-form ground truth
-at 95 % (test_replay_sim.py); the proxy's own order of requests varies from run to run."""
+simulator replay is held to the closed-form ground truth (test_replay_sim.py)."""
 
 from __future__ import annotations
 
@@ -23,11 +22,9 @@ from advisor.export.litellm import MASTER_KEY_ENV
 from advisor.plan.model import Plan
 from advisor.replay.assign import assign
 from advisor.replay.live import replay_gateway
-from advisor.replay.outcome import Interval, Share
 from advisor.replay.run import replay_sim
 from catalog import Catalog
 from probes.simulator import SimulatorHandle
-from probes.stats import wilson
 from tests.gateways.conftest import running_litellm_proxy
 from tests.replay.conftest import (
     CANARY,
@@ -36,7 +33,10 @@ from tests.replay.conftest import (
     PRIMARY,
     logged,
     make,
+    overlap,
     sim_overrides,
+    wide,
+    widened,
     workload,
 )
 
@@ -97,24 +97,3 @@ def test_the_proxy_replay_agrees_with_the_simulator_replay(
     assert b.fallback.holds(CANARY_TRUTH[FALLBACK])
     assert through_proxy.target == "gateway" and through_proxy.scale == SCALE
     assert through_proxy.simulated  # the simulator's answers say so, through the proxy
-
-
-Z99 = 2.576
-
-
-def wide(share: Share) -> tuple[float, float]:
-    """A share's 99 % Wilson interval."""
-    return wilson(share.count, share.n, z=Z99)
-
-
-def widened(cost: Interval) -> tuple[float, float]:
-    """A cost's 95 % interval widened to 99 %, as a normal one would be."""
-    factor = Z99 / 1.96
-    return (
-        cost.value - (cost.value - cost.low) * factor,
-        cost.value + (cost.high - cost.value) * factor,
-    )
-
-
-def overlap(one: tuple[float, float], other: tuple[float, float]) -> bool:
-    return one[0] <= other[1] and other[0] <= one[1]
