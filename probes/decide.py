@@ -16,6 +16,7 @@ rank stands. A decisive run stops early only where its answer at full size is al
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from typing import Literal
 
@@ -95,6 +96,7 @@ def percentile_verdict(values: Sequence[float], q: float, bar: float, most: int)
     return "open"
 
 
+@functools.cache
 def _over_needed(n: int, q: float) -> int:
     """How many of `n` samples must be over a bar for the percentile's lower bound to be
     (n + 1 when no count would do, or `n` is under MIN_PERCENTILE_N)."""

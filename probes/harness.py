@@ -68,15 +68,26 @@ def worst_case_cost(offering: Offering, request: ChatRequest) -> float:
 
 def measured_cost(offering: Offering, reply: Reply) -> float | None:
     """Cost from the server's usage at catalog prices; None when usage or prices are unknown."""
+    return tokens_usd(offering, reply.input_tokens, reply.output_tokens, reply.cached_tokens)
+
+
+def tokens_usd(
+    offering: Offering,
+    input_tokens: int | None,
+    output_tokens: int | None,
+    cached_tokens: int | None = None,
+) -> float | None:
+    """USD for one request's tokens at the catalog's prices (cached input at the cache-read
+    price, where the catalog has one); None when prices or tokens are unknown."""
     pricing = offering.pricing
     if pricing is None or pricing.input is None or pricing.output is None:
         return None
-    if reply.input_tokens is None and reply.output_tokens is None:
+    if input_tokens is None and output_tokens is None:
         return None
-    cached = reply.cached_tokens or 0
-    fresh = (reply.input_tokens or 0) - cached
+    cached = cached_tokens or 0
+    fresh = (input_tokens or 0) - cached
     cache_price = pricing.cache_read if pricing.cache_read is not None else pricing.input
-    usd = fresh * pricing.input + cached * cache_price + (reply.output_tokens or 0) * pricing.output
+    usd = fresh * pricing.input + cached * cache_price + (output_tokens or 0) * pricing.output
     return usd / 1e6 + (pricing.per_request or 0.0)
 
 

@@ -115,9 +115,6 @@ def _function(wp: WorkloadPlan, plan: Plan, notes: list[str]) -> list[str]:
             "retries = { num_retries = 0, max_delay_s = 1 }",
             "",
         ]
-    if not variants:
-        notes.append(f"{wp.name}: no variant left to serve it")
-        return out
     sampled = [d for d in variants if d.name != "canary"]
     if not sampled:
         notes.append(f"{wp.name}: no variant left to serve it")

@@ -13,6 +13,7 @@ run at another time scale has been converted back before the planner reads it
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 from advisor.plan.figures import Figures
@@ -47,8 +48,7 @@ def plan_timeouts(primary: Figures, fallback: Figures | None) -> Timeouts:
     else:
         timeouts = _unbounded(e2e, fallback is not None, basis)
     if ttft is None:
-        first = min(timeouts.request_s, DEFAULT_FIRST_TOKEN_S)
-        return _with_first_token(timeouts, first, "")
+        return _with_first_token(timeouts, DEFAULT_FIRST_TOKEN_S, "")
     first = _tenths_up(3 * ttft.value) if budget_ms else _seconds(3 * ttft.value)
     return _with_first_token(timeouts, first, ", 3× TTFT for the first token", ttft)
 
@@ -216,16 +216,11 @@ def _over(
 
 
 def _with_first_token(t: Timeouts, first_s: float, why: str, ttft: Basis | None = None) -> Timeouts:
-    return Timeouts(
-        t.request_s,
-        min(first_s, t.request_s),
-        t.retries,
-        _insert(t.reason, why),
-        t.basis + ((ttft,) if ttft else ()),
-        t.budget_s,
-        t.fallback_s,
-        t.reserve,
-        t.overhead_s,
+    return dataclasses.replace(
+        t,
+        first_token_s=min(first_s, t.request_s),
+        reason=_insert(t.reason, why),
+        basis=t.basis + ((ttft,) if ttft else ()),
     )
 
 

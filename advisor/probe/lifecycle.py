@@ -463,18 +463,20 @@ class Rounds:
         by a probe, finished or not) than asked for, planned within what is left of the cap;
         None when none are wanted, there are none, or they would not fit."""
         request, name = self.request, result.workload.name
-        measures = read_run(self.store, self.run_id)
         usable = [c for c in result.candidates if c.offering.provider not in self.closed]
+        depth = max(DEPTH * request.top, request.confirm + 1)
+        rest = [c.offering for c in usable if c.offering.key not in tried]
+        if depth - len(tried) <= 0 or not rest:
+            return None  # before reading the run: this runs on the loop after every probe
+        measures = read_run(self.store, self.run_id)
         standing = sum(
             measures.of(name, c.offering.key) is None
             or measured_problem(figures_for(c, measures)) is None
             for c in usable
             if c.offering.key in probed
         )
-        depth = max(DEPTH * request.top, request.confirm + 1)
         wanted = min(request.confirm - standing, depth - len(tried))
-        rest = [c.offering for c in usable if c.offering.key not in tried]
-        if wanted <= 0 or not rest:
+        if wanted <= 0:
             return None
         budget = self.prepared.budget
         left = budget.cap_usd - budget.spent_usd

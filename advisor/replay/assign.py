@@ -24,6 +24,7 @@ from advisor.traffic.records import LoggedRequest
 from advisor.workload.model import Workload
 from catalog.errors import BadInput
 from probes.kinds.base import Trace
+from probes.prompts import sized_prompt
 
 CHARS_PER_TOKEN: Final = 4
 MESSAGE_OVERHEAD: Final = 4
@@ -53,6 +54,12 @@ class ReplayRequest:
     logged_latency_s: float | None = None
     logged_cost_usd: float | None = None
     """What the log says happened to it, where it says: the replay's baseline."""
+
+    def chat_messages(self) -> list[dict[str, Any]]:
+        """The messages to send: as logged, else a prompt of the logged input size."""
+        return [dict(m) for m in self.messages] or [
+            {"role": "user", "content": sized_prompt(self.input_tokens, seed=self.index)}
+        ]
 
 
 @dataclass(frozen=True)

@@ -22,9 +22,9 @@ from typing import Final
 from advisor.probe.measured import RunMeasures
 from catalog import Offering
 from probes.simulator.ratelimit import catalog_limits
-from probes.simulator.timing import timing_model
+from probes.simulator.timing import SPEED_SIGMA, Z_OF, timing_model
 
-Z95: Final = 1.6449
+Z95: Final = Z_OF["p95"]
 ERROR_S: Final = 0.03
 """How long a provider takes to refuse a request (the simulator's error delay)."""
 
@@ -51,7 +51,9 @@ class Behaviour:
     def latency_s(self, rng: random.Random, output_tokens: int) -> float:
         """One request's end-to-end time: a lognormal TTFT, then the output tokens."""
         ttft = self.ttft_ms * math.exp(rng.gauss(0.0, self.ttft_sigma))
-        speed = math.exp(rng.gauss(0.0, 0.1))  # per-request speed, as the simulator draws it
+        speed = math.exp(
+            rng.gauss(0.0, SPEED_SIGMA)
+        )  # per-request speed, as the simulator draws it
         return (ttft + max(0, output_tokens - 1) * self.itl_ms * speed) / 1000.0
 
 

@@ -23,7 +23,6 @@ from advisor.replay.run import ReplayReport, check_workloads, report
 from advisor.replay.upstream import TRANSPORT_FAILED, ModelUpstream
 from probes.clients import ChatRequest, Pool, chat
 from probes.load import Load, drive
-from probes.prompts import sized_prompt
 
 OFFERING_HEADERS: Final = ("llm_provider-x-sim-offering", "x-sim-offering")
 SIMULATED_HEADERS: Final = ("llm_provider-x-advisor-simulated", "x-advisor-simulated")
@@ -99,10 +98,9 @@ async def replay_gateway(
             pool: Pool, url: str, key: str | None, request: ReplayRequest, wp: WorkloadPlan
         ) -> Served:
             nonlocal from_simulator
-            messages = [dict(m) for m in request.messages] or [
-                {"role": "user", "content": sized_prompt(request.input_tokens, seed=request.index)}
-            ]
-            ask = ChatRequest(messages=messages, max_tokens=request.output_tokens, stream=False)
+            ask = ChatRequest(
+                messages=request.chat_messages(), max_tokens=request.output_tokens, stream=False
+            )
             start = time.monotonic()
             timed, reply = await chat(
                 pool,

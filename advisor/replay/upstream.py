@@ -24,7 +24,6 @@ from advisor.replay.behaviour import ERROR_S, Behaviour
 from advisor.replay.gateway import CONTEXT_STATUS, TIMEOUT_STATUS, Answer
 from catalog import Catalog, Offering
 from probes.clients import ChatRequest, Pool, chat
-from probes.prompts import sized_prompt
 from probes.targets import Target, simulated_targets
 
 RATE_LIMITED: Final = 429
@@ -89,11 +88,8 @@ class SimUpstream:
         self, offering: Offering, request: ReplayRequest, at: float, timeout_s: float, seed: int
     ) -> Answer:
         target = self._target(offering)
-        messages = [dict(m) for m in request.messages] or [
-            {"role": "user", "content": sized_prompt(request.input_tokens, seed=request.index)}
-        ]
         ask = ChatRequest(
-            messages=messages,
+            messages=request.chat_messages(),
             max_tokens=request.output_tokens,
             extra_headers={
                 "x-sim-seed": str(seed),

@@ -184,7 +184,10 @@ def _words(
     if min(len(x), len(y)) < MIN_ANSWERS:
         return _too_few(key, "output_tokens", x, y, MIN_ANSWERS), None
     counts = [Counter(WORD.findall(text.lower())) for text in (*x, *y)]
-    common = [w for w, _ in sum(counts, Counter()).most_common(VOCABULARY)]
+    total: Counter[str] = Counter()
+    for c in counts:
+        total.update(c)
+    common = [w for w, _ in total.most_common(VOCABULARY)]
     vectors = [_vector(c, common) for c in counts]
     units_a, units_b = vectors[: len(x)], vectors[len(x) :]
     divergence = _divergence(units_a, units_b)

@@ -184,7 +184,7 @@ def _share_gate(gate: Gate, canary: Arm, baseline: Arm, alpha: float) -> GateRes
     test = ShareTest(bar, alpha)
     sure, unsure, n = _share_counts(gate, canary)
     decision = test.decide(sure, n, unsure)
-    what = _what(gate, bar)
+    what = _what(gate)
     if decision == "fail":
         reason = (
             f"{sure} of {n} canary requests {what}: more than {bar:.1%} of them, "
@@ -211,7 +211,7 @@ def _share_gate(gate: Gate, canary: Arm, baseline: Arm, alpha: float) -> GateRes
     )
 
 
-def _what(gate: Gate, bar: float) -> str:
+def _what(gate: Gate) -> str:
     if gate.metric in QUANTILE_SHARE:
         return f"took over {format_value(gate.limit, 'ms')} to the first token"
     if gate.metric == "error_rate":

@@ -37,7 +37,8 @@ TTFT_TAIL_RANGE: Final = (2.5, 5.0)
 HICCUP_P: Final = 0.002
 HICCUP_RANGE: Final = (5.0, 20.0)
 
-_Z = {"p75": 0.674, "p90": 1.2816, "p95": 1.6449, "p99": 2.3263}
+Z_OF: Final = {"p75": 0.674, "p90": 1.2816, "p95": 1.6449, "p99": 2.3263}
+"""Standard normal quantiles of the percentiles a catalog gives (a lognormal's spread)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,9 +76,9 @@ def timing_model(offering: Offering) -> TimingModel:
     median = ttft.get("p50", ttft.get("mean"))
     high = next(((p, ttft[p]) for p in ("p99", "p95", "p90", "p75") if p in ttft), None)
     if median is not None and high is not None and high[1] > median:
-        sigma = math.log(high[1] / median) / _Z[high[0]]
+        sigma = math.log(high[1] / median) / Z_OF[high[0]]
     elif median is None and high is not None:
-        median = high[1] / math.exp(_Z[high[0]] * sigma)
+        median = high[1] / math.exp(Z_OF[high[0]] * sigma)
     if median is None:
         median = DEFAULT_TTFT_MS * offering_factor(offering.key, "ttft")
 

@@ -53,7 +53,6 @@ TABS = {"plan": "tab-plan", "export": "tab-export"}
 
 Inputs = tuple[list[Workload], Path | None, tuple[tuple[str, int], ...]]
 """What a plan rests on: the workloads, their file, and each workload's newest run."""
-"""What a draft was planned from: the workloads, their file and the probe run."""
 
 
 class PlanScreen(WorkloadScreen):
@@ -87,7 +86,6 @@ class PlanScreen(WorkloadScreen):
         self._inputs: Inputs | None = None
         self._measures: Mapping[str, RunMeasures] = {}
         """Each workload's figures the draft rests on, for a replay of the same plan."""
-        """The probe run's figures the draft was planned on, which a replay uses too."""
 
     def compose(self) -> ComposeResult:
         yield Header()

@@ -51,16 +51,3 @@ class Roles:
 
     def offering(self, arm: ArmName) -> Offering:
         return self.canary if arm == "canary" else self.baseline
-
-
-def token_cost(
-    offering: Offering, input_tokens: int | None, output_tokens: int | None
-) -> float | None:
-    """USD for one request at the catalog's prices; None when prices or tokens are unknown."""
-    pricing = offering.pricing
-    if pricing is None or pricing.input is None or pricing.output is None:
-        return None
-    if input_tokens is None and output_tokens is None:
-        return None
-    usd = (input_tokens or 0) * pricing.input + (output_tokens or 0) * pricing.output
-    return usd / 1e6 + (pricing.per_request or 0.0)

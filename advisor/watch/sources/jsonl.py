@@ -21,8 +21,9 @@ from pathlib import Path
 from typing import Any
 
 from advisor.watch.look import Arm, ArmName, Costs, Latencies, Look, Tally
-from advisor.watch.sources import Roles, token_cost
+from advisor.watch.sources import Roles
 from catalog.problems import InputError, Problem
+from probes.harness import tokens_usd
 
 MAX_PROBLEMS = 20
 """Problems listed before the rest are only counted."""
@@ -103,22 +104,24 @@ def _arm(records: list[dict[str, Any]], roles: Roles, arm: ArmName) -> Arm:
     ttft: list[float] = []
     costs: list[float] = []
     priced = True
+    errors = 0
     for r in records:
         if not _ok(r):
+            errors += 1
             continue
         first = r.get("ttft_ms", r.get("latency_ms"))
         if first is not None:
             ttft.append(float(first))
         cost = r.get("cost_usd")
         if cost is None:
-            cost = token_cost(offering, r.get("input_tokens"), r.get("output_tokens"))
+            cost = tokens_usd(offering, r.get("input_tokens"), r.get("output_tokens"))
         if cost is None:
             priced = False
         else:
             costs.append(float(cost))
     return Arm(
         requests=len(records),
-        errors=sum(1 for r in records if not _ok(r)),
+        errors=errors,
         ttft_ms=Latencies(values=tuple(ttft)),
         costs=Costs.of(costs) if priced and costs else None,
         disagreements=_tally(records, "agree", False),

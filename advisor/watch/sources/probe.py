@@ -17,8 +17,9 @@ import asyncio
 from dataclasses import dataclass
 
 from advisor.watch.look import Arm, ArmName, Costs, Latencies, Look
-from advisor.watch.sources import Roles, SourceError, token_cost
+from advisor.watch.sources import Roles, SourceError
 from probes.clients import ChatRequest, Reply, Timed, chat, make_client
+from probes.harness import tokens_usd
 
 MODEL_ID_HEADER = "x-litellm-model-id"
 FAILED_OVER = ("x-litellm-attempted-retries", "x-litellm-attempted-fallbacks")
@@ -147,7 +148,7 @@ def _check_reached(answers: list[Answer], source: str) -> None:
 def _arm(answers: list[Answer], roles: Roles, arm: ArmName) -> Arm:
     offering = roles.offering(arm)
     ok = [a for a in answers if a.ok]
-    costs = [token_cost(offering, a.input_tokens, a.output_tokens) for a in ok]
+    costs = [tokens_usd(offering, a.input_tokens, a.output_tokens) for a in ok]
     priced = [c for c in costs if c is not None]
     return Arm(
         requests=len(answers),
