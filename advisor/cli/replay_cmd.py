@@ -21,7 +21,7 @@ from advisor.plan.inputs import newest_measures, run_measures
 from advisor.plan.model import Plan
 from advisor.present.replay import replay_tables
 from advisor.probe.measured import RunMeasures
-from advisor.replay.assign import Assigned, assign, check_assigned
+from advisor.replay.assign import Assigned, assign_logs
 from advisor.replay.live import replay_gateway
 from advisor.replay.run import (
     ReplayReport,
@@ -31,7 +31,7 @@ from advisor.replay.run import (
     report_json,
     routed,
 )
-from advisor.traffic.read import Format, read_logs
+from advisor.traffic.read import Format
 from advisor.workload.model import load_workloads
 from catalog import Catalog
 from probes.simulator import running_simulator
@@ -156,8 +156,7 @@ def replay_command(
     check_failures([plan for _, _, plan, _ in made], failures)
     reports = []
     for plan_file, run_id, plan, catalog in made:
-        traffic = assign(read_logs(logs, fmt), load_workloads(plan_file))
-        check_assigned(traffic, str(plan_file))
+        traffic = assign_logs(logs, load_workloads(plan_file), str(plan_file), fmt)
         label = f"{plan_file} ({plan.figures_label})"
         reports.append(
             _replay(

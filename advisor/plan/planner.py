@@ -15,6 +15,7 @@ The rules, in the order they are applied:
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import math
 from collections.abc import Mapping, Sequence
@@ -354,7 +355,7 @@ def _canary(primary: Figures, ranked: list[Figures], options: PlanOptions) -> Ca
             return None
         newcomer = others[0]
         why = "the best candidate after the primary"
-    choice = _choice("canary", newcomer, f"{why}, on {weight:.0%} of traffic", weight=weight)
+    choice = _choice("canary", newcomer, _on_share(why, weight), weight=weight)
     return Canary(
         choice,
         weight,
@@ -433,3 +434,14 @@ def _verifier(primary: Figures, ranked: list[Figures]) -> Choice | None:
     return _choice(
         "verifier", cheapest, f"cheapest candidate{share}: checks outputs before users see them"
     )
+
+
+def _on_share(why: str, weight: float) -> str:
+    return f"{why}, on {weight:.0%} of traffic"
+
+
+def reweighted(canary: Canary, weight: float) -> Canary:
+    """The canary at another share of traffic, its reason saying so."""
+    why = canary.choice.reason.removesuffix(f", on {canary.weight:.0%} of traffic")
+    choice = dataclasses.replace(canary.choice, weight=weight, reason=_on_share(why, weight))
+    return dataclasses.replace(canary, choice=choice, weight=weight)

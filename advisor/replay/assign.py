@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final, Literal
 
-from advisor.traffic.read import read_logs
+from advisor.traffic.read import Format, read_logs
 from advisor.traffic.records import LoggedRequest
 from advisor.workload.model import Workload
 from catalog.errors import BadInput
@@ -127,6 +127,16 @@ def check_assigned(traffic: Assigned, of: str) -> None:
         raise BadInput(
             f"no request of the log has a route naming a workload of {of} (routes seen: {seen})"
         )
+
+
+def assign_logs(
+    paths: Sequence[Path], workloads: Sequence[Workload], of: str, fmt: Format = "auto"
+) -> Assigned:
+    """The requests of the logs at `paths` that the workloads of `of` (a workload file, as
+    messages name it) take; BadInput when they take none."""
+    traffic = assign(read_logs(paths, fmt), workloads)
+    check_assigned(traffic, of)
+    return traffic
 
 
 def _request(index: int, offset: float, record: LoggedRequest, workload: Workload) -> ReplayRequest:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 
 from advisor.plan.model import Plan, WorkloadPlan
+from advisor.plan.planner import reweighted
 from advisor.watch.gate import Judgement
 
 LADDER = (0.05, 0.25, 0.5, 1.0)
@@ -43,12 +44,7 @@ def stepped(plan: Plan, judgement: Judgement, today: str) -> tuple[Plan, str] | 
                 f"advisor gate on {today}: canary {key} stepped from {canary.weight:.0%} to "
                 f"{weight:.0%}: {judgement.reason}"
             )
-            choice = dataclasses.replace(
-                canary.choice,
-                weight=weight,
-                reason=f"{canary.choice.reason.split(', on ')[0]}, on {weight:.0%} of traffic",
-            )
-            moved = dataclasses.replace(canary, choice=choice, weight=weight)
+            moved = reweighted(canary, weight)
             new = dataclasses.replace(wp, canary=moved, notes=(*wp.notes, note))
     workloads = tuple(new if w.name == wp.name else w for w in plan.workloads)
     return dataclasses.replace(plan, workloads=workloads), note

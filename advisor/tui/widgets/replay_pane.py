@@ -19,9 +19,8 @@ from textual.widgets import ProgressBar, Static
 
 from advisor.plan.model import Plan
 from advisor.present.replay import replay_tables
-from advisor.replay.assign import assign, check_assigned
+from advisor.replay.assign import assign_logs
 from advisor.replay.run import Measures, ReplayReport, replay_model
-from advisor.traffic.read import read_logs
 from advisor.tui.dialogs.path_complete import shown
 from advisor.workload.model import Workload
 from catalog.errors import AdvisorError
@@ -48,8 +47,7 @@ class ReplayJob:
 
 def run_job(job: ReplayJob, progress: Callable[[int, int], None] | None = None) -> ReplayReport:
     """Read the logs, assign their requests to the workloads, replay them: off the UI thread."""
-    traffic = assign(read_logs(job.logs), job.workloads)
-    check_assigned(traffic, job.label)
+    traffic = assign_logs(job.logs, job.workloads, job.label)
     return replay_model(
         traffic, job.plan, job.label, measures=job.measures, seed=SEED, progress=progress
     )
